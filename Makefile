@@ -1,0 +1,47 @@
+# discgrad - build, test, examples.  `make test` runs the whole test matrix.
+CC      ?= cc
+CLANG   ?= clang
+CXX_GNU ?= g++
+STRICT   = -Wall -Wextra -pedantic -Werror
+OPT      = -O2
+BUILD    = build
+LDLIBS   = -lm
+
+# The test matrix: name, then how that binary is built (see the rules below).
+MATRIX   = gcc-c99 clang-c99 gxx-cxx11 gcc-float gcc-static gcc-2tu
+TEST_SRC = tests/all.c tests/common.h tests/test.h $(wildcard tests/test_*.c) discgrad.h
+
+.PHONY: all test test-build examples clean
+all: test-build examples
+
+$(BUILD):
+	mkdir -p $(BUILD)
+
+$(BUILD)/test-gcc-c99: $(TEST_SRC) | $(BUILD)
+	gcc -std=c99 $(STRICT) -Wstack-usage=65536 $(OPT) -DDGT_LABEL='"gcc-c99"' tests/all.c -o $@ $(LDLIBS)
+$(BUILD)/test-clang-c99: $(TEST_SRC) | $(BUILD)
+	$(CLANG) -std=c99 $(STRICT) $(OPT) -DDGT_LABEL='"clang-c99"' tests/all.c -o $@ $(LDLIBS)
+$(BUILD)/test-gxx-cxx11: $(TEST_SRC) | $(BUILD)
+	$(CXX_GNU) -std=c++11 -x c++ $(STRICT) -Wstack-usage=65536 $(OPT) -DDGT_LABEL='"gxx-cxx11"' tests/all.c -o $@ $(LDLIBS)
+$(BUILD)/test-gcc-float: $(TEST_SRC) | $(BUILD)
+	gcc -std=c99 $(STRICT) -Wstack-usage=65536 $(OPT) -DDG_REAL=float -DDGT_LABEL='"gcc-float"' tests/all.c -o $@ $(LDLIBS)
+$(BUILD)/test-gcc-static: $(TEST_SRC) | $(BUILD)
+	gcc -std=c99 $(STRICT) -Wstack-usage=65536 $(OPT) -DDISCGRAD_STATIC -DDGT_LABEL='"gcc-static"' tests/all.c -o $@ $(LDLIBS)
+$(BUILD)/test-gcc-2tu: $(TEST_SRC) tests/impl.c | $(BUILD)
+	gcc -std=c99 $(STRICT) -Wstack-usage=65536 $(OPT) -DDGT_SEPARATE_IMPL -DDGT_LABEL='"gcc-2tu"' tests/all.c tests/impl.c -o $@ $(LDLIBS)
+
+test-build: $(addprefix $(BUILD)/test-,$(MATRIX))
+
+# Builds the matrix two at a time, runs it two at a time, prints each run's output and one
+# closing line for the whole matrix.
+test:
+	@$(MAKE) --no-print-directory -j2 test-build
+	@sh tests/run-matrix.sh $(addprefix $(BUILD)/test-,$(MATRIX))
+
+EXAMPLES = $(patsubst examples/%.c,$(BUILD)/%,$(wildcard examples/*.c))
+examples: $(EXAMPLES)
+$(BUILD)/%: examples/%.c discgrad.h | $(BUILD)
+	$(CC) -std=c99 $(STRICT) $(OPT) -I. $< -o $@ $(LDLIBS)
+
+clean:
+	rm -rf $(BUILD)

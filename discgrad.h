@@ -1,0 +1,1327 @@
+/* discgrad.h - v0.1.0 - gradient estimators for discrete latent variables - MIT or public domain
+
+   Estimates the gradient with respect to logits phi of  L(phi) = E_{z ~ q_phi}[ f(z) ]
+   for Bernoulli or categorical latent variables z, given a user objective f: the samplers,
+   softmax with temperature, the score-function family with its baselines, the relaxations,
+   the control-variate estimators, the antithetic estimators and exact enumeration.
+   Fixed-size buffers only: no allocation, bounded stack, nothing beyond libc and libm.
+
+   Do this:
+      #define DISCGRAD_IMPLEMENTATION
+   before you include this file in *one* C or C++ file to create the implementation.
+
+      // in one file
+      #include ...
+      #define DISCGRAD_IMPLEMENTATION
+      #include "discgrad.h"
+
+   Every other file includes "discgrad.h" without the define. Add
+      #define DISCGRAD_STATIC
+   before the implementation to make every function static (private to that file).
+
+   CONFIGURATION (each may be #defined before the include; the defaults are shown)
+
+      DG_REAL            double   the scalar type; float works too
+      DG_MAX_DIM         1024     most logits in one problem: D (Bernoulli) or D*K (categorical)
+      DG_MAX_K           256      most classes per categorical variable
+      DG_MAX_SAMPLES     1024     most draws in one dg_estimate call (cfg.samples)
+      DG_MAX_ENUM        1048576  most configurations dg_exact enumerates (2^D or K^D)
+      DG_EXACT_MAX_DIM   256      most logits dg_exact accepts (its buffers live on the stack)
+      DG_ASSERT(x)       assert(x)  internal invariants only; inputs are checked with error codes
+      DG_EXP DG_LOG DG_LOG1P DG_EXPM1 DG_SQRT DG_FABS
+                         libm's exp, log, log1p, expm1, sqrt, fabs
+      DISCGRAD_STATIC    undefined  make every function static
+
+   The estimator, dg_estimator, is a plain struct of fixed-size arrays whose size grows with
+   DG_MAX_DIM: sizeof(dg_estimator) is about 80 KiB at the default configuration (the test
+   suite prints it). Shrink it by defining DG_MAX_DIM to the largest problem you have.
+
+   QUICK START
+
+      #define DISCGRAD_IMPLEMENTATION
+      #include "discgrad.h"
+      static dg_real f(const dg_real *z, void *user) {   // any objective of the sample
+          (void)user; return (z[0] - 0.45) * (z[0] - 0.45) + z[1] * z[2];
+      }
+      dg_real logits[3] = {0.0, 1.0, -0.5}, grad[3];
+      dg_problem p = {0};  p.kind = DG_BERNOULLI; p.D = 3; p.logits = logits; p.f = f;
+      dg_config c = {0};   c.method = DG_REINFORCE; c.samples = 16; c.seed = 1;
+      dg_estimator e;      dg_init(&e, &c);
+      int rc = dg_estimate(&e, &p, grad, NULL);           // DG_OK or a negative code
+
+   ESTIMATORS  (status: "yes" = implemented and tested; "planned" = returns DG_EUNSUPPORTED)
+
+      method               kinds   unbiased  needs f_grad  f-calls per draw  status
+      DG_EXACT             both    exact     no            2^D or K^D        yes
+      DG_REINFORCE         both    yes       no            1                 planned
+      DG_RLOO              both    yes       no            1 (samples >= 2)  planned
+      DG_ARM               Bern.   yes       no            2                 planned
+      DG_DISARM            Bern.   yes       no            2                 planned
+      DG_GUMBEL_SOFTMAX    both    no        yes           1 grad            planned
+      DG_STRAIGHT_THROUGH  both    no        yes           1 grad            planned
+      DG_GUMBEL_RAO        both    no        yes           1 grad            planned
+      DG_MUPROP            both    yes       yes           1 + 1 grad        planned
+      DG_REBAR             both    yes       yes           1 + 2 grad        planned
+      DG_RELAX             both    yes       yes           1 + 2 grad        planned
+
+   ERRORS
+      Functions that can fail return int: DG_OK (0) or a negative code; dg_strerror names it.
+      A failing call leaves every caller-owned output untouched.
+
+   REVISION HISTORY
+      0.1.0  (2026-11-29)  first release: random numbers, samplers and conditional samplers,
+                           softmax family, estimator core, exact enumeration, running stats.
+
+   LICENSE
+      See the end of the file: MIT or public domain, your choice.
+*/
+#ifndef DISCGRAD_H
+#define DISCGRAD_H
+
+#include <stdint.h>
+#include <stddef.h>
+
+#define DISCGRAD_VERSION_MAJOR 0
+#define DISCGRAD_VERSION_MINOR 1
+#define DISCGRAD_VERSION_PATCH 0
+
+/* ---------------------------------------------------------------------------------------------
+   Configuration
+   ------------------------------------------------------------------------------------------- */
+#ifndef DG_REAL
+#define DG_REAL double
+#endif
+#ifndef DG_MAX_DIM
+#define DG_MAX_DIM 1024
+#endif
+#ifndef DG_MAX_K
+#define DG_MAX_K 256
+#endif
+#ifndef DG_MAX_SAMPLES
+#define DG_MAX_SAMPLES 1024
+#endif
+#ifndef DG_MAX_ENUM
+#define DG_MAX_ENUM 1048576L
+#endif
+#ifndef DG_EXACT_MAX_DIM
+#define DG_EXACT_MAX_DIM 256
+#endif
+
+#if defined(__GNUC__) || defined(__clang__)
+#define DG__MAYBE_UNUSED __attribute__((unused))
+#else
+#define DG__MAYBE_UNUSED
+#endif
+#ifdef DISCGRAD_STATIC
+#define DGDEF static DG__MAYBE_UNUSED
+#else
+#define DGDEF extern
+#endif
+
+/* Compile-time checks of the limits: a negative array size names the broken rule. */
+typedef char dg__check_max_dim_positive[(DG_MAX_DIM >= 1) ? 1 : -1];
+typedef char dg__check_max_k_range[(DG_MAX_K >= 2 && DG_MAX_K <= DG_MAX_DIM) ? 1 : -1];
+typedef char dg__check_max_samples_range[(DG_MAX_SAMPLES >= 2) ? 1 : -1];
+typedef char dg__check_max_enum_range[(DG_MAX_ENUM >= 2 && DG_MAX_ENUM <= 2147483647L) ? 1 : -1];
+typedef char dg__check_exact_dim_range[(DG_EXACT_MAX_DIM >= 2 && DG_EXACT_MAX_DIM <= 4096) ? 1 : -1];
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef DG_REAL dg_real;
+
+/* ---------------------------------------------------------------------------------------------
+   Result codes
+   ------------------------------------------------------------------------------------------- */
+enum {
+    DG_OK = 0,            /* success */
+    DG_EINVAL = -1,       /* a bad argument: NULL pointer, D or K < 1, tau <= 0, unknown method */
+    DG_ECAPACITY = -2,    /* the problem exceeds DG_MAX_DIM, DG_MAX_K, DG_MAX_SAMPLES or DG_MAX_ENUM */
+    DG_ENEEDGRAD = -3,    /* the method needs problem.f_grad and it is NULL */
+    DG_EDOMAIN = -4,      /* a number is not finite: a logit, or a value f or f_grad returned */
+    DG_EUNSUPPORTED = -5  /* the method does not support this kind of variable (or is not built) */
+};
+
+/* Returns a static, human-readable name for a result code ("unknown error" for others). */
+DGDEF const char *dg_strerror(int code);
+
+/* ---------------------------------------------------------------------------------------------
+   Random numbers
+
+   xoshiro256** (Blackman & Vigna), 256 bits of state, period 2^256 - 1, seeded by splitmix64.
+   dg_rng_seed(r, seed, stream) hashes (seed, stream) into the starting state, so every pair
+   starts at an independent pseudo-random point of the period: give each thread or process its
+   own stream. The caller owns the struct; copying it forks the stream exactly.
+   ------------------------------------------------------------------------------------------- */
+typedef struct dg_rng { uint64_t s[4]; } dg_rng;
+
+/* Seeds r from (seed, stream). Any values are valid, including 0. */
+DGDEF void dg_rng_seed(dg_rng *r, uint64_t seed, uint64_t stream);
+/* Next 64 random bits. */
+DGDEF uint64_t dg_rng_u64(dg_rng *r);
+/* Uniform strictly inside (0,1): u = ((x >> 12) + 0.5) * 2^-52, so u lies in [2^-53, 1 - 2^-53]
+   on an exact grid and 1 - u is exact too. With DG_REAL = float the grid is 2^-23 (u in
+   [2^-24, 1 - 2^-24]) so no value rounds to 0 or 1. */
+DGDEF dg_real dg_uniform(dg_rng *r);
+/* Standard Gumbel: -log(-log u). Always finite (in [-3.61, 36.74] in double). */
+DGDEF dg_real dg_gumbel(dg_rng *r);
+/* Standard logistic: log u - log(1 - u). Always finite. */
+DGDEF dg_real dg_logistic(dg_rng *r);
+/* Standard exponential (rate 1): -log u. Always finite and positive. */
+DGDEF dg_real dg_exponential(dg_rng *r);
+/* Maps 64 random bits to the uniform of dg_uniform (exposed so the extremes can be tested). */
+DGDEF dg_real dg_uniform_from_bits(uint64_t x);
+
+/* ---------------------------------------------------------------------------------------------
+   Samplers. Logits are unnormalised log-probabilities; each must be finite.
+   ------------------------------------------------------------------------------------------- */
+
+/* Bernoulli with P(1) = sigmoid(logit), by 1[u < sigmoid(logit)].
+   Returns 0 or 1; DG_EINVAL if r is NULL; DG_EDOMAIN if logit is not finite. */
+DGDEF int dg_sample_bernoulli(dg_rng *r, dg_real logit);
+
+/* Categorical with P(k) = softmax(logits)_k, by inverting the CDF of exp(logits - max): one
+   uniform, O(K), stable for logits of any finite size.
+   Returns the index in [0, K); DG_EINVAL (r or logits NULL, K < 1); DG_ECAPACITY (K > DG_MAX_K);
+   DG_EDOMAIN (a logit not finite). */
+DGDEF int dg_sample_categorical(dg_rng *r, const dg_real *logits, int K);
+
+/* Gumbel-max: returns argmax_k (logits_k + g_k), g iid Gumbel(0,1), which is distributed as
+   dg_sample_categorical (lowest index on ties). When perturbed is not NULL it receives the K
+   perturbed logits logits_k + g_k. Errors as dg_sample_categorical; perturbed untouched then. */
+DGDEF int dg_gumbel_max(dg_rng *r, const dg_real *logits, int K, dg_real *perturbed);
+
+/* Conditional Gumbel: writes to perturbed (K values) a draw of logits + g conditioned on
+   argmax(logits + g) == b (Tucker et al. 2017, appendix): with E_k iid Exp(1) and
+   pi = softmax(logits), in the frame of log pi:  z_b = -log E_b,  z_i = -log(E_i/pi_i + E_b);
+   logsumexp(logits) is then added back so the result lives in the frame of dg_gumbel_max.
+   argmax(perturbed) == b always. Returns DG_OK, or DG_EINVAL (NULL, K < 1, b outside [0,K)),
+   DG_ECAPACITY (K > DG_MAX_K), DG_EDOMAIN (a logit not finite); perturbed untouched on error. */
+DGDEF int dg_gumbel_given_argmax(dg_rng *r, const dg_real *logits, int K, int b,
+                                 dg_real *perturbed);
+
+/* Conditional logistic: writes to *z a draw of logit + L, L ~ Logistic(0,1), conditioned on
+   1[logit + L > 0] == b (Tucker et al. 2017): with theta = sigmoid(logit), v ~ U(0,1),
+   u' = v(1 - theta) for b = 0 and u' = (1 - theta) + v theta for b = 1; z = logit + logit(u').
+   Computed in log space, so it stays finite for logits of +-1e4. (z > 0) == b always.
+   Returns DG_OK, or DG_EINVAL (NULL, b not 0 or 1), DG_EDOMAIN (logit not finite). */
+DGDEF int dg_logistic_given_bit(dg_rng *r, dg_real logit, int b, dg_real *z);
+
+/* The conditional samplers at a given noise, with their derivatives with respect to the logits
+   (b and the noise held fixed): the pathwise pieces REBAR and RELAX differentiate through.
+   dg_logistic_given_bit_at: v in (0,1); writes z and, when dz_dlogit is not NULL, dz/dlogit
+     = (1 - theta)(1 - v)/(1 - v + v theta) for b = 0 and theta v/(1 - theta + v theta) for b = 1.
+   dg_gumbel_given_argmax_at: E holds K positive exponentials; writes the K perturbed logits.
+   dg_gumbel_given_argmax_vjp: dlogits = (d perturbed / d logits)^T dperturbed; dlogits may
+     alias dperturbed.
+   Return DG_OK, DG_EINVAL (NULL, b out of range, v outside (0,1), E_k not > 0, K < 1),
+   DG_ECAPACITY (K > DG_MAX_K), DG_EDOMAIN (a logit, E_k or dperturbed entry not finite);
+   outputs untouched on error. */
+DGDEF int dg_logistic_given_bit_at(dg_real logit, int b, dg_real v, dg_real *z,
+                                   dg_real *dz_dlogit);
+DGDEF int dg_gumbel_given_argmax_at(const dg_real *logits, int K, int b, const dg_real *E,
+                                    dg_real *perturbed);
+DGDEF int dg_gumbel_given_argmax_vjp(const dg_real *logits, int K, int b, const dg_real *E,
+                                     const dg_real *dperturbed, dg_real *dlogits);
+
+/* ---------------------------------------------------------------------------------------------
+   Softmax family
+   ------------------------------------------------------------------------------------------- */
+
+/* log sum_k exp(x_k), with the maximum subtracted first. Returns NaN for NULL x, K < 1 or a NaN
+   entry; +inf if an entry is +inf. */
+DGDEF dg_real dg_logsumexp(const dg_real *x, int K);
+
+/* y = softmax(x / tau). tau > 0; tau == 0 gives the one-hot argmax (lowest index on ties).
+   y may alias x. Returns DG_OK; DG_EINVAL (NULL, K < 1, tau < 0 or NaN); DG_EDOMAIN (x not
+   finite, or tau == +inf). y is untouched on error. */
+DGDEF int dg_softmax(const dg_real *x, int K, dg_real tau, dg_real *y);
+
+/* y = log softmax(x / tau), computed as (x - max)/tau - log sum exp((x - max)/tau); tau == 0
+   gives 0 at the argmax and -inf elsewhere. Same arguments and errors as dg_softmax. */
+DGDEF int dg_log_softmax(const dg_real *x, int K, dg_real tau, dg_real *y);
+
+/* Vector-Jacobian product of y = softmax(x / tau):  dx_j = (1/tau) y_j (dy_j - sum_k y_k dy_k).
+   tau must be > 0 and finite. dx may alias dy. Returns DG_OK, DG_EINVAL or DG_EDOMAIN (a y or dy
+   entry not finite); dx untouched on error. */
+DGDEF int dg_softmax_backward(const dg_real *y, const dg_real *dy, int K, dg_real tau,
+                              dg_real *dx);
+
+/* 1/(1 + exp(-x)), accurate in both tails (no cancellation, no overflow). */
+DGDEF dg_real dg_sigmoid(dg_real x);
+/* log sigmoid(x) = -log1p(exp(-x)), accurate in both tails (x for x -> -inf, -exp(-x) for
+   x -> +inf). */
+DGDEF dg_real dg_log_sigmoid(dg_real x);
+
+/* ---------------------------------------------------------------------------------------------
+   The problem: what to differentiate
+   ------------------------------------------------------------------------------------------- */
+typedef enum dg_kind { DG_BERNOULLI = 1, DG_CATEGORICAL = 2 } dg_kind;
+
+typedef struct dg_problem {
+    dg_kind kind;
+    int D;                      /* number of independent latent variables, >= 1 */
+    int K;                      /* classes per variable (categorical only, >= 1) */
+    const dg_real *logits;      /* D (Bernoulli) or D*K row-major (categorical), all finite */
+    /* The objective of a sample z: D values (Bernoulli: 0/1, or relaxed in (0,1)) or D*K values
+       (categorical: rows one-hot, or relaxed rows on the simplex). Must return a finite value. */
+    dg_real (*f)(const dg_real *z, void *user);
+    /* Optional: returns f(z) and writes df/dz (same shape as z) to dz. Needed by the relaxations
+       and the control-variate methods; a method that needs it returns DG_ENEEDGRAD without it. */
+    dg_real (*f_grad)(const dg_real *z, dg_real *dz, void *user);
+    void *user;                 /* passed back to every callback */
+
+    /* Optional extras: a zero-initialised problem leaves them unused. */
+    dg_real baseline_input;     /* DG_BASELINE_INPUT (NVIL): b(x) for this call */
+    /* DG_BASELINE_CV: a control variate b(z) and the gradient of its mean mu(phi) = E_q b(z)
+       with respect to the logits (written to grad, same shape as logits). */
+    dg_real (*cv)(const dg_real *z, void *user);
+    void (*cv_mean_grad)(const dg_real *logits, dg_real *grad, void *user);
+} dg_problem;
+
+/* ---------------------------------------------------------------------------------------------
+   Estimators
+   ------------------------------------------------------------------------------------------- */
+typedef enum dg_method {
+    DG_EXACT = 1, DG_REINFORCE, DG_RLOO, DG_GUMBEL_SOFTMAX, DG_STRAIGHT_THROUGH,
+    DG_GUMBEL_RAO, DG_MUPROP, DG_REBAR, DG_RELAX, DG_ARM, DG_DISARM
+} dg_method;
+#define DG__METHOD_LAST DG_DISARM
+
+typedef enum dg_baseline {
+    DG_BASELINE_NONE = 0, DG_BASELINE_CONSTANT, DG_BASELINE_EMA, DG_BASELINE_OPTIMAL,
+    DG_BASELINE_INPUT /* NVIL */, DG_BASELINE_CV /* control variate with known mean */
+} dg_baseline;
+#define DG__BASELINE_LAST DG_BASELINE_CV
+
+/* Zero-initialised fields mean "default"; the defaults are given beside each field. */
+typedef struct dg_config {
+    dg_method method;           /* required */
+    int samples;                /* draws averaged per call: default 1 (RLOO: group size, default 2,
+                                   an explicit value < 2 is DG_EINVAL); at most DG_MAX_SAMPLES */
+    dg_real tau;                /* relaxation temperature > 0: default 1 for GUMBEL_SOFTMAX,
+                                   STRAIGHT_THROUGH and GUMBEL_RAO; 0.5 for REBAR and RELAX */
+    dg_baseline baseline;       /* REINFORCE only: default DG_BASELINE_NONE */
+    dg_real baseline_value;     /* DG_BASELINE_CONSTANT: the constant c */
+    dg_real ema_decay;          /* DG_BASELINE_EMA: beta in (0,1), default 0.9 */
+    int normalize;              /* DG_BASELINE_INPUT: nonzero divides the learning signal by
+                                   max(1, running std), changing the scale, not the direction */
+    int tune;                   /* REBAR/RELAX: nonzero learns eta, tau (and surrogate) online */
+    dg_real eta;                /* REBAR/RELAX: control-variate scale, default 1 */
+    dg_real lr;                 /* RELAX/REBAR tuning learning rate, default 0.01 */
+    uint64_t seed, stream;      /* the rng's seed and stream: default 0, 0 */
+} dg_config;
+
+/* Running state of the score-function baselines (owned by the estimator). */
+typedef struct dg_sf_state {
+    dg_real ema;                    /* DG_BASELINE_EMA: current average of f */
+    int ema_ready;                  /* the average has seen at least one step */
+} dg_sf_state;
+
+/* Running state of the control-variate estimators (owned by the estimator). */
+typedef struct dg_cv_state {
+    dg_real eta;                    /* current eta */
+    dg_real log_tau;                /* current log tau */
+} dg_cv_state;
+
+#define DG__NWORK 10  /* scratch vectors of DG_MAX_DIM values in each estimator */
+
+/* A plain value of fixed-size arrays with no pointers: copying it copies the configuration, the
+   rng and every learned quantity. Initialise with dg_init; treat the fields as private. */
+typedef struct dg_estimator {
+    dg_config cfg;                  /* with the defaults filled in */
+    dg_rng rng;
+    long steps;                     /* successful dg_estimate calls */
+    dg_sf_state sf;
+    dg_cv_state cv;
+    dg_real work[DG__NWORK][DG_MAX_DIM];
+} dg_estimator;
+
+/* What one dg_estimate call did. */
+typedef struct dg_info {
+    dg_real f_mean;             /* mean of the f values evaluated at discrete samples */
+    int f_evals;                /* calls of f */
+    int grad_evals;             /* calls of f_grad */
+    dg_real learning_signal;    /* DG_BASELINE_INPUT: mean of f - b(x), to fit b(x) */
+    dg_real baseline;           /* the baseline used for this call (score-function family) */
+    dg_real eta, tau;           /* REBAR/RELAX: the values used for this call */
+    dg_real surrogate_loss;     /* RELAX: the squared norm of the estimate, which tuning lowers */
+} dg_info;
+
+/* Initialises e from cfg, filling in defaults and seeding the rng from cfg->seed, cfg->stream.
+   Returns DG_OK; DG_EINVAL for NULL, an unknown method or baseline, samples < 0, RLOO with an
+   explicit samples < 2, tau < 0 or NaN, ema_decay outside [0,1), eta or lr not finite, lr < 0;
+   DG_ECAPACITY for samples > DG_MAX_SAMPLES. e is untouched on error. */
+DGDEF int dg_init(dg_estimator *e, const dg_config *cfg);
+
+/* Writes an estimate of grad_phi E_q[f(z)] (same shape as p->logits) to grad.
+   Parameters:
+     e     an estimator set up by dg_init; its rng and learned state advance.
+     p     the problem; validated in full before anything is evaluated.
+     grad  D or D*K values, written only on success.
+     info  optional (may be NULL): evaluation counts and what was used, written only on success.
+   Return value: DG_OK; DG_EINVAL (NULL, kind, D or K out of range); DG_ECAPACITY (D*K >
+     DG_MAX_DIM, K > DG_MAX_K); DG_EDOMAIN (a logit not finite, or f or f_grad returned a value
+     that is not finite); DG_ENEEDGRAD; DG_EUNSUPPORTED (method not available for this kind).
+   Remarks: on error grad, info and the learned state are untouched (the rng may have advanced).
+     Cost and bias of each method: see the estimator table at the top of the file. */
+DGDEF int dg_estimate(dg_estimator *e, const dg_problem *p, dg_real *grad, dg_info *info);
+
+/* The exact gradient by enumerating all 2^D (Bernoulli) or K^D (categorical) configurations:
+   grad = sum_z q(z) f(z) (z - E_q z). When value is not NULL it receives E_q[f(z)].
+   Returns DG_OK; DG_EINVAL, DG_EDOMAIN as dg_estimate; DG_ECAPACITY when the number of
+   configurations exceeds DG_MAX_ENUM or the logits exceed DG_EXACT_MAX_DIM. Cost: one f call
+   per configuration. grad and value untouched on error. Stack: 3 * DG_EXACT_MAX_DIM scalars. */
+DGDEF int dg_exact(const dg_problem *p, dg_real *grad, dg_real *value);
+
+/* ---------------------------------------------------------------------------------------------
+   Running per-coordinate mean and variance (Welford, accumulated in double)
+   ------------------------------------------------------------------------------------------- */
+typedef struct dg_stats {
+    int n;                      /* coordinates */
+    long count;                 /* vectors pushed */
+    double mean[DG_MAX_DIM];
+    double m2[DG_MAX_DIM];
+} dg_stats;
+
+/* Starts empty statistics of n coordinates. DG_EINVAL (NULL, n < 1), DG_ECAPACITY (n > DG_MAX_DIM). */
+DGDEF int dg_stats_init(dg_stats *s, int n);
+/* Adds one vector of s->n values. DG_EINVAL (NULL), DG_EDOMAIN (a value not finite; s unchanged). */
+DGDEF int dg_stats_push(dg_stats *s, const dg_real *x);
+/* Coordinate i's mean, sample variance (n - 1 denominator) and standard error of the mean.
+   Return 0 for an empty s (variance and error need two vectors) or i out of range. */
+DGDEF double dg_stats_mean(const dg_stats *s, int i);
+DGDEF double dg_stats_var(const dg_stats *s, int i);
+DGDEF double dg_stats_sem(const dg_stats *s, int i);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* DISCGRAD_H */
+
+/* =============================================================================================
+   IMPLEMENTATION
+   ============================================================================================= */
+#ifdef DISCGRAD_IMPLEMENTATION
+#ifndef DISCGRAD_IMPLEMENTATION_DONE
+#define DISCGRAD_IMPLEMENTATION_DONE
+
+#include <math.h>
+#include <float.h>
+
+#ifndef DG_ASSERT
+#include <assert.h>
+#define DG_ASSERT(x) assert(x)
+#endif
+#ifndef DG_EXP
+#define DG_EXP(x) exp(x)
+#endif
+#ifndef DG_LOG
+#define DG_LOG(x) log(x)
+#endif
+#ifndef DG_LOG1P
+#define DG_LOG1P(x) log1p(x)
+#endif
+#ifndef DG_EXPM1
+#define DG_EXPM1(x) expm1(x)
+#endif
+#ifndef DG_SQRT
+#define DG_SQRT(x) sqrt(x)
+#endif
+#ifndef DG_FABS
+#define DG_FABS(x) fabs(x)
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Bits of a dg_real's significand: 53 for double, 24 for float. */
+#define DG__IS_FLOAT (sizeof(dg_real) == sizeof(float))
+
+static int dg__finite(dg_real x) { return x - x == x - x; } /* false for NaN and +-inf */
+
+static int dg__all_finite(const dg_real *x, int n)
+{
+    int i;
+    dg_real acc = 0;
+    for (i = 0; i < n; ++i) acc += x[i] - x[i]; /* NaN as soon as one entry is NaN or inf */
+    return acc == 0;
+}
+
+static void dg__copy(dg_real *dst, const dg_real *src, int n)
+{
+    int i;
+    for (i = 0; i < n; ++i) dst[i] = src[i];
+}
+
+DGDEF const char *dg_strerror(int code)
+{
+    switch (code) {
+    case DG_OK: return "success";
+    case DG_EINVAL: return "invalid argument";
+    case DG_ECAPACITY: return "problem exceeds a capacity limit (DG_MAX_*)";
+    case DG_ENEEDGRAD: return "method needs problem.f_grad";
+    case DG_EDOMAIN: return "a logit or a value of f is not finite";
+    case DG_EUNSUPPORTED: return "method not supported for this kind of variable";
+    default: return "unknown error";
+    }
+}
+
+/* ---------------------------------------------------------------------------------------------
+   rng
+   ------------------------------------------------------------------------------------------- */
+static uint64_t dg__rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+
+static uint64_t dg__splitmix64(uint64_t *x)
+{
+    uint64_t z = (*x += UINT64_C(0x9e3779b97f4a7c15));
+    z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
+    z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
+    return z ^ (z >> 31);
+}
+
+DGDEF void dg_rng_seed(dg_rng *r, uint64_t seed, uint64_t stream)
+{
+    /* Hash the stream through its own splitmix64 step so that nearby (seed, stream) pairs land
+       far apart; the four state words are then consecutive splitmix64 outputs, never all zero. */
+    uint64_t s = stream, x;
+    int i;
+    if (!r) return;
+    x = seed ^ dg__splitmix64(&s);
+    for (i = 0; i < 4; ++i) r->s[i] = dg__splitmix64(&x);
+}
+
+DGDEF uint64_t dg_rng_u64(dg_rng *r)
+{
+    uint64_t *s = r->s;
+    uint64_t result = dg__rotl(s[1] * 5, 7) * 9;
+    uint64_t t = s[1] << 17;
+    s[2] ^= s[0];
+    s[3] ^= s[1];
+    s[1] ^= s[2];
+    s[0] ^= s[3];
+    s[2] ^= t;
+    s[3] = dg__rotl(s[3], 45);
+    return result;
+}
+
+DGDEF dg_real dg_uniform_from_bits(uint64_t x)
+{
+    if (DG__IS_FLOAT) /* 23 bits: (2k+1) * 2^-24 needs 24 significant bits, exact in float */
+        return (dg_real)(((double)(x >> 41) + 0.5) * 1.1920928955078125e-07);
+    return (dg_real)(((double)(x >> 12) + 0.5) * 2.220446049250313080847263336181640625e-16);
+}
+
+DGDEF dg_real dg_uniform(dg_rng *r) { return dg_uniform_from_bits(dg_rng_u64(r)); }
+DGDEF dg_real dg_gumbel(dg_rng *r) { return -DG_LOG(-DG_LOG(dg_uniform(r))); }
+DGDEF dg_real dg_exponential(dg_rng *r) { return -DG_LOG(dg_uniform(r)); }
+
+DGDEF dg_real dg_logistic(dg_rng *r)
+{
+    dg_real u = dg_uniform(r);
+    return DG_LOG(u) - DG_LOG1P(-u);
+}
+
+/* ---------------------------------------------------------------------------------------------
+   samplers
+   ------------------------------------------------------------------------------------------- */
+DGDEF dg_real dg_sigmoid(dg_real x)
+{
+    dg_real e;
+    if (x >= 0) return 1 / (1 + DG_EXP(-x));
+    e = DG_EXP(x);
+    return e / (1 + e);
+}
+
+DGDEF dg_real dg_log_sigmoid(dg_real x)
+{
+    if (x >= 0) return -DG_LOG1P(DG_EXP(-x));
+    return x - DG_LOG1P(DG_EXP(x));
+}
+
+/* log(exp(a) + exp(b)) without overflow. */
+static dg_real dg__logaddexp(dg_real a, dg_real b)
+{
+    dg_real m = a > b ? a : b, d = a > b ? b - a : a - b;
+    return m + DG_LOG1P(DG_EXP(d));
+}
+
+static int dg__check_logits(const dg_real *logits, int K)
+{
+    if (!logits || K < 1) return DG_EINVAL;
+    if (K > DG_MAX_K) return DG_ECAPACITY;
+    if (!dg__all_finite(logits, K)) return DG_EDOMAIN;
+    return DG_OK;
+}
+
+static dg_real dg__max(const dg_real *x, int K)
+{
+    int k;
+    dg_real m = x[0];
+    for (k = 1; k < K; ++k) if (x[k] > m) m = x[k];
+    return m;
+}
+
+static int dg__argmax(const dg_real *x, int K)
+{
+    int k, best = 0;
+    for (k = 1; k < K; ++k) if (x[k] > x[best]) best = k;
+    return best;
+}
+
+DGDEF int dg_sample_bernoulli(dg_rng *r, dg_real logit)
+{
+    if (!r) return DG_EINVAL;
+    if (!dg__finite(logit)) return DG_EDOMAIN;
+    return dg_uniform(r) < dg_sigmoid(logit);
+}
+
+DGDEF int dg_sample_categorical(dg_rng *r, const dg_real *logits, int K)
+{
+    int k, rc = dg__check_logits(logits, K), last = 0;
+    dg_real m, total = 0, target, acc = 0;
+    if (!r) return DG_EINVAL;
+    if (rc) return rc;
+    m = dg__max(logits, K);
+    for (k = 0; k < K; ++k) total += DG_EXP(logits[k] - m);
+    target = dg_uniform(r) * total;
+    for (k = 0; k < K; ++k) {
+        dg_real w = DG_EXP(logits[k] - m);
+        acc += w;
+        if (w > 0) last = k;
+        if (target < acc) return k;
+    }
+    return last; /* rounding left target above the running sum: the last class with mass */
+}
+
+DGDEF int dg_gumbel_max(dg_rng *r, const dg_real *logits, int K, dg_real *perturbed)
+{
+    int k, best = 0, rc = dg__check_logits(logits, K);
+    dg_real best_v = 0;
+    if (!r) return DG_EINVAL;
+    if (rc) return rc;
+    for (k = 0; k < K; ++k) {
+        dg_real v = logits[k] + dg_gumbel(r);
+        if (perturbed) perturbed[k] = v;
+        if (k == 0 || v > best_v) { best = k; best_v = v; }
+    }
+    return best;
+}
+
+/* One categorical variable's conditional Gumbel draw given its argmax b, from the exponentials
+   E (K values), in the frame of logits + g. Works in log space: with lp = log pi,
+   z_i = -logaddexp(log E_i - lp_i, log E_b)  (i != b),  z_b = -log E_b,  then + logsumexp. */
+static void dg__cond_gumbel_row(const dg_real *logits, int K, int b, const dg_real *E,
+                                dg_real *out)
+{
+    int i;
+    dg_real lse = dg_logsumexp(logits, K), log_eb = DG_LOG(E[b]);
+    dg_real zb = -log_eb + lse;
+    for (i = 0; i < K; ++i) {
+        dg_real zi;
+        if (i == b) continue;
+        zi = -dg__logaddexp(DG_LOG(E[i]) - (logits[i] - lse), log_eb) + lse;
+        /* the argmax must stay b even when E_i/pi_i is lost to rounding against E_b */
+        if (zi >= zb) zi = zb - (DG_FABS(zb) + 1) * (dg_real)(4 * (DG__IS_FLOAT ? FLT_EPSILON : DBL_EPSILON));
+        out[i] = zi;
+    }
+    out[b] = zb;
+}
+
+/* Vector-Jacobian product of dg__cond_gumbel_row with respect to the logits, E and b fixed:
+   dphi = (d out / d logits)^T dz. With r_i = (E_i/pi_i)/(E_i/pi_i + E_b) (0 at i = b),
+   w_i = dz_i r_i:  dphi_j = w_j - pi_j sum(w) + pi_j sum(dz)  (the last term from the logsumexp
+   shift). dphi may alias dz. */
+static void dg__cond_gumbel_row_vjp(const dg_real *logits, int K, int b, const dg_real *E,
+                                    const dg_real *dz, dg_real *dphi)
+{
+    int j;
+    dg_real lse = dg_logsumexp(logits, K), log_eb = DG_LOG(E[b]), sw = 0, sdz = 0;
+    for (j = 0; j < K; ++j) {
+        sdz += dz[j];
+        if (j != b) sw += dz[j] * dg_sigmoid(DG_LOG(E[j]) - (logits[j] - lse) - log_eb);
+    }
+    for (j = 0; j < K; ++j) {
+        dg_real pj = DG_EXP(logits[j] - lse);
+        dg_real wj = j == b ? 0 : dz[j] * dg_sigmoid(DG_LOG(E[j]) - (logits[j] - lse) - log_eb);
+        dphi[j] = wj + pj * (sdz - sw);
+    }
+}
+
+DGDEF int dg_gumbel_given_argmax(dg_rng *r, const dg_real *logits, int K, int b,
+                                 dg_real *perturbed)
+{
+    int k, rc = dg__check_logits(logits, K);
+    dg_real E[DG_MAX_K];
+    if (!r || !perturbed || b < 0 || (rc == DG_OK && b >= K)) return DG_EINVAL;
+    if (rc) return rc;
+    for (k = 0; k < K; ++k) E[k] = dg_exponential(r); /* on the stack: DG_MAX_K scalars */
+    dg__cond_gumbel_row(logits, K, b, E, perturbed);
+    return DG_OK;
+}
+
+/* One Bernoulli variable's conditional logistic draw given its bit b, from the uniform v, in the
+   frame of logit + L. For b = 0, z = log(theta v / (1 - v(1 - theta))) written as
+   log sigmoid(phi) + log v - log1p(-v sigmoid(-phi)); b = 1 is the mirror image
+   z(phi, v) = -z0(-phi, 1 - v), which is exactly the u' = (1 - theta) + v theta rule. */
+static dg_real dg__cond_logistic(dg_real logit, int b, dg_real v)
+{
+    dg_real s = b ? -logit : logit, w = b ? 1 - v : v;
+    dg_real z0 = dg_log_sigmoid(s) + DG_LOG(w) - DG_LOG1P(-w * dg_sigmoid(-s));
+    if (z0 > 0) z0 = 0; /* rounding must not flip the bit */
+    if (!b) return z0;
+    return z0 < 0 ? -z0 : (DG__IS_FLOAT ? FLT_MIN : DBL_MIN);
+}
+
+/* d z / d logit of dg__cond_logistic with b and v fixed:
+   b = 0: (1 - theta)(1 - v) / (1 - v + v theta);   b = 1: theta v / (1 - theta + v theta). */
+static dg_real dg__cond_logistic_deriv(dg_real logit, int b, dg_real v)
+{
+    dg_real theta = dg_sigmoid(logit), one_m = dg_sigmoid(-logit);
+    if (!b) return one_m * (1 - v) / ((1 - v) + v * theta);
+    return theta * v / (one_m + v * theta);
+}
+
+DGDEF int dg_logistic_given_bit(dg_rng *r, dg_real logit, int b, dg_real *z)
+{
+    if (!r || !z || (b != 0 && b != 1)) return DG_EINVAL;
+    if (!dg__finite(logit)) return DG_EDOMAIN;
+    *z = dg__cond_logistic(logit, b, dg_uniform(r));
+    return DG_OK;
+}
+
+DGDEF int dg_logistic_given_bit_at(dg_real logit, int b, dg_real v, dg_real *z,
+                                   dg_real *dz_dlogit)
+{
+    if (!z || (b != 0 && b != 1) || !(v > 0 && v < 1)) return DG_EINVAL;
+    if (!dg__finite(logit)) return DG_EDOMAIN;
+    *z = dg__cond_logistic(logit, b, v);
+    if (dz_dlogit) *dz_dlogit = dg__cond_logistic_deriv(logit, b, v);
+    return DG_OK;
+}
+
+static int dg__check_cond_gumbel_args(const dg_real *logits, int K, int b, const dg_real *E)
+{
+    int k, rc = dg__check_logits(logits, K);
+    if (!E || b < 0 || (rc == DG_OK && b >= K)) return DG_EINVAL;
+    if (rc) return rc;
+    for (k = 0; k < K; ++k) if (!(E[k] > 0)) return DG_EINVAL;
+    return dg__all_finite(E, K) ? DG_OK : DG_EDOMAIN;
+}
+
+DGDEF int dg_gumbel_given_argmax_at(const dg_real *logits, int K, int b, const dg_real *E,
+                                    dg_real *perturbed)
+{
+    int rc = dg__check_cond_gumbel_args(logits, K, b, E);
+    if (rc) return rc;
+    if (!perturbed) return DG_EINVAL;
+    dg__cond_gumbel_row(logits, K, b, E, perturbed);
+    return DG_OK;
+}
+
+DGDEF int dg_gumbel_given_argmax_vjp(const dg_real *logits, int K, int b, const dg_real *E,
+                                     const dg_real *dperturbed, dg_real *dlogits)
+{
+    int rc = dg__check_cond_gumbel_args(logits, K, b, E);
+    if (rc) return rc;
+    if (!dperturbed || !dlogits) return DG_EINVAL;
+    if (!dg__all_finite(dperturbed, K)) return DG_EDOMAIN;
+    dg__cond_gumbel_row_vjp(logits, K, b, E, dperturbed, dlogits);
+    return DG_OK;
+}
+
+/* ---------------------------------------------------------------------------------------------
+   softmax family
+   ------------------------------------------------------------------------------------------- */
+DGDEF dg_real dg_logsumexp(const dg_real *x, int K)
+{
+    int k;
+    dg_real m, s = 0;
+    if (!x || K < 1) return (dg_real)NAN;
+    m = dg__max(x, K);
+    for (k = 0; k < K; ++k) if (x[k] != x[k]) return x[k];
+    if (m - m != 0) return m; /* +-inf */
+    for (k = 0; k < K; ++k) s += DG_EXP(x[k] - m);
+    return m + DG_LOG(s);
+}
+
+/* softmax_tau of one row without checks (tau > 0); y may alias x. */
+static void dg__softmax_row(const dg_real *x, int K, dg_real tau, dg_real *y)
+{
+    int k;
+    dg_real m = dg__max(x, K), s = 0, inv_tau = 1 / tau;
+    for (k = 0; k < K; ++k) { y[k] = DG_EXP((x[k] - m) * inv_tau); s += y[k]; }
+    s = 1 / s;
+    for (k = 0; k < K; ++k) y[k] *= s;
+}
+
+/* Vector-Jacobian product of softmax_tau without checks; dx may alias dy. */
+static void dg__softmax_row_backward(const dg_real *y, const dg_real *dy, int K, dg_real tau,
+                                     dg_real *dx)
+{
+    int k;
+    dg_real dot = 0, inv_tau = 1 / tau;
+    for (k = 0; k < K; ++k) dot += y[k] * dy[k];
+    for (k = 0; k < K; ++k) dx[k] = inv_tau * y[k] * (dy[k] - dot);
+}
+
+static int dg__check_softmax_args(const dg_real *x, int K, dg_real tau, const dg_real *y)
+{
+    if (!x || !y || K < 1 || !(tau >= 0)) return DG_EINVAL;
+    if (!dg__all_finite(x, K) || !dg__finite(tau)) return DG_EDOMAIN;
+    return DG_OK;
+}
+
+DGDEF int dg_softmax(const dg_real *x, int K, dg_real tau, dg_real *y)
+{
+    int k, rc = dg__check_softmax_args(x, K, tau, y);
+    if (rc) return rc;
+    if (tau == 0) {
+        int best = dg__argmax(x, K);
+        for (k = 0; k < K; ++k) y[k] = k == best;
+        return DG_OK;
+    }
+    dg__softmax_row(x, K, tau, y);
+    return DG_OK;
+}
+
+DGDEF int dg_log_softmax(const dg_real *x, int K, dg_real tau, dg_real *y)
+{
+    int k, rc = dg__check_softmax_args(x, K, tau, y);
+    dg_real m, s = 0, lse;
+    if (rc) return rc;
+    if (tau == 0) {
+        int best = dg__argmax(x, K);
+        for (k = 0; k < K; ++k) y[k] = k == best ? 0 : -(dg_real)INFINITY;
+        return DG_OK;
+    }
+    m = dg__max(x, K);
+    for (k = 0; k < K; ++k) s += DG_EXP((x[k] - m) / tau);
+    lse = DG_LOG(s);
+    for (k = 0; k < K; ++k) y[k] = (x[k] - m) / tau - lse;
+    return DG_OK;
+}
+
+DGDEF int dg_softmax_backward(const dg_real *y, const dg_real *dy, int K, dg_real tau,
+                              dg_real *dx)
+{
+    if (!y || !dy || !dx || K < 1 || !(tau > 0)) return DG_EINVAL;
+    if (!dg__finite(tau) || !dg__all_finite(y, K) || !dg__all_finite(dy, K)) return DG_EDOMAIN;
+    dg__softmax_row_backward(y, dy, K, tau, dx);
+    return DG_OK;
+}
+
+/* ---------------------------------------------------------------------------------------------
+   problem / estimator core
+
+   Both kinds share one vocabulary so every estimator is written once:
+     n        logits in the problem: D (Bernoulli) or D*K (categorical)
+     probs    E_q z: sigmoid(phi) or softmax rows
+     x        perturbed logits phi + noise (logistic or Gumbel)
+     hard     the discrete sample H(x): bits, or one-hot rows of the argmax
+     score    d log q(hard) / d phi = hard - probs, the same formula for both kinds
+     relaxed  sigma(x / tau) or softmax_tau rows, with its vector-Jacobian product
+     cond     conditional noise given hard (uniforms v for Bernoulli, exponentials E for
+              categorical) and the conditional perturbed logits x~ it yields, with their VJP
+   ------------------------------------------------------------------------------------------- */
+static int dg__n(const dg_problem *p) { return p->kind == DG_BERNOULLI ? p->D : p->D * p->K; }
+static int dg__row(const dg_problem *p) { return p->kind == DG_BERNOULLI ? 1 : p->K; }
+
+/* Checks a problem in full; needs_grad adds the f_grad requirement. */
+static int dg__check_problem(const dg_problem *p, int needs_grad)
+{
+    int K;
+    if (!p || !p->logits || !p->f || p->D < 1) return DG_EINVAL;
+    if (p->kind != DG_BERNOULLI && p->kind != DG_CATEGORICAL) return DG_EINVAL;
+    K = p->kind == DG_BERNOULLI ? 1 : p->K;
+    if (K < 1) return DG_EINVAL;
+    if (K > DG_MAX_K || p->D > DG_MAX_DIM / K) return DG_ECAPACITY;
+    if (!dg__all_finite(p->logits, dg__n(p))) return DG_EDOMAIN;
+    if (needs_grad && !p->f_grad) return DG_ENEEDGRAD;
+    return DG_OK;
+}
+
+/* f(z), counted in info; DG_EDOMAIN when the value is not finite. */
+DG__MAYBE_UNUSED static int dg__eval_f(const dg_problem *p, const dg_real *z, dg_real *value, dg_info *info)
+{
+    dg_real v = p->f(z, p->user);
+    info->f_evals++;
+    if (!dg__finite(v)) return DG_EDOMAIN;
+    *value = v;
+    return DG_OK;
+}
+
+/* f(z) and df/dz, counted in info; DG_EDOMAIN when any value is not finite. */
+DG__MAYBE_UNUSED static int dg__eval_f_grad(const dg_problem *p, const dg_real *z, dg_real *dz, dg_real *value,
+                           dg_info *info)
+{
+    dg_real v = p->f_grad(z, dz, p->user);
+    info->grad_evals++;
+    if (!dg__finite(v) || !dg__all_finite(dz, dg__n(p))) return DG_EDOMAIN;
+    *value = v;
+    return DG_OK;
+}
+
+static void dg__probs(const dg_problem *p, dg_real *probs)
+{
+    int d, n = dg__n(p), K = dg__row(p);
+    if (p->kind == DG_BERNOULLI) {
+        for (d = 0; d < n; ++d) probs[d] = dg_sigmoid(p->logits[d]);
+        return;
+    }
+    for (d = 0; d < p->D; ++d) dg__softmax_row(p->logits + d * K, K, 1, probs + d * K);
+}
+
+/* x = phi + noise: logistic noise per Bernoulli variable, Gumbel noise per categorical logit. */
+DG__MAYBE_UNUSED static void dg__draw_perturbed(dg_rng *r, const dg_problem *p, dg_real *x)
+{
+    int i, n = dg__n(p);
+    if (p->kind == DG_BERNOULLI)
+        for (i = 0; i < n; ++i) x[i] = p->logits[i] + dg_logistic(r);
+    else
+        for (i = 0; i < n; ++i) x[i] = p->logits[i] + dg_gumbel(r);
+}
+
+/* hard = H(x): 1[x > 0] per bit, or the one-hot argmax of each row. hard may not alias x. */
+DG__MAYBE_UNUSED static void dg__hard(const dg_problem *p, const dg_real *x, dg_real *hard)
+{
+    int d, k, K = dg__row(p);
+    if (p->kind == DG_BERNOULLI) {
+        for (d = 0; d < p->D; ++d) hard[d] = x[d] > 0;
+        return;
+    }
+    for (d = 0; d < p->D; ++d) {
+        int best = dg__argmax(x + d * K, K);
+        for (k = 0; k < K; ++k) hard[d * K + k] = k == best;
+    }
+}
+
+/* score = hard - probs (the same formula for bits and one-hot rows). */
+DG__MAYBE_UNUSED static void dg__score(int n, const dg_real *hard, const dg_real *probs, dg_real *score)
+{
+    int i;
+    for (i = 0; i < n; ++i) score[i] = hard[i] - probs[i];
+}
+
+/* relaxed = sigma(x / tau) per bit, or softmax_tau of each row. relaxed may alias x. */
+DG__MAYBE_UNUSED static void dg__relax(const dg_problem *p, const dg_real *x, dg_real tau, dg_real *relaxed)
+{
+    int d, K = dg__row(p);
+    if (p->kind == DG_BERNOULLI) {
+        for (d = 0; d < p->D; ++d) relaxed[d] = dg_sigmoid(x[d] / tau);
+        return;
+    }
+    for (d = 0; d < p->D; ++d) dg__softmax_row(x + d * K, K, tau, relaxed + d * K);
+}
+
+/* dx = (d relaxed / d x)^T dz, given relaxed = dg__relax(x): z(1 - z)/tau per bit, the softmax
+   VJP per row. dx may alias dz. */
+DG__MAYBE_UNUSED static void dg__relax_backward(const dg_problem *p, const dg_real *relaxed, const dg_real *dz,
+                               dg_real tau, dg_real *dx)
+{
+    int d, K = dg__row(p);
+    if (p->kind == DG_BERNOULLI) {
+        for (d = 0; d < p->D; ++d) dx[d] = dz[d] * relaxed[d] * (1 - relaxed[d]) / tau;
+        return;
+    }
+    for (d = 0; d < p->D; ++d)
+        dg__softmax_row_backward(relaxed + d * K, dz + d * K, K, tau, dx + d * K);
+}
+
+/* Conditional noise for the sample hard: a uniform per Bernoulli variable, an exponential per
+   categorical logit. */
+DG__MAYBE_UNUSED static void dg__draw_cond_noise(dg_rng *r, const dg_problem *p, dg_real *noise)
+{
+    int i, n = dg__n(p);
+    if (p->kind == DG_BERNOULLI)
+        for (i = 0; i < n; ++i) noise[i] = dg_uniform(r);
+    else
+        for (i = 0; i < n; ++i) noise[i] = dg_exponential(r);
+}
+
+static int dg__hard_index(const dg_real *row, int K)
+{
+    int k;
+    for (k = 0; k < K; ++k) if (row[k] > 0) return k;
+    return 0;
+}
+
+/* x~ = perturbed logits conditioned on H(x~) = hard, a deterministic function of
+   (phi, hard, noise). H(x~) == hard always. */
+DG__MAYBE_UNUSED static void dg__cond_perturbed(const dg_problem *p, const dg_real *hard, const dg_real *noise,
+                               dg_real *xt)
+{
+    int d, K = dg__row(p);
+    if (p->kind == DG_BERNOULLI) {
+        for (d = 0; d < p->D; ++d) xt[d] = dg__cond_logistic(p->logits[d], hard[d] > 0, noise[d]);
+        return;
+    }
+    for (d = 0; d < p->D; ++d)
+        dg__cond_gumbel_row(p->logits + d * K, K, dg__hard_index(hard + d * K, K), noise + d * K,
+                            xt + d * K);
+}
+
+/* dphi = (d x~ / d phi)^T dxt with hard and noise fixed. dphi may alias dxt. */
+DG__MAYBE_UNUSED static void dg__cond_perturbed_vjp(const dg_problem *p, const dg_real *hard, const dg_real *noise,
+                                   const dg_real *dxt, dg_real *dphi)
+{
+    int d, K = dg__row(p);
+    if (p->kind == DG_BERNOULLI) {
+        for (d = 0; d < p->D; ++d)
+            dphi[d] = dxt[d] * dg__cond_logistic_deriv(p->logits[d], hard[d] > 0, noise[d]);
+        return;
+    }
+    for (d = 0; d < p->D; ++d)
+        dg__cond_gumbel_row_vjp(p->logits + d * K, K, dg__hard_index(hard + d * K, K),
+                                noise + d * K, dxt + d * K, dphi + d * K);
+}
+
+static int dg__needs_grad(dg_method m)
+{
+    return m == DG_GUMBEL_SOFTMAX || m == DG_STRAIGHT_THROUGH || m == DG_GUMBEL_RAO ||
+           m == DG_MUPROP || m == DG_REBAR || m == DG_RELAX;
+}
+
+static dg_real dg__default_tau(dg_method m)
+{
+    return (m == DG_REBAR || m == DG_RELAX) ? (dg_real)0.5 : (dg_real)1;
+}
+
+DGDEF int dg_init(dg_estimator *e, const dg_config *cfg)
+{
+    dg_config c;
+    if (!e || !cfg) return DG_EINVAL;
+    c = *cfg;
+    if ((int)c.method < DG_EXACT || (int)c.method > DG__METHOD_LAST) return DG_EINVAL;
+    if ((int)c.baseline < DG_BASELINE_NONE || (int)c.baseline > DG__BASELINE_LAST) return DG_EINVAL;
+    if (c.samples < 0 || (c.method == DG_RLOO && c.samples == 1)) return DG_EINVAL;
+    if (c.samples > DG_MAX_SAMPLES) return DG_ECAPACITY;
+    if (!(c.tau >= 0) || !dg__finite(c.tau)) return DG_EINVAL;
+    if (!(c.ema_decay >= 0 && c.ema_decay < 1)) return DG_EINVAL;
+    if (!dg__finite(c.eta) || !dg__finite(c.lr) || c.lr < 0) return DG_EINVAL;
+    if (!dg__finite(c.baseline_value)) return DG_EINVAL;
+    if (c.samples == 0) c.samples = c.method == DG_RLOO ? 2 : 1;
+    if (c.tau == 0) c.tau = dg__default_tau(c.method);
+    if (c.ema_decay == 0) c.ema_decay = (dg_real)0.9;
+    if (c.eta == 0) c.eta = 1;
+    if (c.lr == 0) c.lr = (dg_real)0.01;
+    e->cfg = c;
+    dg_rng_seed(&e->rng, c.seed, c.stream);
+    e->steps = 0;
+    e->sf.ema = 0;
+    e->sf.ema_ready = 0;
+    e->cv.eta = c.eta;
+    e->cv.log_tau = DG_LOG(c.tau);
+    return DG_OK;
+}
+
+/* Each method writes its estimate into grad (the estimator's scratch, never the caller's array)
+   and fills info; the learned state may change only once nothing can fail any more. */
+typedef int (*dg__method_fn)(dg_estimator *e, const dg_problem *p, dg_real *grad, dg_info *info);
+
+static int dg__est_exact(dg_estimator *e, const dg_problem *p, dg_real *grad, dg_info *info);
+static int dg__est_reinforce(dg_estimator *e, const dg_problem *p, dg_real *grad, dg_info *info);
+static int dg__est_rloo(dg_estimator *e, const dg_problem *p, dg_real *grad, dg_info *info);
+static int dg__est_gumbel_softmax(dg_estimator *e, const dg_problem *p, dg_real *grad, dg_info *info);
+static int dg__est_straight_through(dg_estimator *e, const dg_problem *p, dg_real *grad, dg_info *info);
+static int dg__est_gumbel_rao(dg_estimator *e, const dg_problem *p, dg_real *grad, dg_info *info);
+static int dg__est_muprop(dg_estimator *e, const dg_problem *p, dg_real *grad, dg_info *info);
+static int dg__est_rebar(dg_estimator *e, const dg_problem *p, dg_real *grad, dg_info *info);
+static int dg__est_relax(dg_estimator *e, const dg_problem *p, dg_real *grad, dg_info *info);
+static int dg__est_arm(dg_estimator *e, const dg_problem *p, dg_real *grad, dg_info *info);
+static int dg__est_disarm(dg_estimator *e, const dg_problem *p, dg_real *grad, dg_info *info);
+
+static dg__method_fn dg__method_table(dg_method m)
+{
+    switch (m) {
+    case DG_EXACT: return dg__est_exact;
+    case DG_REINFORCE: return dg__est_reinforce;
+    case DG_RLOO: return dg__est_rloo;
+    case DG_GUMBEL_SOFTMAX: return dg__est_gumbel_softmax;
+    case DG_STRAIGHT_THROUGH: return dg__est_straight_through;
+    case DG_GUMBEL_RAO: return dg__est_gumbel_rao;
+    case DG_MUPROP: return dg__est_muprop;
+    case DG_REBAR: return dg__est_rebar;
+    case DG_RELAX: return dg__est_relax;
+    case DG_ARM: return dg__est_arm;
+    case DG_DISARM: return dg__est_disarm;
+    }
+    return 0;
+}
+
+/* Scratch slot 0 holds the estimate until it is copied out; methods use slots 1.. freely. */
+#define DG__W_GRAD 0
+
+DGDEF int dg_estimate(dg_estimator *e, const dg_problem *p, dg_real *grad, dg_info *info)
+{
+    dg__method_fn fn;
+    dg_info local;
+    int rc;
+    if (!e || !grad) return DG_EINVAL;
+    fn = dg__method_table(e->cfg.method);
+    if (!fn) return DG_EINVAL;
+    rc = dg__check_problem(p, dg__needs_grad(e->cfg.method));
+    if (rc) return rc;
+    local.f_mean = 0;
+    local.f_evals = local.grad_evals = 0;
+    local.learning_signal = local.baseline = local.surrogate_loss = 0;
+    local.eta = local.tau = 0;
+    rc = fn(e, p, e->work[DG__W_GRAD], &local);
+    if (rc) return rc;
+    dg__copy(grad, e->work[DG__W_GRAD], dg__n(p));
+    e->steps++;
+    if (info) *info = local;
+    return DG_OK;
+}
+
+/* ---------------------------------------------------------------------------------------------
+   score-function family
+   ------------------------------------------------------------------------------------------- */
+static int dg__est_reinforce(dg_estimator *e, const dg_problem *p, dg_real *grad, dg_info *info)
+{
+    (void)e; (void)p; (void)grad; (void)info;
+    return DG_EUNSUPPORTED;
+}
+
+static int dg__est_rloo(dg_estimator *e, const dg_problem *p, dg_real *grad, dg_info *info)
+{
+    (void)e; (void)p; (void)grad; (void)info;
+    return DG_EUNSUPPORTED;
+}
+
+/* ---------------------------------------------------------------------------------------------
+   relaxations
+   ------------------------------------------------------------------------------------------- */
+static int dg__est_gumbel_softmax(dg_estimator *e, const dg_problem *p, dg_real *grad, dg_info *info)
+{
+    (void)e; (void)p; (void)grad; (void)info;
+    return DG_EUNSUPPORTED;
+}
+
+static int dg__est_straight_through(dg_estimator *e, const dg_problem *p, dg_real *grad, dg_info *info)
+{
+    (void)e; (void)p; (void)grad; (void)info;
+    return DG_EUNSUPPORTED;
+}
+
+static int dg__est_gumbel_rao(dg_estimator *e, const dg_problem *p, dg_real *grad, dg_info *info)
+{
+    (void)e; (void)p; (void)grad; (void)info;
+    return DG_EUNSUPPORTED;
+}
+
+/* ---------------------------------------------------------------------------------------------
+   control-variate estimators
+   ------------------------------------------------------------------------------------------- */
+static int dg__est_muprop(dg_estimator *e, const dg_problem *p, dg_real *grad, dg_info *info)
+{
+    (void)e; (void)p; (void)grad; (void)info;
+    return DG_EUNSUPPORTED;
+}
+
+static int dg__est_rebar(dg_estimator *e, const dg_problem *p, dg_real *grad, dg_info *info)
+{
+    (void)e; (void)p; (void)grad; (void)info;
+    return DG_EUNSUPPORTED;
+}
+
+static int dg__est_relax(dg_estimator *e, const dg_problem *p, dg_real *grad, dg_info *info)
+{
+    (void)e; (void)p; (void)grad; (void)info;
+    return DG_EUNSUPPORTED;
+}
+
+/* ---------------------------------------------------------------------------------------------
+   antithetic estimators
+   ------------------------------------------------------------------------------------------- */
+static int dg__est_arm(dg_estimator *e, const dg_problem *p, dg_real *grad, dg_info *info)
+{
+    (void)e; (void)p; (void)grad; (void)info;
+    return DG_EUNSUPPORTED;
+}
+
+static int dg__est_disarm(dg_estimator *e, const dg_problem *p, dg_real *grad, dg_info *info)
+{
+    (void)e; (void)p; (void)grad; (void)info;
+    return DG_EUNSUPPORTED;
+}
+
+/* ---------------------------------------------------------------------------------------------
+   exact
+   ------------------------------------------------------------------------------------------- */
+
+/* Number of configurations of the problem, or -1 when it exceeds DG_MAX_ENUM. */
+static long dg__enum_count(const dg_problem *p)
+{
+    int d, classes = p->kind == DG_BERNOULLI ? 2 : p->K;
+    long count = 1;
+    for (d = 0; d < p->D; ++d) {
+        if (count > DG_MAX_ENUM / classes) return -1;
+        count *= classes;
+    }
+    return count;
+}
+
+/* Enumerates configurations with an odometer over one class index per variable (Bernoulli: the
+   bit). Each variable is written as a row of "classes" with log-probabilities lp and the
+   positive-class probabilities pr, so both kinds share the loop: a Bernoulli variable is the
+   two-class softmax over (0, phi), whose class-1 coordinate is the bit. */
+DGDEF int dg_exact(const dg_problem *p, dg_real *grad, dg_real *value)
+{
+    dg_real z[DG_EXACT_MAX_DIM], lp[DG_EXACT_MAX_DIM], probs[DG_EXACT_MAX_DIM];
+    long double acc[DG_EXACT_MAX_DIM], total = 0;
+    int digit[DG_EXACT_MAX_DIM];
+    int rc = dg__check_problem(p, 0), n, D, K, d, k, classes;
+    long count, c;
+    if (rc) return rc;
+    if (!grad) return DG_EINVAL;
+    n = dg__n(p);
+    D = p->D;
+    K = dg__row(p);
+    classes = p->kind == DG_BERNOULLI ? 2 : K;
+    count = dg__enum_count(p);
+    if (count < 0 || n > DG_EXACT_MAX_DIM || 2 * D > DG_EXACT_MAX_DIM) return DG_ECAPACITY;
+    dg__probs(p, probs);
+    if (p->kind == DG_BERNOULLI) {
+        for (d = 0; d < D; ++d) {
+            lp[2 * d] = dg_log_sigmoid(-p->logits[d]);
+            lp[2 * d + 1] = dg_log_sigmoid(p->logits[d]);
+        }
+    } else {
+        for (d = 0; d < D; ++d) {
+            dg_real lse = dg_logsumexp(p->logits + d * K, K);
+            for (k = 0; k < K; ++k) lp[d * K + k] = p->logits[d * K + k] - lse;
+        }
+    }
+    for (d = 0; d < D; ++d) digit[d] = 0;
+    for (k = 0; k < n; ++k) { acc[k] = 0; z[k] = 0; }
+    if (p->kind == DG_CATEGORICAL) for (d = 0; d < D; ++d) z[d * K] = 1;
+    for (c = 0; c < count; ++c) {
+        dg_real logq = 0, fz;
+        long double w;
+        for (d = 0; d < D; ++d) logq += lp[d * classes + digit[d]];
+        fz = p->f(z, p->user);
+        if (!dg__finite(fz)) return DG_EDOMAIN;
+        w = (long double)DG_EXP(logq) * fz;
+        total += w;
+        for (k = 0; k < n; ++k) acc[k] += w * (z[k] - probs[k]);
+        /* advance the odometer, keeping z in step */
+        for (d = 0; d < D; ++d) {
+            int row = p->kind == DG_BERNOULLI ? d : d * K;
+            if (p->kind == DG_BERNOULLI) z[row] = 0; else z[row + digit[d]] = 0;
+            if (++digit[d] < classes) {
+                if (p->kind == DG_BERNOULLI) z[row] = 1; else z[row + digit[d]] = 1;
+                break;
+            }
+            digit[d] = 0;
+            if (p->kind == DG_CATEGORICAL) z[row] = 1;
+        }
+    }
+    for (k = 0; k < n; ++k) grad[k] = (dg_real)acc[k];
+    if (value) *value = (dg_real)total;
+    return DG_OK;
+}
+
+static int dg__est_exact(dg_estimator *e, const dg_problem *p, dg_real *grad, dg_info *info)
+{
+    dg_real value;
+    int rc = dg_exact(p, grad, &value);
+    (void)e;
+    if (rc) return rc;
+    info->f_evals = (int)dg__enum_count(p);
+    info->f_mean = value;
+    return DG_OK;
+}
+
+/* ---------------------------------------------------------------------------------------------
+   stats
+   ------------------------------------------------------------------------------------------- */
+DGDEF int dg_stats_init(dg_stats *s, int n)
+{
+    int i;
+    if (!s || n < 1) return DG_EINVAL;
+    if (n > DG_MAX_DIM) return DG_ECAPACITY;
+    s->n = n;
+    s->count = 0;
+    for (i = 0; i < n; ++i) s->mean[i] = s->m2[i] = 0;
+    return DG_OK;
+}
+
+DGDEF int dg_stats_push(dg_stats *s, const dg_real *x)
+{
+    int i;
+    double inv;
+    if (!s || !x || s->n < 1 || s->n > DG_MAX_DIM) return DG_EINVAL;
+    if (!dg__all_finite(x, s->n)) return DG_EDOMAIN;
+    s->count++;
+    inv = 1.0 / (double)s->count;
+    for (i = 0; i < s->n; ++i) {
+        double delta = (double)x[i] - s->mean[i];
+        s->mean[i] += delta * inv;
+        s->m2[i] += delta * ((double)x[i] - s->mean[i]);
+    }
+    return DG_OK;
+}
+
+DGDEF double dg_stats_mean(const dg_stats *s, int i)
+{
+    if (!s || i < 0 || i >= s->n || s->count < 1) return 0;
+    return s->mean[i];
+}
+
+DGDEF double dg_stats_var(const dg_stats *s, int i)
+{
+    if (!s || i < 0 || i >= s->n || s->count < 2) return 0;
+    return s->m2[i] / (double)(s->count - 1);
+}
+
+DGDEF double dg_stats_sem(const dg_stats *s, int i)
+{
+    if (!s || s->count < 2) return 0;
+    return sqrt(dg_stats_var(s, i) / (double)s->count);
+}
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* DISCGRAD_IMPLEMENTATION_DONE */
+#endif /* DISCGRAD_IMPLEMENTATION */
+
+/*
+------------------------------------------------------------------------------
+This software is available under 2 licenses -- choose whichever you prefer.
+------------------------------------------------------------------------------
+ALTERNATIVE A - MIT License
+Copyright (c) 2026 discgrad contributors
+Permission is hereby granted, free of charge, to any person obtaining a copy of
+this software and associated documentation files (the "Software"), to deal in
+the Software without restriction, including without limitation the rights to
+use, copy, modify, merge, publish, distribute, sublicense, and/or sell copies
+of the Software, and to permit persons to whom the Software is furnished to do
+so, subject to the following conditions:
+The above copyright notice and this permission notice shall be included in all
+copies or substantial portions of the Software.
+THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR
+IMPLIED, INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY,
+FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL THE
+AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER
+LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING FROM,
+OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN THE
+SOFTWARE.
+------------------------------------------------------------------------------
+ALTERNATIVE B - Public Domain (www.unlicense.org)
+This is free and unencumbered software released into the public domain.
+Anyone is free to copy, modify, publish, use, compile, sell, or distribute this
+software, either in source code form or as a compiled binary, for any purpose,
+commercial or non-commercial, and by any means.
+In jurisdictions that recognize copyright laws, the author or authors of this
+software dedicate any and all copyright interest in the software to the public
+domain. We make this dedication in perpetuity for the benefit of our software
+and to the public domain. For more information, please refer to
+<http://unlicense.org/>
+------------------------------------------------------------------------------
+*/

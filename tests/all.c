@@ -1,0 +1,31 @@
+/* The whole test suite as one translation unit. Built once per configuration of the matrix;
+   with DGT_SEPARATE_IMPL the implementation comes from impl.c (the two-translation-unit build). */
+#ifndef DGT_SEPARATE_IMPL
+#define DISCGRAD_IMPLEMENTATION
+#endif
+#include "common.h"
+#include "test_rng.c"
+#include "test_samplers.c"
+#include "test_softmax.c"
+#include "test_exact.c"
+#include "test_core.c"
+#include "test_score.c"
+#include "test_relax.c"
+#include "test_cv.c"
+
+#ifndef DGT_LABEL
+#define DGT_LABEL "tests"
+#endif
+
+int main(int argc, char **argv)
+{
+    register_rng();
+    register_samplers();
+    register_softmax();
+    register_exact();
+    register_core();
+    register_score();
+    register_relax();
+    register_cv();
+    return dgt_run(argc, argv, DGT_LABEL);
+}

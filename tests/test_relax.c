@@ -1,0 +1,6 @@
+/* Tests of the relax estimators (see the header's estimator table). */
+#include "common.h"
+
+static void register_relax(void)
+{
+}
