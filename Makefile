@@ -45,3 +45,26 @@ $(BUILD)/%: examples/%.c discgrad.h | $(BUILD)
 
 clean:
 	rm -rf $(BUILD)
+
+# --- Benchmarks and the examples that need their own flags (VAE, parallel, bench) ---
+# make bench          throughput of every estimator, -O3 -march=native, double
+# make bench-portable the same with plain -O2 (no -march)
+# make bench-float    the same as make bench with DG_REAL=float
+# make bench-torch    PyTorch against make bench's binary, in one run, with the goal ratios
+BENCH_TIME ?= 0.25
+BENCH_DIM   = -DDG_MAX_DIM=65536
+.PHONY: bench bench-portable bench-float bench-torch
+$(BUILD)/bench: examples/bench.c examples/method_names.h discgrad.h | $(BUILD)
+	$(CC) -std=c99 $(STRICT) -O3 -march=native $(BENCH_DIM) -DBENCH_FLAGS='"-O3 -march=native"' -I. $< -o $@ $(LDLIBS)
+$(BUILD)/bench-portable: examples/bench.c examples/method_names.h discgrad.h | $(BUILD)
+	$(CC) -std=c99 $(STRICT) -O2 $(BENCH_DIM) -DBENCH_FLAGS='"-O2"' -I. $< -o $@ $(LDLIBS)
+$(BUILD)/bench-float: examples/bench.c examples/method_names.h discgrad.h | $(BUILD)
+	$(CC) -std=c99 $(STRICT) -O3 -march=native $(BENCH_DIM) -DDG_REAL=float -DBENCH_FLAGS='"-O3 -march=native"' -I. $< -o $@ $(LDLIBS)
+bench: $(BUILD)/bench
+	$(BUILD)/bench --time $(BENCH_TIME)
+bench-portable: $(BUILD)/bench-portable
+	$(BUILD)/bench-portable --time $(BENCH_TIME)
+bench-float: $(BUILD)/bench-float
+	$(BUILD)/bench-float --time $(BENCH_TIME)
+bench-torch: $(BUILD)/bench
+	/usr/bin/python3 examples/bench_torch.py --bench $(BUILD)/bench --time $(BENCH_TIME)

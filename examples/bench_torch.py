@@ -1,0 +1,212 @@
+#!/usr/bin/python3
+"""bench_torch.py - times the estimators in PyTorch (CPU, one thread, float64) and the C
+benchmark in the same run, then prints PyTorch's time over discgrad's with the performance goals
+beside the ratios.
+
+Usage (make bench-torch does this):
+    /usr/bin/python3 examples/bench_torch.py [--bench build/bench] [--time 0.25]
+
+The objective is the same as in bench.c, f(z) = w.z, so both sides spend their time in the
+estimator. Installs Debian's python3-torch with apt-get when torch cannot be imported.
+"""
+import argparse
+import os
+import subprocess
+import sys
+import time
+
+
+def ensure_torch():
+    try:
+        import torch  # noqa: F401
+        return
+    except ImportError:
+        pass
+    if os.environ.get("DG_BENCH_TORCH_INSTALLED"):
+        sys.exit("python3-torch was installed but torch still cannot be imported")
+    print("torch not found: installing Debian's python3-torch", file=sys.stderr)
+    sudo = [] if os.geteuid() == 0 else ["sudo"]
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    subprocess.run(sudo + ["apt-get", "update", "-qq"], env=env, check=False)
+    subprocess.run(sudo + ["apt-get", "install", "-y", "-qq", "python3-torch"], env=env, check=True)
+    env["DG_BENCH_TORCH_INSTALLED"] = "1"
+    os.execve(sys.executable, [sys.executable] + sys.argv, env)
+
+
+ensure_torch()
+import torch  # noqa: E402
+import torch.nn.functional as F  # noqa: E402
+from torch.distributions import Bernoulli, Categorical, RelaxedBernoulli  # noqa: E402
+
+torch.set_num_threads(1)
+torch.set_default_dtype(torch.float64)
+
+# name, kind, D, K: the sizes of bench.c
+SIZES = [("1x2", "categorical", 1, 2), ("32x10", "categorical", 32, 10),
+         ("200", "bernoulli", 200, 1), ("1024x64", "categorical", 1024, 64)]
+# Goals for PyTorch time / discgrad time (issue "Performance"), by method and size.
+GOALS = {
+    "gumbel-softmax": {"1x2": 100, "32x10": 20, "1024x64": 4},
+    "straight-through": {"1x2": 100, "32x10": 20, "1024x64": 4},
+    "reinforce": {"1x2": 100, "32x10": 50, "1024x64": 4},
+}
+
+
+def make_estimators(kind, phi0, w):
+    """Returns {method: function returning the gradient wrt the logits} for one problem."""
+    phi = phi0.clone().requires_grad_()
+    tau = 1.0
+
+    def f(z):
+        return (w * z).sum(-1) if kind == "bernoulli" else (w * z).sum((-2, -1))
+
+    def grad_of(loss):
+        phi.grad = None
+        loss.backward()
+        return phi.grad
+
+    def dist():
+        return Bernoulli(logits=phi) if kind == "bernoulli" else Categorical(logits=phi)
+
+    def onehot(z):
+        return z if kind == "bernoulli" else F.one_hot(z, phi.shape[-1]).to(phi.dtype)
+
+    def reinforce():
+        q = dist()
+        z = q.sample()
+        return grad_of(f(onehot(z)).detach() * q.log_prob(z).sum())
+
+    def rloo(m=2):
+        q = dist()
+        z = q.sample((m,))
+        fz = f(onehot(z)).detach()
+        signal = (fz - fz.mean()) / (m - 1)
+        return grad_of((signal * q.log_prob(z).sum(-1)).sum() / m)
+
+    def gumbel_softmax(hard=False):
+        if kind == "bernoulli":
+            z = RelaxedBernoulli(torch.tensor(tau), logits=phi).rsample()
+            if hard:
+                z = (z > 0.5).to(z.dtype) - z.detach() + z
+        else:
+            z = F.gumbel_softmax(phi, tau=tau, hard=hard)
+        return grad_of(f(z))
+
+    def muprop():
+        q = dist()
+        z = onehot(q.sample())
+        zbar = torch.sigmoid(phi) if kind == "bernoulli" else torch.softmax(phi, -1)
+        zb = zbar.detach().requires_grad_()
+        fb = f(zb)
+        (gb,) = torch.autograd.grad(fb, zb)
+        signal = (f(z) - fb - (gb * (z - zb)).sum()).detach()
+        logq = q.log_prob(z if kind == "bernoulli" else z.argmax(-1)).sum()
+        return grad_of(signal * logq + (gb * zbar).sum())
+
+    def antithetic(disarm):
+        with torch.no_grad():
+            u = torch.rand_like(phi0)
+            b1 = (u > torch.sigmoid(-phi0)).to(phi0.dtype)
+            b2 = (u < torch.sigmoid(phi0)).to(phi0.dtype)
+            df = f(b1) - f(b2)
+            if not disarm:
+                return df * (u - 0.5)
+            sign = 1 - 2 * b2
+            return 0.5 * df * sign * (b1 != b2).to(phi0.dtype) * torch.sigmoid(phi0.abs())
+
+    est = {"reinforce": reinforce, "rloo": rloo, "muprop": muprop,
+           "gumbel-softmax": gumbel_softmax,
+           "straight-through": lambda: gumbel_softmax(hard=True)}
+    if kind == "bernoulli":
+        est["arm"] = lambda: antithetic(False)
+        est["disarm"] = lambda: antithetic(True)
+    return est
+
+
+def time_call(fn, budget):
+    fn()  # warm up
+    calls, chunk = 0, 1
+    t0 = time.perf_counter()
+    while True:
+        for _ in range(chunk):
+            fn()
+        calls += chunk
+        t = time.perf_counter() - t0
+        if t >= budget:
+            return 1e6 * t / calls
+        if t < budget / 8:
+            chunk *= 2
+
+
+def torch_times(budget):
+    """{(method, size): microseconds per estimate}; Bernoulli-only methods run 1x2 as one bit."""
+    out = {}
+    gen = torch.Generator().manual_seed(2026)
+    torch.manual_seed(2026)
+    for name, kind, D, K in SIZES:
+        shape = (D,) if kind == "bernoulli" else (D, K)
+        phi0 = 4 * torch.rand(shape, generator=gen) - 2
+        w = 2 * torch.rand(shape, generator=gen) - 1
+        est = make_estimators(kind, phi0, w)
+        if name == "1x2":  # as bench.c: the antithetic methods see one Bernoulli variable
+            bern = make_estimators("bernoulli", phi0[:, 0] - phi0[:, 1], w[:, 0] - w[:, 1])
+            est["arm"], est["disarm"] = bern["arm"], bern["disarm"]
+        for method, fn in est.items():
+            out[(method, name)] = time_call(fn, budget)
+    return out
+
+
+def c_times(bench, budget):
+    res = subprocess.run([bench, "--csv", "--time", str(budget)], check=True,
+                         capture_output=True, text=True).stdout
+    out, header = {}, None
+    machine = ""
+    for line in res.splitlines():
+        if line.startswith("#"):
+            machine = line[1:].strip()
+            continue
+        cols = line.split(",")
+        if header is None:
+            header = cols
+            continue
+        row = dict(zip(header, cols))
+        out[(row["method"], row["size"])] = row
+    return machine, out
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--bench", default="build/bench", help="the C benchmark binary")
+    ap.add_argument("--time", type=float, default=0.25, help="seconds per cell")
+    args = ap.parse_args()
+    machine, c = c_times(args.bench, args.time)
+    t = torch_times(args.time)
+    print(f"# discgrad: {machine}")
+    print(f"# PyTorch {torch.__version__}, CPU, {torch.get_num_threads()} thread, float64;"
+          f" {args.time} s per cell; f(z) = w.z")
+    print("# ratio = PyTorch us / discgrad us per estimate (higher is better); goal from the"
+          " performance issue")
+    print(f"{'method':17} {'size':>8} {'PyTorch us':>11} {'discgrad us':>12} {'ratio':>8} {'goal':>6}")
+    methods = []
+    for (m, _s) in c:
+        if m not in methods:
+            methods.append(m)
+    for m in methods:
+        for name, _kind, _D, _K in SIZES:
+            row = c.get((m, name))
+            tt = t.get((m, name))
+            if row is None or (tt is None and row["status"] != "ok"):
+                continue
+            cs = row["status"]
+            cus = float(row["us_per_estimate"]) if cs == "ok" else None
+            goal = GOALS.get(m, {}).get(name)
+            goal_s = f">= {goal}" if goal else "-"
+            tt_s = f"{tt:11.2f}" if tt is not None else f"{'-':>11}"
+            cu_s = f"{cus:12.3f}" if cus is not None else f"{cs:>12}"
+            ratio = f"{tt / cus:7.1f}x" if tt is not None and cus else f"{'-':>8}"
+            print(f"{m:17} {name:>8} {tt_s} {cu_s} {ratio} {goal_s:>6}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
