@@ -68,3 +68,14 @@ bench-float: $(BUILD)/bench-float
 	$(BUILD)/bench-float --time $(BENCH_TIME)
 bench-torch: $(BUILD)/bench
 	/usr/bin/python3 examples/bench_torch.py --bench $(BUILD)/bench --time $(BENCH_TIME)
+
+# make data       Fashion-MNIST IDX files into build/data (installs dataset-fashion-mnist if absent)
+# make vae-short  a short VAE run that must lower the test -ELBO by 50 nats (part of CI)
+.PHONY: data vae-short
+$(BUILD)/vae: examples/method_names.h
+data: $(BUILD)/data/train-images-idx3-ubyte
+$(BUILD)/data/train-images-idx3-ubyte: examples/get-data.sh
+	sh examples/get-data.sh $(BUILD)/data
+vae-short: $(BUILD)/vae data
+	$(BUILD)/vae --steps 300 --eval-every 100 --test-n 500 --methods disarm,reinforce,gumbel-softmax \
+	    --require-improvement 50 --data $(BUILD)/data --svg $(BUILD)/vae-short.svg

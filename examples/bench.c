@@ -140,6 +140,12 @@ static const char *short_error(int rc)
     return "error";
 }
 
+/* Three significant digits without exponents: 0.105, 8.97, 2061. */
+static void fmt3(char *buf, double x)
+{
+    sprintf(buf, x >= 100 ? "%.0f" : x >= 10 ? "%.1f" : x >= 1 ? "%.2f" : "%.3f", x);
+}
+
 static int in_list(const char *list, const char *name)
 {
     size_t len = strlen(name);
@@ -238,8 +244,10 @@ int main(int argc, char **argv)
             } else if (c.rc != DG_OK) {
                 printf(" %18s", short_error(c.rc));
             } else {
-                char buf[64];
-                sprintf(buf, "%.3g (%.3g)%s", c.us, c.ns_elem, c.as_bernoulli ? "*" : "");
+                char buf[96], us[32], ns[32];
+                fmt3(us, c.us);
+                fmt3(ns, c.ns_elem);
+                sprintf(buf, "%s (%s)%s", us, ns, c.as_bernoulli ? "*" : "");
                 printf(" %18s", buf);
                 fe = c.f_evals;
                 ge = c.grad_evals;

@@ -1,0 +1,716 @@
+/* vae.c - a discrete variational autoencoder on binarised Fashion-MNIST, trained with any of
+   discgrad's estimators for the encoder's logits.
+
+   Data: run examples/get-data.sh first (installs Debian's dataset-fashion-mnist when absent and
+   unpacks the IDX files into build/data/). Pixels are binarised at 0.5 (fixed threshold).
+
+   Models:
+     bernoulli    200 Bernoulli latents, linear encoder 784-200 and decoder 200-784 (the DisARM
+                  protocol's linear model; batch 50). Default Adam rate 1e-3, ten times DisARM's
+                  1e-4, so that a run of a few thousand steps shows progress.
+     categorical  20 categorical latents of 10 classes, encoder 784-512-256-(20x10) and decoder
+                  (20x10)-256-512-784 with ReLU (Jang et al. 2017). Adam 1e-3.
+   Prior: uniform (p = 1/2 per bit, 1/10 per class).
+
+   Objective: -ELBO(x) = E_q[-log p(x|z)] + KL(q(z|x) || p(z)), minimised. The KL is analytic
+   (q and p factorise), so its gradient is exact; the estimator handles the expectation only:
+   per example the problem's f(z) is the decoder's negative log-likelihood -log p(x|z), with
+   df/dz by backpropagation through the decoder for the methods that need it. The decoder gets
+   its gradient at the samples the estimator evaluated: the discrete ones (averaged) when there
+   are any, else (Gumbel-softmax) the relaxed ones. Reported -ELBO values are single-sample
+   estimates at discrete z ~ q (nats, lower is better), so relaxed and discrete methods are
+   measured the same way.
+
+   Usage:
+     vae [--model bernoulli|categorical] [--methods disarm,rloo,...] [--steps N] [--batch B]
+         [--lr R] [--eval-every N] [--test-n N] [--samples S] [--tau T] [--tune] [--seed S]
+         [--data DIR] [--svg FILE] [--csv FILE] [--require-improvement NATS]
+   --require-improvement makes the exit status 1 when a method that ran lowered the test -ELBO
+   by less than NATS (methods the header does not provide yet are reported and skipped).
+   Every method starts from the same initial weights and sees the same batches. Several methods
+   write an SVG of the test -ELBO curves (default build/vae-<model>.svg). */
+#define _POSIX_C_SOURCE 199309L
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#define DISCGRAD_IMPLEMENTATION
+#include "discgrad.h"
+#include "method_names.h"
+
+#define NPIX 784
+#define MAXW 1024       /* widest layer */
+#define MAXL 4          /* most layers per network */
+#define MAXREC 64       /* f calls recorded per example for the decoder's gradient */
+#define MAXMETHODS 16
+#define MAXPOINTS 4096
+
+/* ---------------------------------------------------------------------------------------------
+   Data
+   ------------------------------------------------------------------------------------------- */
+typedef struct dataset {
+    int n;
+    unsigned char *pix; /* n * NPIX bits as bytes 0/1 */
+} dataset;
+
+static unsigned long be32(const unsigned char *b)
+{
+    return ((unsigned long)b[0] << 24) | ((unsigned long)b[1] << 16) | ((unsigned long)b[2] << 8) | b[3];
+}
+
+/* Reads an IDX3 image file and binarises it at 0.5. */
+static int load_idx_images(const char *path, dataset *ds)
+{
+    unsigned char h[16];
+    unsigned long i, n;
+    FILE *fp = fopen(path, "rb");
+    if (!fp) return -1;
+    if (fread(h, 1, 16, fp) != 16 || be32(h) != 0x803 || be32(h + 8) != 28 || be32(h + 12) != 28) {
+        fclose(fp);
+        return -2;
+    }
+    n = be32(h + 4);
+    ds->pix = (unsigned char *)malloc(n * NPIX);
+    if (!ds->pix || fread(ds->pix, 1, n * NPIX, fp) != n * NPIX) {
+        fclose(fp);
+        return -2;
+    }
+    fclose(fp);
+    for (i = 0; i < n * NPIX; ++i) ds->pix[i] = ds->pix[i] >= 128;
+    ds->n = (int)n;
+    return 0;
+}
+
+/* ---------------------------------------------------------------------------------------------
+   A small fully connected network with hand-written backward. Weights are stored input-major,
+   W[i * out + o], so a zero input (a 0 bit, a 0 pixel) skips a whole row.
+   ------------------------------------------------------------------------------------------- */
+typedef struct layer {
+    int in, out;
+    dg_real *W, *b;          /* parameters */
+    dg_real *gW, *gb;        /* accumulated gradients */
+    dg_real *mW, *vW, *mb, *vb; /* Adam moments */
+} layer;
+
+typedef struct mlp {
+    int n;                   /* layers; ReLU after every layer but the last */
+    layer L[MAXL];
+} mlp;
+
+/* Activations of one pass: act[0] is the input, act[l + 1] the output of layer l. */
+typedef struct trace {
+    dg_real act[MAXL + 1][MAXW];
+    dg_real delta[MAXL + 1][MAXW];
+} trace;
+
+static dg_real *zeros(size_t n)
+{
+    dg_real *p = (dg_real *)calloc(n, sizeof *p);
+    if (!p) { fprintf(stderr, "out of memory\n"); exit(1); }
+    return p;
+}
+
+static void mlp_init(mlp *m, const int *widths, int nlayers, dg_rng *r)
+{
+    int l;
+    size_t i;
+    m->n = nlayers;
+    for (l = 0; l < nlayers; ++l) {
+        layer *L = &m->L[l];
+        size_t nw;
+        dg_real s;
+        L->in = widths[l];
+        L->out = widths[l + 1];
+        nw = (size_t)L->in * (size_t)L->out;
+        L->W = zeros(nw); L->gW = zeros(nw); L->mW = zeros(nw); L->vW = zeros(nw);
+        L->b = zeros((size_t)L->out); L->gb = zeros((size_t)L->out);
+        L->mb = zeros((size_t)L->out); L->vb = zeros((size_t)L->out);
+        s = (dg_real)sqrt(6.0 / (L->in + L->out)); /* Glorot uniform */
+        for (i = 0; i < nw; ++i) L->W[i] = s * (2 * dg_uniform(r) - 1);
+    }
+}
+
+static void mlp_copy_params(mlp *dst, const mlp *src)
+{
+    int l;
+    for (l = 0; l < src->n; ++l) {
+        const layer *S = &src->L[l];
+        layer *T = &dst->L[l];
+        size_t nw = (size_t)S->in * (size_t)S->out, nb = (size_t)S->out;
+        memcpy(T->W, S->W, nw * sizeof *T->W);
+        memcpy(T->b, S->b, nb * sizeof *T->b);
+        memset(T->gW, 0, nw * sizeof *T->gW); memset(T->mW, 0, nw * sizeof *T->mW);
+        memset(T->vW, 0, nw * sizeof *T->vW);
+        memset(T->gb, 0, nb * sizeof *T->gb); memset(T->mb, 0, nb * sizeof *T->mb);
+        memset(T->vb, 0, nb * sizeof *T->vb);
+    }
+}
+
+/* Forward pass of x through m, recording activations in t; returns the output. */
+static const dg_real *mlp_forward(const mlp *m, const dg_real *x, trace *t)
+{
+    int l, i, o;
+    memcpy(t->act[0], x, (size_t)m->L[0].in * sizeof *x);
+    for (l = 0; l < m->n; ++l) {
+        const layer *L = &m->L[l];
+        const dg_real *in = t->act[l];
+        dg_real *out = t->act[l + 1];
+        memcpy(out, L->b, (size_t)L->out * sizeof *out);
+        for (i = 0; i < L->in; ++i) {
+            const dg_real xi = in[i], *w = L->W + (size_t)i * L->out;
+            if (xi == 0) continue;
+            for (o = 0; o < L->out; ++o) out[o] += xi * w[o];
+        }
+        if (l + 1 < m->n)
+            for (o = 0; o < L->out; ++o) out[o] = out[o] > 0 ? out[o] : 0;
+    }
+    return t->act[m->n];
+}
+
+/* Backward pass from dout (gradient wrt the output of the last forward through t). Adds the
+   parameter gradients (scaled by `scale`) when accumulate is set; writes the gradient wrt the
+   input to dx when it is not NULL. */
+static void mlp_backward(mlp *m, trace *t, const dg_real *dout, dg_real scale, int accumulate,
+                         dg_real *dx)
+{
+    int l, i, o;
+    memcpy(t->delta[m->n], dout, (size_t)m->L[m->n - 1].out * sizeof *dout);
+    for (l = m->n - 1; l >= 0; --l) {
+        layer *L = &m->L[l];
+        const dg_real *in = t->act[l], *d = t->delta[l + 1];
+        dg_real *din = t->delta[l];
+        int need_din = l > 0 || dx != NULL;
+        if (accumulate) {
+            for (o = 0; o < L->out; ++o) L->gb[o] += scale * d[o];
+            for (i = 0; i < L->in; ++i) {
+                const dg_real xi = scale * in[i];
+                dg_real *g = L->gW + (size_t)i * L->out;
+                if (xi == 0) continue;
+                for (o = 0; o < L->out; ++o) g[o] += xi * d[o];
+            }
+        }
+        if (!need_din) break;
+        for (i = 0; i < L->in; ++i) {
+            const dg_real *w = L->W + (size_t)i * L->out;
+            dg_real s = 0;
+            if (l > 0 && in[i] <= 0) { din[i] = 0; continue; } /* ReLU was off */
+            for (o = 0; o < L->out; ++o) s += w[o] * d[o];
+            din[i] = s;
+        }
+    }
+    if (dx) memcpy(dx, t->delta[0], (size_t)m->L[0].in * sizeof *dx);
+}
+
+static void adam_update(dg_real *w, dg_real *g, dg_real *m, dg_real *v, size_t n, double lr,
+                        double c1, double c2)
+{
+    size_t i;
+    for (i = 0; i < n; ++i) {
+        m[i] = (dg_real)(0.9 * m[i] + 0.1 * g[i]);
+        v[i] = (dg_real)(0.999 * v[i] + 0.001 * g[i] * g[i]);
+        w[i] -= (dg_real)(lr * (m[i] / c1) / (sqrt(v[i] / c2) + 1e-8));
+        g[i] = 0;
+    }
+}
+
+static void mlp_adam(mlp *m, double lr, long t)
+{
+    int l;
+    double c1 = 1 - pow(0.9, (double)t), c2 = 1 - pow(0.999, (double)t);
+    for (l = 0; l < m->n; ++l) {
+        layer *L = &m->L[l];
+        adam_update(L->W, L->gW, L->mW, L->vW, (size_t)L->in * (size_t)L->out, lr, c1, c2);
+        adam_update(L->b, L->gb, L->mb, L->vb, (size_t)L->out, lr, c1, c2);
+    }
+}
+
+/* ---------------------------------------------------------------------------------------------
+   The VAE
+   ------------------------------------------------------------------------------------------- */
+typedef struct vae {
+    dg_kind kind;
+    int D, K, nz;            /* latents, classes, logits (D or D*K) */
+    mlp enc, dec;
+} vae;
+
+static dg_real softplus(dg_real a) { return a > 0 ? a + (dg_real)log1p(exp(-a)) : (dg_real)log1p(exp(a)); }
+
+/* -log p(x | decoder logits a) for binary x, and its gradient wrt a when da is not NULL. */
+static dg_real bernoulli_nll(const dg_real *a, const dg_real *x, dg_real *da)
+{
+    dg_real s = 0;
+    int j;
+    for (j = 0; j < NPIX; ++j) {
+        s += softplus(a[j]) - x[j] * a[j];
+        if (da) da[j] = dg_sigmoid(a[j]) - x[j];
+    }
+    return s;
+}
+
+/* KL(q || uniform prior) and its gradient wrt the logits (added to grad when not NULL). */
+static dg_real kl_uniform(const vae *v, const dg_real *phi, dg_real *grad)
+{
+    dg_real kl = 0;
+    int d, k;
+    if (v->kind == DG_BERNOULLI) {
+        for (d = 0; d < v->D; ++d) {
+            dg_real p = dg_sigmoid(phi[d]), lp = -softplus(-phi[d]), lq = -softplus(phi[d]);
+            kl += p * lp + (1 - p) * lq + (dg_real)log(2.0);
+            if (grad) grad[d] += p * (1 - p) * phi[d];
+        }
+        return kl;
+    }
+    for (d = 0; d < v->D; ++d) {
+        dg_real lp[MAXW], ent = 0;
+        const dg_real *row = phi + d * v->K;
+        dg_log_softmax(row, v->K, 1, lp);
+        for (k = 0; k < v->K; ++k) ent += (dg_real)exp(lp[k]) * lp[k];
+        kl += ent + (dg_real)log((double)v->K);
+        if (grad)
+            for (k = 0; k < v->K; ++k) grad[d * v->K + k] += (dg_real)exp(lp[k]) * (lp[k] - ent);
+    }
+    return kl;
+}
+
+/* What the objective callbacks see for one example, and what they record. */
+typedef struct example_ctx {
+    vae *v;
+    dg_real x[NPIX];
+    trace t;
+    dg_real a_grad[NPIX];
+    int nrec, ncalls;
+    dg_real rec_z[MAXREC][MAXW];
+    dg_real rec_f[MAXREC];
+    int rec_discrete[MAXREC];
+} example_ctx;
+
+static int is_discrete(const dg_real *z, int n)
+{
+    int i;
+    for (i = 0; i < n; ++i) if (z[i] != 0 && z[i] != 1) return 0;
+    return 1;
+}
+
+static void record(example_ctx *c, const dg_real *z, dg_real f)
+{
+    c->ncalls++;
+    if (c->nrec == MAXREC) return;
+    memcpy(c->rec_z[c->nrec], z, (size_t)c->v->nz * sizeof *z);
+    c->rec_f[c->nrec] = f;
+    c->rec_discrete[c->nrec] = is_discrete(z, c->v->nz);
+    c->nrec++;
+}
+
+static dg_real f_nll(const dg_real *z, void *user)
+{
+    example_ctx *c = (example_ctx *)user;
+    dg_real f = bernoulli_nll(mlp_forward(&c->v->dec, z, &c->t), c->x, NULL);
+    record(c, z, f);
+    return f;
+}
+
+static dg_real f_nll_grad(const dg_real *z, dg_real *dz, void *user)
+{
+    example_ctx *c = (example_ctx *)user;
+    dg_real f = bernoulli_nll(mlp_forward(&c->v->dec, z, &c->t), c->x, c->a_grad);
+    mlp_backward(&c->v->dec, &c->t, c->a_grad, 1, 0, dz);
+    record(c, z, f);
+    return f;
+}
+
+/* One discrete sample z ~ q(.|x) with the given rng. */
+static void sample_latent(const vae *v, const dg_real *phi, dg_rng *r, dg_real *z)
+{
+    int d, k;
+    if (v->kind == DG_BERNOULLI) {
+        for (d = 0; d < v->D; ++d) z[d] = (dg_real)dg_sample_bernoulli(r, phi[d]);
+        return;
+    }
+    for (d = 0; d < v->D; ++d) {
+        int c = dg_sample_categorical(r, phi + d * v->K, v->K);
+        for (k = 0; k < v->K; ++k) z[d * v->K + k] = k == c;
+    }
+}
+
+static void load_example(const dataset *ds, int i, dg_real *x)
+{
+    int j;
+    for (j = 0; j < NPIX; ++j) x[j] = ds->pix[(size_t)i * NPIX + j];
+}
+
+/* Mean single-sample -ELBO over the first n test images; the rng is reseeded so every call
+   (and every method) sees the same noise. */
+static double evaluate(vae *v, const dataset *test, int n, example_ctx *c)
+{
+    dg_rng r;
+    dg_real phi[MAXW], z[MAXW];
+    double total = 0;
+    int i;
+    dg_rng_seed(&r, 777, 0);
+    for (i = 0; i < n; ++i) {
+        load_example(test, i, c->x);
+        memcpy(phi, mlp_forward(&v->enc, c->x, &c->t), (size_t)v->nz * sizeof *phi);
+        sample_latent(v, phi, &r, z);
+        total += bernoulli_nll(mlp_forward(&v->dec, z, &c->t), c->x, NULL) + kl_uniform(v, phi, NULL);
+    }
+    return total / n;
+}
+
+/* ---------------------------------------------------------------------------------------------
+   A minimal SVG line plot
+   ------------------------------------------------------------------------------------------- */
+typedef struct curve {
+    const char *name;
+    int n;
+    double x[MAXPOINTS], y[MAXPOINTS];
+} curve;
+
+static int write_svg(const char *path, const char *title, const char *ylabel, const curve *cs, int nc)
+{
+    static const char *colors[] = {"#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd",
+                                   "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf", "#000000"};
+    const double W = 720, H = 440, L = 70, R = 170, T = 40, B = 50;
+    double x0 = 1e300, x1 = -1e300, y0 = 1e300, y1 = -1e300;
+    int i, k;
+    FILE *fp = fopen(path, "w");
+    if (!fp) return -1;
+    for (k = 0; k < nc; ++k)
+        for (i = 0; i < cs[k].n; ++i) {
+            if (cs[k].x[i] < x0) x0 = cs[k].x[i];
+            if (cs[k].x[i] > x1) x1 = cs[k].x[i];
+            if (cs[k].y[i] < y0) y0 = cs[k].y[i];
+            if (cs[k].y[i] > y1) y1 = cs[k].y[i];
+        }
+    if (!(x1 > x0)) x1 = x0 + 1;
+    if (!(y1 > y0)) y1 = y0 + 1;
+    fprintf(fp, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%g\" height=\"%g\" "
+                "font-family=\"sans-serif\" font-size=\"12\">\n", W, H);
+    fprintf(fp, "<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n");
+    fprintf(fp, "<text x=\"%g\" y=\"22\" font-size=\"15\">%s</text>\n", L, title);
+    fprintf(fp, "<rect x=\"%g\" y=\"%g\" width=\"%g\" height=\"%g\" fill=\"none\" stroke=\"black\"/>\n",
+            L, T, W - L - R, H - T - B);
+    for (i = 0; i <= 5; ++i) {
+        double fx = x0 + (x1 - x0) * i / 5, fy = y0 + (y1 - y0) * i / 5;
+        double px = L + (W - L - R) * i / 5, py = H - B - (H - T - B) * i / 5;
+        fprintf(fp, "<line x1=\"%g\" y1=\"%g\" x2=\"%g\" y2=\"%g\" stroke=\"black\"/>"
+                    "<text x=\"%g\" y=\"%g\" text-anchor=\"middle\">%g</text>\n",
+                px, H - B, px, H - B + 5, px, H - B + 18, fx);
+        fprintf(fp, "<line x1=\"%g\" y1=\"%g\" x2=\"%g\" y2=\"%g\" stroke=\"black\"/>"
+                    "<text x=\"%g\" y=\"%g\" text-anchor=\"end\">%.1f</text>\n",
+                L - 5, py, L, py, L - 8, py + 4, fy);
+    }
+    fprintf(fp, "<text x=\"%g\" y=\"%g\" text-anchor=\"middle\">step</text>\n", L + (W - L - R) / 2, H - 12);
+    fprintf(fp, "<text transform=\"translate(16 %g) rotate(-90)\" text-anchor=\"middle\">%s</text>\n",
+            T + (H - T - B) / 2, ylabel);
+    for (k = 0; k < nc; ++k) {
+        const char *col = colors[k % 11];
+        fprintf(fp, "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"1.5\" points=\"", col);
+        for (i = 0; i < cs[k].n; ++i)
+            fprintf(fp, "%.1f,%.1f ", L + (W - L - R) * (cs[k].x[i] - x0) / (x1 - x0),
+                    H - B - (H - T - B) * (cs[k].y[i] - y0) / (y1 - y0));
+        fprintf(fp, "\"/>\n");
+        fprintf(fp, "<line x1=\"%g\" y1=\"%g\" x2=\"%g\" y2=\"%g\" stroke=\"%s\" stroke-width=\"2\"/>"
+                    "<text x=\"%g\" y=\"%g\">%s</text>\n",
+                W - R + 12, T + 14 + 18.0 * k, W - R + 36, T + 14 + 18.0 * k, col, W - R + 42,
+                T + 18 + 18.0 * k, cs[k].name);
+    }
+    fprintf(fp, "</svg>\n");
+    fclose(fp);
+    return 0;
+}
+
+/* ---------------------------------------------------------------------------------------------
+   Training
+   ------------------------------------------------------------------------------------------- */
+typedef struct options {
+    dg_kind kind;
+    int steps, batch, eval_every, test_n, samples, tune;
+    double lr, tau, require; /* require: least test -ELBO improvement (nats), 0 = no check */
+    unsigned long seed;
+    const char *data, *svg, *csv;
+} options;
+
+typedef struct run_result {
+    int rc;                       /* DG_OK, or the error that stopped the run */
+    double train, test, steps_per_s;
+    curve test_curve;
+} run_result;
+
+static dg_estimator est;
+static example_ctx ctx;
+
+static double now(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+/* Decoder gradient for one example at the recorded samples: the discrete ones when there are
+   any, else the relaxed ones. Returns the mean NLL at discrete samples, or -1 when none. */
+static dg_real decoder_step(vae *v, example_ctx *c, dg_real scale)
+{
+    int i, ndisc = 0, use_disc;
+    dg_real nll = 0;
+    for (i = 0; i < c->nrec; ++i) ndisc += c->rec_discrete[i];
+    use_disc = ndisc > 0;
+    for (i = 0; i < c->nrec; ++i) {
+        if (c->rec_discrete[i] != use_disc) continue;
+        bernoulli_nll(mlp_forward(&v->dec, c->rec_z[i], &c->t), c->x, c->a_grad);
+        mlp_backward(&v->dec, &c->t, c->a_grad, scale / (use_disc ? ndisc : c->nrec), 1, NULL);
+        if (use_disc) nll += c->rec_f[i];
+    }
+    return use_disc ? nll / ndisc : -1;
+}
+
+static void run_method(vae *v, const vae *init, dg_method method, const options *o,
+                       const dataset *train, const dataset *test, run_result *res)
+{
+    dg_config cfg;
+    dg_problem p;
+    dg_info info;
+    dg_rng data_rng, aux_rng;
+    dg_real phi[MAXW], g[MAXW], z[MAXW];
+    const char *name = dgx_method_name_of(method);
+    double t_start = now(), train_sum = 0, t_eval = 0;
+    int train_count = 0, step, b, rc;
+
+    mlp_copy_params(&v->enc, &init->enc);
+    mlp_copy_params(&v->dec, &init->dec);
+    memset(&cfg, 0, sizeof cfg);
+    cfg.method = method;
+    cfg.samples = o->samples;
+    cfg.tau = (dg_real)o->tau;
+    cfg.tune = o->tune;
+    cfg.seed = o->seed;
+    memset(res, 0, sizeof *res);
+    res->test_curve.name = name;
+    rc = dg_init(&est, &cfg);
+    if (rc != DG_OK) { res->rc = rc; printf("%-16s %s\n", name, dg_strerror(rc)); return; }
+    memset(&p, 0, sizeof p);
+    p.kind = v->kind;
+    p.D = v->D;
+    p.K = v->kind == DG_CATEGORICAL ? v->K : 0;
+    p.logits = phi;
+    p.f = f_nll;
+    p.f_grad = f_nll_grad;
+    p.user = &ctx;
+    ctx.v = v;
+    dg_rng_seed(&data_rng, o->seed, 1);
+    dg_rng_seed(&aux_rng, o->seed, 2);
+
+    for (step = 1; step <= o->steps; ++step) {
+        double loss = 0;
+        for (b = 0; b < o->batch; ++b) {
+            int i = (int)(dg_rng_u64(&data_rng) % (uint64_t)train->n), j;
+            dg_real nll, kl;
+            load_example(train, i, ctx.x);
+            memcpy(phi, mlp_forward(&v->enc, ctx.x, &ctx.t), (size_t)v->nz * sizeof *phi);
+            ctx.nrec = ctx.ncalls = 0;
+            rc = dg_estimate(&est, &p, g, &info);
+            if (rc != DG_OK) {
+                res->rc = rc;
+                printf("%-16s %s: skipped\n", name, dg_strerror(rc));
+                return;
+            }
+            kl = kl_uniform(v, phi, g);
+            /* the encoder's trace was overwritten by the decoder calls: run it again */
+            mlp_forward(&v->enc, ctx.x, &ctx.t);
+            for (j = 0; j < v->nz; ++j) g[j] /= o->batch;
+            mlp_backward(&v->enc, &ctx.t, g, 1, 1, NULL);
+            nll = decoder_step(v, &ctx, (dg_real)1 / o->batch);
+            if (nll < 0) { /* only relaxed samples were seen: measure at a discrete one */
+                sample_latent(v, phi, &aux_rng, z);
+                nll = bernoulli_nll(mlp_forward(&v->dec, z, &ctx.t), ctx.x, NULL);
+            }
+            loss += nll + kl;
+        }
+        mlp_adam(&v->enc, o->lr, step);
+        mlp_adam(&v->dec, o->lr, step);
+        train_sum += loss / o->batch;
+        train_count++;
+        if (step % o->eval_every == 0 || step == o->steps) {
+            double te = now(), test_elbo = evaluate(v, test, o->test_n, &ctx);
+            double sps;
+            t_eval += now() - te;
+            sps = step / (now() - t_start - t_eval);
+            res->train = train_sum / train_count;
+            res->test = test_elbo;
+            res->steps_per_s = sps;
+            if (res->test_curve.n < MAXPOINTS) {
+                res->test_curve.x[res->test_curve.n] = step;
+                res->test_curve.y[res->test_curve.n++] = test_elbo;
+            }
+            printf("%-16s step %6d  train -ELBO %8.2f  test -ELBO %8.2f  %6.1f steps/s\n", name, step,
+                   res->train, test_elbo, sps);
+            fflush(stdout);
+            train_sum = 0;
+            train_count = 0;
+        }
+    }
+    res->rc = DG_OK;
+}
+
+static void usage(const char *prog)
+{
+    fprintf(stderr,
+            "usage: %s [--model bernoulli|categorical] [--methods a,b,...] [--steps N] [--batch B]\n"
+            "          [--lr R] [--eval-every N] [--test-n N] [--samples S] [--tau T] [--tune]\n"
+            "          [--seed S] [--data DIR] [--svg FILE] [--csv FILE] [--require-improvement NATS]\n"
+            "methods:", prog);
+    {
+        int i;
+        for (i = 0; i < DGX_NMETHODS; ++i) fprintf(stderr, " %s", dgx_methods[i].name);
+    }
+    fprintf(stderr, "\n");
+    exit(2);
+}
+
+int main(int argc, char **argv)
+{
+    static vae v, init;
+    static run_result results[MAXMETHODS];
+    static curve curves[MAXMETHODS];
+    dg_method methods[MAXMETHODS];
+    int nmethods = 0, a, i, ncurves = 0;
+    char path[1100], svg_default[256], methods_arg[1024] = "disarm";
+    options o;
+    dataset train, test;
+    dg_rng r;
+    int enc_w[MAXL + 1], dec_w[MAXL + 1], nl;
+    double mean_pixel = 0, initial;
+    int status = 0;
+
+    memset(&o, 0, sizeof o);
+    o.kind = DG_BERNOULLI;
+    o.steps = 1000;
+    o.batch = 50;
+    o.eval_every = 100;
+    o.test_n = 1000;
+    o.lr = 1e-3;
+    o.seed = 1;
+    o.data = "build/data";
+    for (a = 1; a < argc; ++a) {
+        const char *arg = argv[a], *val = a + 1 < argc ? argv[a + 1] : NULL;
+        if (strcmp(arg, "--tune") == 0) { o.tune = 1; continue; }
+        if (!val) usage(argv[0]);
+        ++a;
+        if (strcmp(arg, "--model") == 0) {
+            if (strcmp(val, "bernoulli") == 0) o.kind = DG_BERNOULLI;
+            else if (strcmp(val, "categorical") == 0) o.kind = DG_CATEGORICAL;
+            else usage(argv[0]);
+        } else if (strcmp(arg, "--methods") == 0) {
+            strncpy(methods_arg, val, sizeof methods_arg - 1);
+        } else if (strcmp(arg, "--steps") == 0) o.steps = atoi(val);
+        else if (strcmp(arg, "--batch") == 0) o.batch = atoi(val);
+        else if (strcmp(arg, "--lr") == 0) o.lr = atof(val);
+        else if (strcmp(arg, "--eval-every") == 0) o.eval_every = atoi(val);
+        else if (strcmp(arg, "--test-n") == 0) o.test_n = atoi(val);
+        else if (strcmp(arg, "--samples") == 0) o.samples = atoi(val);
+        else if (strcmp(arg, "--tau") == 0) o.tau = atof(val);
+        else if (strcmp(arg, "--seed") == 0) o.seed = strtoul(val, NULL, 10);
+        else if (strcmp(arg, "--data") == 0) o.data = val;
+        else if (strcmp(arg, "--svg") == 0) o.svg = val;
+        else if (strcmp(arg, "--csv") == 0) o.csv = val;
+        else if (strcmp(arg, "--require-improvement") == 0) o.require = atof(val);
+        else usage(argv[0]);
+    }
+    if (o.steps < 1 || o.batch < 1 || o.eval_every < 1 || o.test_n < 1 || !(o.lr > 0)) usage(argv[0]);
+    {
+        char *tok = strtok(methods_arg, ",");
+        for (; tok; tok = strtok(NULL, ",")) {
+            dg_method m = dgx_method_by_name(tok);
+            if (!m) { fprintf(stderr, "unknown method '%s'\n", tok); usage(argv[0]); }
+            if (nmethods == MAXMETHODS) usage(argv[0]);
+            methods[nmethods++] = m;
+        }
+    }
+
+    sprintf(path, "%.1000s/train-images-idx3-ubyte", o.data);
+    if (load_idx_images(path, &train) != 0) {
+        fprintf(stderr, "cannot read %s: run examples/get-data.sh first\n", path);
+        return 1;
+    }
+    sprintf(path, "%.1000s/t10k-images-idx3-ubyte", o.data);
+    if (load_idx_images(path, &test) != 0) {
+        fprintf(stderr, "cannot read %s: run examples/get-data.sh first\n", path);
+        return 1;
+    }
+    if (o.test_n > test.n) o.test_n = test.n;
+
+    v.kind = o.kind;
+    if (o.kind == DG_BERNOULLI) {
+        v.D = 200; v.K = 2; v.nz = 200;
+        enc_w[0] = NPIX; enc_w[1] = v.nz;
+        dec_w[0] = v.nz; dec_w[1] = NPIX;
+        nl = 1;
+    } else {
+        v.D = 20; v.K = 10; v.nz = 200;
+        enc_w[0] = NPIX; enc_w[1] = 512; enc_w[2] = 256; enc_w[3] = v.nz;
+        dec_w[0] = v.nz; dec_w[1] = 256; dec_w[2] = 512; dec_w[3] = NPIX;
+        nl = 3;
+    }
+    init = v;
+    dg_rng_seed(&r, o.seed, 3);
+    mlp_init(&init.enc, enc_w, nl, &r);
+    mlp_init(&init.dec, dec_w, nl, &r);
+    mlp_init(&v.enc, enc_w, nl, &r);
+    mlp_init(&v.dec, dec_w, nl, &r);
+    /* decoder output bias at the logit of the mean training pixel: a common, fair start */
+    for (i = 0; i < train.n * NPIX; ++i) mean_pixel += train.pix[i];
+    mean_pixel /= (double)train.n * NPIX;
+    for (i = 0; i < NPIX; ++i) init.dec.L[nl - 1].b[i] = (dg_real)log(mean_pixel / (1 - mean_pixel));
+
+    printf("# %s VAE on binarised Fashion-MNIST: %d latents%s, batch %d, Adam %g, %d steps,"
+           " test -ELBO on %d test images (nats, lower is better)\n",
+           o.kind == DG_BERNOULLI ? "Bernoulli 784-200 linear" : "categorical 784-512-256-(20x10)",
+           v.D, o.kind == DG_BERNOULLI ? "" : " x 10 classes", o.batch, o.lr, o.steps, o.test_n);
+    initial = evaluate(&init, &test, o.test_n, &ctx);
+    printf("# initial test -ELBO %.2f\n", initial);
+    for (i = 0; i < nmethods; ++i) {
+        run_method(&v, &init, methods[i], &o, &train, &test, &results[i]);
+        if (results[i].rc == DG_OK) curves[ncurves++] = results[i].test_curve;
+    }
+
+    printf("\n%-17s %12s %12s %10s\n", "method", "train -ELBO", "test -ELBO", "steps/s");
+    for (i = 0; i < nmethods; ++i) {
+        if (results[i].rc != DG_OK)
+            printf("%-17s %s\n", dgx_method_name_of(methods[i]), dg_strerror(results[i].rc));
+        else {
+            int weak = o.require > 0 && !(initial - results[i].test >= o.require);
+            printf("%-17s %12.2f %12.2f %10.1f%s\n", dgx_method_name_of(methods[i]), results[i].train,
+                   results[i].test, results[i].steps_per_s,
+                   weak ? "  improved too little" : "");
+            if (weak) status = 1;
+        }
+    }
+    fflush(stdout);
+    if (o.csv) {
+        FILE *fp = fopen(o.csv, "w");
+        if (!fp) { fprintf(stderr, "cannot write %s\n", o.csv); return 1; }
+        fprintf(fp, "method,step,test_neg_elbo\n");
+        for (i = 0; i < ncurves; ++i) {
+            int k;
+            for (k = 0; k < curves[i].n; ++k)
+                fprintf(fp, "%s,%g,%.4f\n", curves[i].name, curves[i].x[k], curves[i].y[k]);
+        }
+        fclose(fp);
+    }
+    if (ncurves > 1 || o.svg) {
+        char title[256];
+        if (!o.svg) {
+            sprintf(svg_default, "build/vae-%s.svg", o.kind == DG_BERNOULLI ? "bernoulli" : "categorical");
+            o.svg = svg_default;
+        }
+        sprintf(title, "%s VAE, Fashion-MNIST: test -ELBO (nats)",
+                o.kind == DG_BERNOULLI ? "Bernoulli 200" : "Categorical 20x10");
+        if (write_svg(o.svg, title, "test -ELBO (nats)", curves, ncurves) != 0)
+            fprintf(stderr, "cannot write %s\n", o.svg);
+        else
+            printf("wrote %s\n", o.svg);
+    }
+    free(train.pix);
+    free(test.pix);
+    return status;
+}
