@@ -79,3 +79,5 @@ $(BUILD)/data/train-images-idx3-ubyte: examples/get-data.sh
 vae-short: $(BUILD)/vae data
 	$(BUILD)/vae --steps 300 --eval-every 100 --test-n 500 --methods disarm,reinforce,gumbel-softmax \
 	    --require-improvement 50 --data $(BUILD)/data --svg $(BUILD)/vae-short.svg
+$(BUILD)/parallel: examples/parallel.c examples/method_names.h discgrad.h | $(BUILD)
+	$(CC) -std=c99 $(STRICT) $(OPT) -pthread -I. $< -o $@ $(LDLIBS) -lpthread
