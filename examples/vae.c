@@ -368,8 +368,7 @@ typedef struct curve {
 
 static int write_svg(const char *path, const char *title, const char *ylabel, const curve *cs, int nc)
 {
-    static const char *colors[] = {"#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd",
-                                   "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf", "#000000"};
+    static const char *colors[] = {"#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#17becf"};
     const double W = 720, H = 440, L = 70, R = 170, T = 40, B = 50;
     double x0 = 1e300, x1 = -1e300, y0 = 1e300, y1 = -1e300;
     int i, k;
@@ -390,29 +389,37 @@ static int write_svg(const char *path, const char *title, const char *ylabel, co
     fprintf(fp, "<text x=\"%g\" y=\"22\" font-size=\"15\">%s</text>\n", L, title);
     fprintf(fp, "<rect x=\"%g\" y=\"%g\" width=\"%g\" height=\"%g\" fill=\"none\" stroke=\"black\"/>\n",
             L, T, W - L - R, H - T - B);
-    for (i = 0; i <= 5; ++i) {
-        double fx = x0 + (x1 - x0) * i / 5, fy = y0 + (y1 - y0) * i / 5;
-        double px = L + (W - L - R) * i / 5, py = H - B - (H - T - B) * i / 5;
-        fprintf(fp, "<line x1=\"%g\" y1=\"%g\" x2=\"%g\" y2=\"%g\" stroke=\"black\"/>"
-                    "<text x=\"%g\" y=\"%g\" text-anchor=\"middle\">%g</text>\n",
-                px, H - B, px, H - B + 5, px, H - B + 18, fx);
-        fprintf(fp, "<line x1=\"%g\" y1=\"%g\" x2=\"%g\" y2=\"%g\" stroke=\"black\"/>"
-                    "<text x=\"%g\" y=\"%g\" text-anchor=\"end\">%.1f</text>\n",
-                L - 5, py, L, py, L - 8, py + 4, fy);
+    for (k = 0; k < 2; ++k) { /* ticks at round numbers: 1, 2 or 5 times a power of ten */
+        double lo = k ? y0 : x0, hi = k ? y1 : x1, raw = (hi - lo) / 5;
+        double step = pow(10, floor(log10(raw))), v;
+        if (raw / step >= 5) step *= 5;
+        else if (raw / step >= 2) step *= 2;
+        for (v = ceil(lo / step) * step; v <= hi + 1e-9 * step; v += step) {
+            double px = L + (W - L - R) * (v - x0) / (x1 - x0), py = H - B - (H - T - B) * (v - y0) / (y1 - y0);
+            if (!k)
+                fprintf(fp, "<line x1=\"%g\" y1=\"%g\" x2=\"%g\" y2=\"%g\" stroke=\"black\"/>"
+                            "<text x=\"%g\" y=\"%g\" text-anchor=\"middle\">%g</text>\n",
+                        px, H - B, px, H - B + 5, px, H - B + 18, v);
+            else
+                fprintf(fp, "<line x1=\"%g\" y1=\"%g\" x2=\"%g\" y2=\"%g\" stroke=\"#ddd\"/>"
+                            "<text x=\"%g\" y=\"%g\" text-anchor=\"end\">%g</text>\n",
+                        L, py, W - R, py, L - 6, py + 4, v);
+        }
     }
     fprintf(fp, "<text x=\"%g\" y=\"%g\" text-anchor=\"middle\">step</text>\n", L + (W - L - R) / 2, H - 12);
     fprintf(fp, "<text transform=\"translate(16 %g) rotate(-90)\" text-anchor=\"middle\">%s</text>\n",
             T + (H - T - B) / 2, ylabel);
     for (k = 0; k < nc; ++k) {
-        const char *col = colors[k % 11];
-        fprintf(fp, "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"1.5\" points=\"", col);
+        const char *col = colors[k % 6];
+        const char *dash = k < 6 ? "" : " stroke-dasharray=\"6,3\"";
+        fprintf(fp, "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"1.5\"%s points=\"", col, dash);
         for (i = 0; i < cs[k].n; ++i)
             fprintf(fp, "%.1f,%.1f ", L + (W - L - R) * (cs[k].x[i] - x0) / (x1 - x0),
                     H - B - (H - T - B) * (cs[k].y[i] - y0) / (y1 - y0));
         fprintf(fp, "\"/>\n");
-        fprintf(fp, "<line x1=\"%g\" y1=\"%g\" x2=\"%g\" y2=\"%g\" stroke=\"%s\" stroke-width=\"2\"/>"
+        fprintf(fp, "<line x1=\"%g\" y1=\"%g\" x2=\"%g\" y2=\"%g\" stroke=\"%s\" stroke-width=\"2\"%s/>"
                     "<text x=\"%g\" y=\"%g\">%s</text>\n",
-                W - R + 12, T + 14 + 18.0 * k, W - R + 36, T + 14 + 18.0 * k, col, W - R + 42,
+                W - R + 12, T + 14 + 18.0 * k, W - R + 36, T + 14 + 18.0 * k, col, dash, W - R + 42,
                 T + 18 + 18.0 * k, cs[k].name);
     }
     fprintf(fp, "</svg>\n");
