@@ -57,12 +57,18 @@
       DG_RLOO              both    yes       no            1 (samples >= 2)  planned
       DG_ARM               Bern.   yes       no            2                 planned
       DG_DISARM            Bern.   yes       no            2                 planned
-      DG_GUMBEL_SOFTMAX    both    no        yes           1 grad            planned
-      DG_STRAIGHT_THROUGH  both    no        yes           1 grad            planned
-      DG_GUMBEL_RAO        both    no        yes           1 grad            planned
+      DG_GUMBEL_SOFTMAX    both    no (1)    yes           1 grad            yes
+      DG_STRAIGHT_THROUGH  both    no (1)    yes           1 grad            yes
+      DG_GUMBEL_RAO        both    no (1)    yes           1 grad per call   yes
       DG_MUPROP            both    yes       yes           1 + 1 grad        planned
       DG_REBAR             both    yes       yes           1 + 2 grad        planned
       DG_RELAX             both    yes       yes           1 + 2 grad        planned
+
+      (1) The relaxations are biased for E_q f: Gumbel-softmax estimates the gradient of the
+          relaxed objective E f(softmax_tau(phi + g)) (bias -> 0 as tau -> 0, variance ~ 1/tau);
+          straight-through and Gumbel-Rao share a mean whose bias stays as tau -> 0 unless f is
+          linear; Gumbel-Rao has the lower variance. Gumbel-Rao's samples are conditional draws
+          around one discrete sample, all sharing one f_grad call. See "Relaxations" below.
 
    ERRORS
       Functions that can fail return int: DG_OK (0) or a negative code; dg_strerror names it.
@@ -389,8 +395,9 @@ DGDEF int dg_exact(const dg_problem *p, dg_real *grad, dg_real *value);
      independent x. f_grad is called at relaxed points (inside the cube, on the simplex), so f
      must be meaningful there.
      Bias: unbiased for the gradient of the relaxed objective E f(soft(x)), biased for E_q f(z);
-       the bias vanishes as tau -> 0 and grows with tau (at large tau soft(x) flattens towards
-       the centre of the simplex and the gradient towards zero).
+       the bias vanishes as tau -> 0; at large tau soft(x) flattens towards the centre of the
+       cube or simplex and the estimate shrinks towards zero, so the bias approaches the size of
+       the gradient itself.
      Variance: grows as tau falls, roughly like 1/tau: J is of size 1/tau on a band of width
        about tau around the decision boundaries. Averaging samples divides it by cfg.samples.
      Cost: cfg.samples f_grad calls. info.f_mean is the mean of f at the relaxed samples.
@@ -417,7 +424,8 @@ DGDEF int dg_exact(const dg_problem *p, dg_real *grad, dg_real *value);
      info.f_mean is f(b).
 
    info.tau receives the temperature used. Each method draws, per call, exactly the noise that
-   dg_relaxed_grad_at takes, in its layout.
+   dg_relaxed_grad_at takes, in its layout. Stack: a few scalars (the scratch vectors live in
+   the estimator).
    ------------------------------------------------------------------------------------------- */
 
 /* The gradient a relaxation estimator computes, at noise given by the caller instead of drawn
