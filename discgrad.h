@@ -1223,7 +1223,7 @@ static int dg__relaxed_grad(dg_estimator *e, const dg_problem *p, dg_rng *r, con
 {
     dg_method m = e->cfg.method;
     int i, s, rc, n = dg__n(p), S = e->cfg.samples;
-    dg_real tau = e->cfg.tau, value, f_sum = 0;
+    dg_real tau = e->cfg.tau, value, f_sum = 0, f_sample = 0;
     dg_real *x = e->work[DG__W_RX_X], *soft = e->work[DG__W_RX_SOFT];
     dg_real *hard = e->work[DG__W_RX_HARD], *dz = e->work[DG__W_RX_DZ];
     dg_real *dphi = e->work[DG__W_RX_DPHI], *cond = e->work[DG__W_RX_COND];
@@ -1232,9 +1232,8 @@ static int dg__relaxed_grad(dg_estimator *e, const dg_problem *p, dg_rng *r, con
     if (m == DG_GUMBEL_RAO) { /* the discrete sample, and grad f at it, shared by all S draws */
         dg__relax_perturbed(r, p, noise, 0, x);
         dg__hard(p, x, hard);
-        rc = dg__eval_f_grad(p, hard, dz, &value, info);
+        rc = dg__eval_f_grad(p, hard, dz, &f_sample, info);
         if (rc) return rc;
-        f_sum = value * (dg_real)S;
     }
     for (s = 0; s < S; ++s) {
         if (m == DG_GUMBEL_RAO) {
@@ -1255,11 +1254,12 @@ static int dg__relaxed_grad(dg_estimator *e, const dg_problem *p, dg_rng *r, con
         for (i = 0; i < n; ++i) grad[i] += dphi[i];
     }
     for (i = 0; i < n; ++i) grad[i] /= (dg_real)S;
-    info->f_mean = f_sum / (dg_real)S;
+    info->f_mean = m == DG_GUMBEL_RAO ? f_sample : f_sum / (dg_real)S;
     info->tau = tau;
     return DG_OK;
 }
 
+/* The method table has an entry per method; all three read the method from e->cfg. */
 static int dg__est_gumbel_softmax(dg_estimator *e, const dg_problem *p, dg_real *grad, dg_info *info)
 {
     return dg__relaxed_grad(e, p, &e->rng, NULL, NULL, grad, info);
@@ -1305,10 +1305,11 @@ DGDEF int dg_relaxed_grad_at(dg_estimator *e, const dg_problem *p, const dg_real
         rc = dg__check_cond_noise(p, cond_noise, (long)S * n);
         if (rc) return rc;
     }
-    local.f_mean = 0;
-    local.f_evals = local.grad_evals = 0;
-    local.learning_signal = local.baseline = local.surrogate_loss = 0;
-    local.eta = local.tau = 0;
+    { /* all bits zero is 0 for every integer and IEEE field, including fields added later */
+        unsigned char *b = (unsigned char *)&local;
+        size_t k;
+        for (k = 0; k < sizeof local; ++k) b[k] = 0;
+    }
     rc = dg__relaxed_grad(e, p, NULL, noise, cond_noise, e->work[DG__W_GRAD], &local);
     if (rc) return rc;
     dg__copy(grad, e->work[DG__W_GRAD], n);

@@ -428,7 +428,19 @@ static int rx_mean(const dg_config *c, const dg_problem *p, long calls, double *
    integral sigma'(x)^2 dx = 1/6 and the two halves carry f'(0) = -2t and f'(1) = 2(1 - t). */
 static void relax_bernoulli_quadrature_closed_form(void)
 {
+    dg_real logit[1] = {0};
+    rx_user u = rx_make(rx_fsq, 1, 1);
+    dg_problem p = rx_problem(&u, logit);
+    dg_config c = rx_config(DG_STRAIGHT_THROUGH, 100, 1, 42);
+    double m, se;
     CHECK_NEAR(rx_quad_bern(rx_fsq, 0, 1, 1), (1 - 2 * 0.45) / 6, 1e-12);
+    /* the estimator against the closed form directly (not Delta p(1 - p) / 2 = 0.025, the
+       gradient of f(p) through p, which is about 40 se away) */
+    CHECK_INT(rx_mean(&c, &p, 8000, &m, &se, NULL), 0);
+    printf("  ST, f = (b - 0.45)^2, phi = 0, tau = 1: mean %.6f  closed form %.6f  se %.1e\n",
+           m, (1 - 2 * 0.45) / 6, se);
+    CHECK_Z(m, (1 - 2 * 0.45) / 6, se, 4.5);
+    CHECK(4.5 * se < 0.1 * (1 - 2 * 0.45) / 6);
     /* and Gumbel-softmax's at phi = 0, tau = 1: E[(2(s - t)) s(1 - s)] = 2(1/12 - t/6) by
        symmetry and integral sigma sigma'^2 = 1/12 */
     CHECK_NEAR(rx_quad_bern(rx_fsq, 0, 1, 0), 2 * (1.0 / 12 - 0.45 / 6), 1e-12);
