@@ -542,7 +542,8 @@ static void relax_gumbel_rao_same_mean_lower_variance(void)
 
 /* For f linear in z, all three methods share one mean (straight-through's estimate is even
    Gumbel-softmax's, draw by draw, as grad f is constant), and its distance to the exact gradient
-   shrinks as tau falls. Checked for Gumbel-softmax and Gumbel-Rao, the two code paths. */
+   shrinks as tau falls while the variance grows. Checked for Gumbel-softmax and Gumbel-Rao, the
+   two code paths. */
 static void relax_bias_falls_with_tau(void)
 {
     static const double taus[3] = {2.0, 1.0, 0.3};
@@ -573,6 +574,10 @@ static void relax_bias_falls_with_tau(void)
             }
             CHECK(bias[0] > bias[1] + 4.5 * sqrt(bse[0] * bse[0] + bse[1] * bse[1]));
             CHECK(bias[1] > bias[2] + 4.5 * sqrt(bse[1] * bse[1] + bse[2] * bse[2]));
+            /* while the variance rises (same number of calls per tau, so se orders it; the
+               steps are factors of 3 or more in se, far beyond the sampling error of an se) */
+            CHECK(bse[1] > 1.5 * bse[0]);
+            CHECK(bse[2] > 1.5 * bse[1]);
         }
     }
 }
@@ -674,6 +679,67 @@ static void relax_extreme_logits_stay_finite(void)
                 for (i = 0; i < rx_n(&u); ++i) CHECK(g[i] - g[i] == 0);
             }
         }
+}
+
+/* Separable f(z) = sum_i (z_i - 0.3)^2 of any size (user = &n). */
+static dg_real rx_fsep(const dg_real *z, void *user)
+{
+    int i, n = *(const int *)user;
+    double s = 0;
+    for (i = 0; i < n; ++i) s += (z[i] - 0.3) * (z[i] - 0.3);
+    return (dg_real)s;
+}
+static dg_real rx_fsep_grad(const dg_real *z, dg_real *dz, void *user)
+{
+    int i, n = *(const int *)user;
+    for (i = 0; i < n; ++i) dz[i] = (dg_real)(2 * (z[i] - 0.3));
+    return rx_fsep(z, user);
+}
+
+/* Problems that fill DG_MAX_DIM: every scratch vector is used to its end. For a separable f the
+   estimate of coordinate i depends on coordinate i's noise only, so each coordinate must equal
+   the one-variable computation at the same noise. */
+static void relax_full_capacity(void)
+{
+    static dg_estimator e, e1;
+    static dg_real logits[DG_MAX_DIM], noise[2 * DG_MAX_DIM], cond[2 * DG_MAX_DIM], g[DG_MAX_DIM];
+    static const dg_method methods[3] = {DG_GUMBEL_SOFTMAX, DG_STRAIGHT_THROUGH, DG_GUMBEL_RAO};
+    int mi, i, n = DG_MAX_DIM, one = 1, bad = 0;
+    dg_rng r;
+    dg_rng_seed(&r, 8, 8);
+    for (i = 0; i < n; ++i) logits[i] = (dg_real)(0.01 * (i % 200) - 1);
+    for (mi = 0; mi < 3; ++mi) {
+        dg_problem p = dgt_problem(DG_BERNOULLI, n, 0, logits, rx_fsep, rx_fsep_grad, &n);
+        dg_problem p1 = dgt_problem(DG_BERNOULLI, 1, 0, logits, rx_fsep, rx_fsep_grad, &one);
+        dg_config c = rx_config(methods[mi], 2, 0.5, 1);
+        int rao = methods[mi] == DG_GUMBEL_RAO, draws = rao ? 1 : 2, s;
+        dg_init(&e, &c);
+        dg_init(&e1, &c);
+        for (i = 0; i < draws * n; ++i) noise[i] = dg_logistic(&r);
+        for (i = 0; i < 2 * n; ++i) cond[i] = dg_uniform(&r);
+        CHECK_INT(dg_estimate(&e, &p, g, NULL), DG_OK);
+        CHECK_INT(dg_relaxed_grad_at(&e, &p, noise, cond, g, NULL), DG_OK);
+        for (i = 0; i < n; i += 37) { /* a spread of coordinates, each as a one-variable problem */
+            dg_real n1[2], c1[2], g1;
+            for (s = 0; s < 2; ++s) { n1[s] = noise[s * n + i]; c1[s] = cond[s * n + i]; }
+            p1.logits = logits + i;
+            if (dg_relaxed_grad_at(&e1, &p1, n1, c1, &g1, NULL) != DG_OK || !(g1 == g[i])) bad++;
+        }
+        CHECK_INT(bad, 0);
+    }
+    /* categorical rows filling the capacity */
+    {
+        int K = 4, D = DG_MAX_DIM / 4;
+        dg_problem p = dgt_problem(DG_CATEGORICAL, D, K, logits, rx_fsep, rx_fsep_grad, &n);
+        n = D * K;
+        for (mi = 0; mi < 3; ++mi) {
+            dg_config c = rx_config(methods[mi], 2, 0.5, 1);
+            dg_init(&e, &c);
+            CHECK_INT(dg_estimate(&e, &p, g, NULL), DG_OK);
+            for (i = 0; i < n; ++i) if (!(g[i] - g[i] == 0)) bad++;
+            CHECK_INT(bad, 0);
+        }
+    }
 }
 
 static void relax_tau_schedule_and_set_tau(void)
@@ -861,6 +927,7 @@ static void register_relax(void)
     DGT_ADD(relax_hard_samples_follow_q);
     DGT_ADD(relax_info_reports_counts);
     DGT_ADD(relax_extreme_logits_stay_finite);
+    DGT_ADD(relax_full_capacity);
     DGT_ADD(relax_tau_schedule_and_set_tau);
     DGT_ADD(relax_errors_leave_outputs_untouched);
 }
