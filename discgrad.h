@@ -346,7 +346,7 @@ typedef struct dg_sf_state {
    estimate of a call never depends on its own noise and stays unbiased. Every parameter descends
    the single-draw E||g||^2 (its mean E g does not depend on them, so this is the variance):
      eta, REBAR: g = a - eta c is affine in eta, so eta* = E[a.c]/E[c.c]; both are tracked as
-       averages over calls with decay 0.99 and eta jumps to their ratio once 20 draws were seen.
+       averages over calls with decay 0.999 and eta jumps to their ratio once 20 draws were seen.
      eta, RELAX, and the net: Adam (lr cfg.lr, default 0.01, betas 0.9 and 0.999) on the exact
        gradient 2 (dg/dpsi)^T g; the mixed derivative of the net (d/dpsi of the directional
        derivative of r along (dx/dphi) g) is written out by hand, so it costs no calls.
@@ -375,7 +375,7 @@ typedef struct dg_cv_state {
     dg_real log_tau;                /* current log tau */
     long tune_steps;                /* tuning updates made (Adam's step count) */
     long tune_draws;                /* draws seen by tuning */
-    dg_real avg_ac, avg_cc;         /* REBAR: running averages of a.c and c.c (decay 0.99) */
+    dg_real avg_ac, avg_cc;         /* REBAR: running averages of a.c and c.c (decay 0.999) */
     dg_real beta1_pow, beta2_pow;   /* Adam: beta1^t and beta2^t for the bias corrections */
     dg_real m_eta, v_eta;           /* Adam moments of eta (RELAX) */
     dg_real m_log_tau, v_log_tau;   /* Adam moments of log tau */
@@ -1196,7 +1196,7 @@ static int dg__est_gumbel_rao(dg_estimator *e, const dg_problem *p, dg_real *gra
 #define DG__W_CV_DW1 15    /* DG_RELAX_HIDDEN slots: the gradient of ||g||^2 wrt the net's W1 */
 typedef char dg__check_cv_slots[(DG__W_CV_DW1 + DG_RELAX_HIDDEN <= DG__NWORK) ? 1 : -1];
 
-#define DG__CV_AVG_DECAY ((dg_real)0.99)  /* REBAR's running averages of a.c and c.c */
+#define DG__CV_AVG_DECAY ((dg_real)0.999) /* REBAR's running averages of a.c and c.c */
 #define DG__CV_ETA_WARMUP 20              /* draws before eta jumps to their ratio */
 #define DG__CV_ETA_MAX ((dg_real)100)
 #define DG__CV_TAU_MIN ((dg_real)0.01)
