@@ -34,8 +34,10 @@
       DISCGRAD_STATIC    undefined  make every function static
 
    The estimator, dg_estimator, is a plain struct of fixed-size arrays whose size grows with
-   DG_MAX_DIM: sizeof(dg_estimator) is about 80 KiB at the default configuration (the test
-   suite prints it). Shrink it by defining DG_MAX_DIM to the largest problem you have.
+   DG_MAX_DIM: sizeof(dg_estimator) is about 440 KiB at the default configuration in double
+   (the test suite prints it), of which DG_RELAX's surrogate net, its Adam moments and its
+   tuning scratch take about 320 KiB (3 + 1 vectors of DG_MAX_DIM per hidden unit). Shrink it
+   by defining DG_MAX_DIM to the largest problem you have, and DG_RELAX_HIDDEN smaller.
 
    QUICK START
 
@@ -61,9 +63,9 @@
       DG_GUMBEL_SOFTMAX    both    no        yes           1 grad            planned
       DG_STRAIGHT_THROUGH  both    no        yes           1 grad            planned
       DG_GUMBEL_RAO        both    no        yes           1 grad            planned
-      DG_MUPROP            both    yes       yes           1 + 1 grad        planned
-      DG_REBAR             both    yes       yes           1 + 2 grad        planned
-      DG_RELAX             both    yes       yes           1 + 2 grad        planned
+      DG_MUPROP            both    yes       yes           1 (+1 grad/call)  yes
+      DG_REBAR             both    yes       yes           1 + 2 grad        yes  (tuned: 1 + 6 grad)
+      DG_RELAX             both    yes       yes           1 + 2 grad        yes  (tuned: 1 + 6 grad)
 
    ERRORS
       Functions that can fail return int: DG_OK (0) or a negative code; dg_strerror names it.
