@@ -1491,12 +1491,10 @@ static int dg__est_relaxed_cv(dg_estimator *e, const dg_problem *p, dg_real *gra
     if (!dg__finite(d_log_tau) || !dg__finite(d_eta) || !dg__finite(sum_ac) || !dg__finite(sum_cc))
         return DG_OK;
     if (net) {
-        dg_real bad = d_b2;
-        for (h = 0; h < DG_RELAX_HIDDEN; ++h) {
-            bad += d_w2[h] - d_w2[h] + d_b1[h] - d_b1[h];
-            for (i = 0; i < n; ++i) bad += e->work[DG__W_CV_DW1 + h][i] - e->work[DG__W_CV_DW1 + h][i];
-        }
-        if (!dg__finite(bad)) return DG_OK;
+        int ok = dg__finite(d_b2) && dg__all_finite(d_w2, DG_RELAX_HIDDEN) &&
+                 dg__all_finite(d_b1, DG_RELAX_HIDDEN);
+        for (h = 0; ok && h < DG_RELAX_HIDDEN; ++h) ok = dg__all_finite(e->work[DG__W_CV_DW1 + h], n);
+        if (!ok) return DG_OK;
     }
 
     /* nothing can fail from here: update the learned state */

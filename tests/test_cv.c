@@ -435,6 +435,124 @@ static void cv_extreme_logits_finite(void)
     CHECK(ok);
 }
 
+
+#ifndef DGT_SEPARATE_IMPL
+/* White-box checks of the pieces tuning differentiates by hand. They call the implementation's
+   private functions, so they exist where the implementation is in this translation unit (every
+   build of the matrix but the two-unit one, which runs everything else). */
+
+/* dg__cond_perturbed_jvp against central differences of dg__cond_perturbed along a direction,
+   both kinds, hard sample and noise fixed. */
+static void cv_cond_jvp_matches_fd(void)
+{
+    static dg_estimator e;
+    int which, i, t;
+    double h = DGT_TOL(1e-6, 1e-2), worst = 0;
+    for (which = 2; which < 8; which += 2) {
+        dg_problem p = cv_case(which);
+        dg_real lg[12], dir[12], jv[12], xp[12], xm[12], *hard = e.work[1], *noise = e.work[2];
+        int n = p.kind == DG_BERNOULLI ? p.D : p.D * p.K;
+        dg_config c = cv_config(DG_REBAR, 0, 31);
+        dg_init(&e, &c);
+        for (t = 0; t < 20; ++t) {
+            dg_problem q = p;
+            dg__draw_perturbed(&e.rng, &p, e.work[3]);
+            dg__hard(&p, e.work[3], hard);
+            dg__draw_cond_noise(&e.rng, &p, noise);
+            for (i = 0; i < n; ++i) dir[i] = (dg_real)sin(3.0 * i + t);
+            dg__cond_perturbed_jvp(&p, hard, noise, dir, jv);
+            for (i = 0; i < n; ++i) lg[i] = p.logits[i] + (dg_real)h * dir[i];
+            q.logits = lg;
+            dg__cond_perturbed(&q, hard, noise, xp);
+            for (i = 0; i < n; ++i) lg[i] = p.logits[i] - (dg_real)h * dir[i];
+            dg__cond_perturbed(&q, hard, noise, xm);
+            for (i = 0; i < n; ++i) {
+                double fd = ((double)xp[i] - xm[i]) / (2 * h), err = fabs(fd - jv[i]);
+                if (err > worst) worst = err;
+            }
+        }
+    }
+    CHECK(worst <= DGT_TOL(1e-6, 2e-2));
+}
+
+/* The tuning gradient of ||g||^2 (eta: -2 g.c; the net: dg__relax_net_grad) against central
+   differences of ||g||^2 recomputed with the same noise, for both kinds, with a net whose
+   weights are all nonzero. */
+static double cv_loss_at(dg_estimator *e, const dg_problem *p, dg_real eta, dg_real tau, dg_real fb)
+{
+    dg_info info;
+    int n = p->kind == DG_BERNOULLI ? p->D : p->D * p->K;
+    memset(&info, 0, sizeof info);
+    dg__cv_draw(e, p, &e->cv.net, eta, tau, fb, e->work[DG__W_CV_FD_Y], e->work[DG__W_CV_FD_YT],
+                e->work[DG__W_CV_FD_G], 0, &info);
+    return (double)dg__dot(e->work[DG__W_CV_FD_G], e->work[DG__W_CV_FD_G], n);
+}
+
+static void cv_relax_tuning_gradient_matches_fd(void)
+{
+    static dg_estimator e;
+    int which, h, k, i;
+    double hs = DGT_TOL(1e-6, 2e-3);
+    for (which = 0; which < 8; which += 4) {
+        dg_problem p = cv_case(which);
+        int n = p.kind == DG_BERNOULLI ? p.D : p.D * p.K;
+        dg_config c = cv_config(DG_RELAX, 1, 41);
+        dg_real fb = 0, eta = 0.7, tau = 0.6, gb2 = 0, gw2[DG_RELAX_HIDDEN], gb1[DG_RELAX_HIDDEN];
+        double worst = 0, scale = 0, fd, an;
+        dg_info info;
+        memset(&info, 0, sizeof info);
+        dg_init(&e, &c);
+        for (h = 0; h < DG_RELAX_HIDDEN; ++h) {
+            e.cv.net.w2[h] = (dg_real)(0.3 * sin(h + 1.0));
+            e.cv.net.b1[h] = (dg_real)(0.2 * cos(2.0 * h));
+            gw2[h] = gb1[h] = 0;
+            for (i = 0; i < n; ++i) e.work[DG__W_CV_DW1 + h][i] = 0;
+        }
+        e.cv.net.b2 = (dg_real)0.1;
+        dg__probs(&p, e.work[DG__W_CV_PROBS]);
+        dg__draw_perturbed(&e.rng, &p, e.work[DG__W_CV_X]);
+        dg__hard(&p, e.work[DG__W_CV_X], e.work[DG__W_CV_HARD]);
+        dg__draw_cond_noise(&e.rng, &p, e.work[DG__W_CV_NOISE]);
+        dg__cond_perturbed(&p, e.work[DG__W_CV_HARD], e.work[DG__W_CV_NOISE], e.work[DG__W_CV_XT]);
+        CHECK_INT(dg__eval_f(&p, e.work[DG__W_CV_HARD], &fb, &info), DG_OK);
+        dg__cv_draw(&e, &p, &e.cv.net, eta, tau, fb, e.work[DG__W_CV_Y], e.work[DG__W_CV_YT],
+                    e.work[DG__W_CV_G], e.work[DG__W_CV_C], &info);
+        dg__relax_net_grad(&e, &p, tau, e.work[DG__W_CV_Y], e.work[DG__W_CV_YT], e.work[DG__W_CV_G],
+                           &gb2, gw2, gb1);
+        fd = (cv_loss_at(&e, &p, eta + (dg_real)hs, tau, fb) - cv_loss_at(&e, &p, eta - (dg_real)hs, tau, fb)) / (2 * hs);
+        an = -2 * (double)dg__dot(e.work[DG__W_CV_G], e.work[DG__W_CV_C], n);
+        CHECK_NEAR(an, fd, DGT_TOL(1e-6, 3e-2) * (fabs(fd) + 0.1));
+        for (k = -1; k < DG_RELAX_HIDDEN * (n + 2); ++k) {
+            dg_real *w, old;
+            double a, b;
+            if (k < 0) { w = &e.cv.net.b2; an = gb2; }
+            else if (k % (n + 2) == 0) { w = &e.cv.net.w2[k / (n + 2)]; an = gw2[k / (n + 2)]; }
+            else if (k % (n + 2) == 1) { w = &e.cv.net.b1[k / (n + 2)]; an = gb1[k / (n + 2)]; }
+            else { w = &e.cv.net.w1[k / (n + 2)][k % (n + 2) - 2]; an = e.work[DG__W_CV_DW1 + k / (n + 2)][k % (n + 2) - 2]; }
+            old = *w;
+            *w = old + (dg_real)hs;
+            a = cv_loss_at(&e, &p, eta, tau, fb);
+            *w = old - (dg_real)hs;
+            b = cv_loss_at(&e, &p, eta, tau, fb);
+            *w = old;
+            fd = (a - b) / (2 * hs);
+            if (fabs(fd - an) > worst) worst = fabs(fd - an);
+            if (fabs(fd) > scale) scale = fabs(fd);
+        }
+        CHECK(scale > 1e-3); /* the net's terms are really present */
+        CHECK(worst <= DGT_TOL(1e-6, 3e-2) * scale);
+    }
+}
+#endif
+
+static void register_cv_white_box(void)
+{
+#ifndef DGT_SEPARATE_IMPL
+    DGT_ADD(cv_cond_jvp_matches_fd);
+    DGT_ADD(cv_relax_tuning_gradient_matches_fd);
+#endif
+}
+
 static void register_cv(void)
 {
     DGT_ADD(cv_muprop_unbiased);
@@ -452,4 +570,5 @@ static void register_cv(void)
     DGT_ADD(cv_tuning_stays_in_range);
     DGT_ADD(cv_errors_leave_outputs_and_state);
     DGT_ADD(cv_extreme_logits_finite);
+    register_cv_white_box();
 }
