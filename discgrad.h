@@ -64,8 +64,8 @@
       DG_STRAIGHT_THROUGH  both    no        yes           1 grad            planned
       DG_GUMBEL_RAO        both    no        yes           1 grad            planned
       DG_MUPROP            both    yes       yes           1 (+1 grad/call)  yes
-      DG_REBAR             both    yes       yes           1 + 2 grad        yes  (tuned: 1 + 6 grad)
-      DG_RELAX             both    yes       yes           1 + 2 grad        yes  (tuned: 1 + 6 grad)
+      DG_REBAR             both    yes       yes           1 + 2 grad        yes (tuned: 1 + 6 grad)
+      DG_RELAX             both    yes       yes           1 + 2 grad        yes (tuned: 1 + 6 grad)
 
    ERRORS
       Functions that can fail return int: DG_OK (0) or a negative code; dg_strerror names it.
@@ -339,13 +339,15 @@ typedef struct dg_sf_state {
      the last term through x~(phi, b, v) with b, v fixed. eta = cfg.eta (default 1), tau = cfg.tau
      (default 0.5). Cost: 1 f + 2 f_grad per draw.
    DG_RELAX (Grathwohl et al. 2018): the same with the surrogate
-       c(x) = eta f(relax_tau(x)) + r(relax_tau(x)),   r(y) = b2 + sum_h w2_h tanh(b1_h + W1_h.y / sqrt(n)),
+       c(x) = eta f(relax_tau(x)) + r(relax_tau(x)),
+       r(y) = b2 + sum_h w2_h tanh(b1_h + W1_h.y / sqrt(n)),
      DG_RELAX_HIDDEN tanh units on the relaxed input (n = D or D*K). The net starts with w2 = b2 = 0
      (RELAX starts as REBAR) and W1 uniform in (-1, 1) from (seed, stream). The net assumes one
      problem shape per estimator. Cost: 1 f + 2 f_grad per draw.
 
-   Tuning (cfg.tune != 0), after each successful call, from that call's draws only, so the
-   estimate of a call never depends on its own noise and stays unbiased. Every parameter descends
+   Tuning (cfg.tune != 0) updates the parameters after each successful call from that call's
+   draws, so a call's estimate uses only what earlier calls learned and stays unbiased. Every
+   parameter descends
    the single-draw E||g||^2 (its mean E g does not depend on them, so this is the variance):
      eta, REBAR: g = a - eta c is affine in eta, so eta* = E[a.c]/E[c.c]; both are tracked as
        averages over calls with decay 0.999 and eta jumps to their ratio once 20 draws were seen.
@@ -361,7 +363,8 @@ typedef struct dg_sf_state {
    Memory: the net's weights and their two Adam moments take 3 (DG_RELAX_HIDDEN (DG_MAX_DIM + 2)
    + 1) reals (about 240 KiB at the defaults, in double), and RELAX's tuning uses
    DG_RELAX_HIDDEN of the estimator's scratch vectors (DG__NWORK = 15 + DG_RELAX_HIDDEN).
-   Define DG_MAX_DIM or DG_RELAX_HIDDEN smaller to shrink them. */
+   Define DG_MAX_DIM or DG_RELAX_HIDDEN smaller to shrink them. Stack: a few arrays of
+   DG_RELAX_HIDDEN reals; every vector lives in the estimator's scratch. */
 
 /* The weights of DG_RELAX's surrogate net, r(y) = b2 + w2 . tanh(b1 + W1 y / sqrt(n)). */
 typedef struct dg_relax_net {
@@ -408,7 +411,8 @@ typedef struct dg_info {
     dg_real learning_signal;    /* DG_BASELINE_INPUT: mean of f - b(x), to fit b(x) */
     dg_real baseline;           /* the baseline used for this call (score-function family) */
     dg_real eta, tau;           /* REBAR/RELAX: the values used for this call */
-    dg_real surrogate_loss;     /* RELAX: the squared norm of the estimate, which tuning lowers */
+    dg_real surrogate_loss;     /* REBAR/RELAX: mean over the call's draws of a single draw's
+                                   squared norm ||g||^2, which tuning lowers */
 } dg_info;
 
 /* Initialises e from cfg, filling in defaults and seeding the rng from cfg->seed, cfg->stream.
