@@ -313,10 +313,19 @@ typedef struct dg_config {
     uint64_t seed, stream;      /* the rng's seed and stream: default 0, 0 */
 } dg_config;
 
-/* Running state of the score-function baselines (owned by the estimator). */
+/* Running state of the score-function baselines (owned by the estimator). Each part changes
+   only after a successful call that uses it; the sums describe earlier calls only, never the
+   draws of the call they are used in, which is what keeps the baselines unbiased. */
 typedef struct dg_sf_state {
     dg_real ema;                    /* DG_BASELINE_EMA: current average of f */
     int ema_ready;                  /* the average has seen at least one step */
+    int opt_n;                      /* DG_BASELINE_OPTIMAL: logits the sums describe, 0 = none;
+                                       a problem of another size starts them afresh */
+    dg_real opt_fs2[DG_MAX_DIM];    /* decayed sums over earlier draws of f s_i^2 ... */
+    dg_real opt_s2[DG_MAX_DIM];     /* ... and of s_i^2: c_i = opt_fs2[i] / opt_s2[i] */
+    dg_real sig_mean, sig_var;      /* DG_BASELINE_INPUT with normalize: running mean and
+                                       variance of the learning signal f - b(x) */
+    int sig_ready;                  /* the running moments have seen at least one step */
 } dg_sf_state;
 
 /* Running state of the control-variate estimators (owned by the estimator). */
@@ -1013,6 +1022,9 @@ DGDEF int dg_init(dg_estimator *e, const dg_config *cfg)
     e->steps = 0;
     e->sf.ema = 0;
     e->sf.ema_ready = 0;
+    e->sf.opt_n = 0;
+    e->sf.sig_mean = e->sf.sig_var = 0;
+    e->sf.sig_ready = 0;
     e->cv.eta = c.eta;
     e->cv.log_tau = DG_LOG(c.tau);
     return DG_OK;
@@ -1079,17 +1091,251 @@ DGDEF int dg_estimate(dg_estimator *e, const dg_problem *p, dg_real *grad, dg_in
 
 /* ---------------------------------------------------------------------------------------------
    score-function family
+
+   Every coordinate i of a discrete sample is 0 or 1 in both kinds (a bit, or one entry of a
+   one-hot row), so its score s_i = hard_i - pi_i takes only two values: 1 - pi_i or -pi_i. Any
+   sum over the M draws of a call of (v_m - c_m) s_mi, for every baseline rule here, is then a
+   function of two per-coordinate sums (how many draws had hard_i = 1, and the sum of their
+   signals v) and a few scalars. The draws are reduced to those sums as they come, so a call of
+   M draws keeps O(D*K) values whatever M is, and the leave-one-out baselines (RLOO, the optimal
+   c within a call) come out in closed form from the same sums without a second pass.
+   Signals are summed relative to the first draw's value (shift), so a large common offset in f
+   does not swamp the differences that carry the gradient.
    ------------------------------------------------------------------------------------------- */
+enum { DG__W_SF_PROBS = 1, DG__W_SF_HARD, DG__W_SF_ONES, DG__W_SF_SUM1, DG__W_SF_CVGRAD };
+
+/* The sufficient statistics of one call's draws (see above). */
+typedef struct dg__sf_draws {
+    int M;                      /* draws */
+    dg_real shift;              /* the first draw's signal */
+    dg_real total;              /* sum of (v_m - shift) */
+    dg_real total_sq;           /* sum of (v_m - shift)^2 */
+    dg_real f_total;            /* sum of f_m */
+    dg_real cv_total;           /* DG_BASELINE_CV: sum of b(z_m) */
+    const dg_real *probs;       /* pi = E_q z */
+    dg_real *ones;              /* ones[i]: draws with hard_i = 1 */
+    dg_real *sum1;              /* sum1[i]: sum of (v_m - shift) over those draws */
+} dg__sf_draws;
+
+/* A discrete sample drawn straight from probs: one uniform per Bernoulli variable (1[u < p]),
+   one per categorical row by inverting its CDF. The score family needs no relaxation, so this
+   skips the per-logit noise of dg__draw_perturbed. */
+static void dg__sample_hard(dg_rng *r, const dg_problem *p, const dg_real *probs, dg_real *hard)
+{
+    int d, k, K = dg__row(p);
+    if (p->kind == DG_BERNOULLI) {
+        for (d = 0; d < p->D; ++d) hard[d] = dg_uniform(r) < probs[d];
+        return;
+    }
+    for (d = 0; d < p->D; ++d) {
+        const dg_real *row = probs + d * K;
+        dg_real target = dg_uniform(r), acc = 0;
+        int pick = -1, last = 0;
+        for (k = 0; k < K; ++k) {
+            acc += row[k];
+            if (row[k] > 0) last = k;
+            if (pick < 0 && target < acc) pick = k;
+            hard[d * K + k] = 0;
+        }
+        /* rounding can leave the running sum below target: the last class with mass */
+        hard[d * K + (pick < 0 ? last : pick)] = 1;
+    }
+}
+
+/* Draws e->cfg.samples samples and reduces them to s. The signal of a draw is f(z), or
+   f(z) - b(z) when use_cv. */
+static int dg__sf_draw(dg_estimator *e, const dg_problem *p, int use_cv, dg__sf_draws *s,
+                       dg_info *info)
+{
+    int m, i, n = dg__n(p), rc;
+    dg_real *hard = e->work[DG__W_SF_HARD], *probs = e->work[DG__W_SF_PROBS];
+    s->M = e->cfg.samples;
+    s->shift = s->total = s->total_sq = s->f_total = s->cv_total = 0;
+    s->probs = probs;
+    s->ones = e->work[DG__W_SF_ONES];
+    s->sum1 = e->work[DG__W_SF_SUM1];
+    dg__probs(p, probs);
+    for (i = 0; i < n; ++i) s->ones[i] = s->sum1[i] = 0;
+    for (m = 0; m < s->M; ++m) {
+        dg_real f, v, g;
+        dg__sample_hard(&e->rng, p, probs, hard);
+        rc = dg__eval_f(p, hard, &f, info);
+        if (rc) return rc;
+        v = f;
+        if (use_cv) {
+            dg_real b = p->cv(hard, p->user);
+            if (!dg__finite(b)) return DG_EDOMAIN;
+            s->cv_total += b;
+            v = f - b;
+        }
+        if (m == 0) s->shift = v;
+        g = v - s->shift;
+        s->total += g;
+        s->total_sq += g * g;
+        s->f_total += f;
+        for (i = 0; i < n; ++i)
+            if (hard[i] > 0) { s->ones[i] += 1; s->sum1[i] += g; }
+    }
+    return DG_OK;
+}
+
+/* grad_i = (1/M) sum_m (v_m - c) s_mi for one baseline c shared by every draw and coordinate. */
+static void dg__sf_fixed_baseline(const dg__sf_draws *s, int n, dg_real c, dg_real *grad)
+{
+    int i;
+    dg_real cs = c - s->shift, inv_m = (dg_real)1 / (dg_real)s->M;
+    for (i = 0; i < n; ++i) {
+        dg_real pi = s->probs[i], n1 = s->ones[i], n0 = (dg_real)s->M - n1;
+        dg_real g1 = s->sum1[i], g0 = s->total - g1;
+        grad[i] = ((1 - pi) * (g1 - n1 * cs) - pi * (g0 - n0 * cs)) * inv_m;
+    }
+}
+
+/* RLOO: grad_i = 1/(M-1) sum_m (v_m - mean v) s_mi, which is the average over draws of
+   (v_m - mean of the other draws) s_mi. */
+static void dg__sf_loo_mean(const dg__sf_draws *s, int n, dg_real *grad)
+{
+    int i;
+    dg_real mean = s->total / (dg_real)s->M, inv = (dg_real)1 / (dg_real)(s->M - 1);
+    for (i = 0; i < n; ++i) {
+        dg_real pi = s->probs[i], n1 = s->ones[i], n0 = (dg_real)s->M - n1;
+        dg_real g1 = s->sum1[i], g0 = s->total - g1;
+        grad[i] = ((1 - pi) * (g1 - n1 * mean) - pi * (g0 - n0 * mean)) * inv;
+    }
+}
+
+/* DG_BASELINE_OPTIMAL: draw m's baseline for coordinate i is c_i = sum f s_i^2 / sum s_i^2 over
+   the earlier calls' sums (sf->opt_*) and this call's other draws, never draw m itself. With
+   w1 = (1 - pi)^2, w0 = pi^2 and the draws grouped by hard_i, c_i is the same ratio for every
+   draw of a group except for removing its own term, so each group's sum of c_i and of
+   (v - c_i) s_i has a closed form. A ratio with nothing in its denominator (the first call with
+   one draw) falls back to c_i = 0. Returns the mean over draws and coordinates of the c used. */
+static dg_real dg__sf_optimal(const dg_sf_state *sf, const dg__sf_draws *s, int n, dg_real *grad)
+{
+    int i, have = sf->opt_n == n;
+    dg_real inv_m = (dg_real)1 / (dg_real)s->M, c_total = 0;
+    for (i = 0; i < n; ++i) {
+        dg_real pi = s->probs[i], w1 = (1 - pi) * (1 - pi), w0 = pi * pi;
+        dg_real n1 = s->ones[i], n0 = (dg_real)s->M - n1;
+        dg_real g1 = s->sum1[i], g0 = s->total - g1;
+        dg_real B = have ? sf->opt_s2[i] : 0;
+        dg_real A = have ? sf->opt_fs2[i] - s->shift * B : 0; /* in the shifted frame */
+        dg_real t1 = 0, t0 = 0, c1 = 0, c0 = 0;      /* per group: sum of (v - c), of c */
+        if (n1 > 0) {
+            dg_real den = B + (n1 - 1) * w1 + n0 * w0;
+            c1 = den > 0 ? (n1 * A + (n1 - 1) * g1 * w1 + n1 * g0 * w0) / den : -n1 * s->shift;
+            t1 = g1 - c1;
+        }
+        if (n0 > 0) {
+            dg_real den = B + n1 * w1 + (n0 - 1) * w0;
+            c0 = den > 0 ? (n0 * A + n0 * g1 * w1 + (n0 - 1) * g0 * w0) / den : -n0 * s->shift;
+            t0 = g0 - c0;
+        }
+        grad[i] = ((1 - pi) * t1 - pi * t0) * inv_m;
+        c_total += (c1 + c0) * inv_m + s->shift;
+    }
+    return c_total / (dg_real)n;
+}
+
+/* Folds this call's draws into the decayed sums of DG_BASELINE_OPTIMAL. */
+static void dg__sf_optimal_update(dg_sf_state *sf, const dg__sf_draws *s, int n, dg_real decay)
+{
+    int i, have = sf->opt_n == n;
+    for (i = 0; i < n; ++i) {
+        dg_real pi = s->probs[i], w1 = (1 - pi) * (1 - pi), w0 = pi * pi;
+        dg_real n1 = s->ones[i], n0 = (dg_real)s->M - n1;
+        dg_real f1 = s->sum1[i] + n1 * s->shift, f0 = (s->total - s->sum1[i]) + n0 * s->shift;
+        dg_real fs2 = f1 * w1 + f0 * w0, s2 = n1 * w1 + n0 * w0;
+        sf->opt_fs2[i] = have ? decay * sf->opt_fs2[i] + fs2 : fs2;
+        sf->opt_s2[i] = have ? decay * sf->opt_s2[i] + s2 : s2;
+    }
+    sf->opt_n = n;
+}
+
+/* Folds this call's learning signals (the draws' v, with v = f and b(x) subtracted here) into
+   the running mean and variance that DG_BASELINE_INPUT's normalisation divides by. The
+   variance tracks E(l - previous mean)^2, which stays right when the mean drifts. */
+static void dg__sf_signal_update(dg_sf_state *sf, const dg__sf_draws *s, dg_real b, dg_real decay)
+{
+    dg_real mean_g = s->total / (dg_real)s->M;
+    dg_real var_b = s->total_sq / (dg_real)s->M - mean_g * mean_g;
+    dg_real mean_b = s->shift + mean_g - b, dm;
+    if (var_b < 0) var_b = 0;
+    if (!sf->sig_ready) {
+        sf->sig_mean = mean_b;
+        sf->sig_var = var_b;
+        sf->sig_ready = 1;
+        return;
+    }
+    dm = mean_b - sf->sig_mean;
+    sf->sig_var = decay * sf->sig_var + (1 - decay) * (var_b + dm * dm);
+    sf->sig_mean = decay * sf->sig_mean + (1 - decay) * mean_b;
+}
+
+static int dg__finish(const dg_problem *p, const dg_real *grad)
+{
+    return dg__all_finite(grad, dg__n(p)) ? DG_OK : DG_EDOMAIN;
+}
+
 static int dg__est_reinforce(dg_estimator *e, const dg_problem *p, dg_real *grad, dg_info *info)
 {
-    (void)e; (void)p; (void)grad; (void)info;
-    return DG_EUNSUPPORTED;
+    dg_baseline bl = e->cfg.baseline;
+    dg_real decay = e->cfg.ema_decay, c = 0, scale = 1;
+    dg__sf_draws s;
+    int i, n = dg__n(p), rc;
+    if (bl == DG_BASELINE_CV && (!p->cv || !p->cv_mean_grad)) return DG_EINVAL;
+    if (bl == DG_BASELINE_INPUT && !dg__finite(p->baseline_input)) return DG_EDOMAIN;
+    rc = dg__sf_draw(e, p, bl == DG_BASELINE_CV, &s, info);
+    if (rc) return rc;
+    info->f_mean = s.f_total / (dg_real)s.M;
+    switch (bl) {
+    case DG_BASELINE_CONSTANT: c = e->cfg.baseline_value; break;
+    case DG_BASELINE_EMA: c = e->sf.ema_ready ? e->sf.ema : 0; break;
+    case DG_BASELINE_INPUT:
+        c = p->baseline_input;
+        if (e->cfg.normalize && e->sf.sig_ready && e->sf.sig_var > 1) scale = DG_SQRT(e->sf.sig_var);
+        break;
+    default: break;
+    }
+    if (bl == DG_BASELINE_OPTIMAL) {
+        info->baseline = dg__sf_optimal(&e->sf, &s, n, grad);
+    } else {
+        dg__sf_fixed_baseline(&s, n, c, grad);
+        info->baseline = bl == DG_BASELINE_CV ? s.cv_total / (dg_real)s.M : c;
+    }
+    if (scale != 1)
+        for (i = 0; i < n; ++i) grad[i] /= scale;
+    if (bl == DG_BASELINE_CV) {
+        dg_real *mean_grad = e->work[DG__W_SF_CVGRAD];
+        p->cv_mean_grad(p->logits, mean_grad, p->user);
+        if (!dg__all_finite(mean_grad, n)) return DG_EDOMAIN;
+        for (i = 0; i < n; ++i) grad[i] += mean_grad[i];
+    }
+    info->learning_signal = info->f_mean - info->baseline;
+    rc = dg__finish(p, grad);
+    if (rc) return rc;
+    /* nothing can fail from here on: the state moves */
+    if (bl == DG_BASELINE_EMA) {
+        e->sf.ema = e->sf.ema_ready ? decay * e->sf.ema + (1 - decay) * info->f_mean : info->f_mean;
+        e->sf.ema_ready = 1;
+    } else if (bl == DG_BASELINE_OPTIMAL) {
+        dg__sf_optimal_update(&e->sf, &s, n, decay);
+    } else if (bl == DG_BASELINE_INPUT && e->cfg.normalize) {
+        dg__sf_signal_update(&e->sf, &s, c, decay);
+    }
+    return DG_OK;
 }
 
 static int dg__est_rloo(dg_estimator *e, const dg_problem *p, dg_real *grad, dg_info *info)
 {
-    (void)e; (void)p; (void)grad; (void)info;
-    return DG_EUNSUPPORTED;
+    dg__sf_draws s;
+    int rc;
+    if (e->cfg.samples < 2) return DG_EINVAL;
+    rc = dg__sf_draw(e, p, 0, &s, info);
+    if (rc) return rc;
+    dg__sf_loo_mean(&s, dg__n(p), grad);
+    info->f_mean = info->baseline = s.f_total / (dg_real)s.M;
+    return dg__finish(p, grad);
 }
 
 /* ---------------------------------------------------------------------------------------------
@@ -1136,17 +1382,62 @@ static int dg__est_relax(dg_estimator *e, const dg_problem *p, dg_real *grad, dg
 
 /* ---------------------------------------------------------------------------------------------
    antithetic estimators
+
+   ARM and DisARM (Bernoulli): each pair shares one uniform vector u; b1 = 1[u > sigma(-phi)]
+   and b2 = 1[u < sigma(phi)] are each distributed as q, and their difference in f carries the
+   gradient. The weight per coordinate is the only difference between the two.
    ------------------------------------------------------------------------------------------- */
+enum { DG__W_AT_U = 1, DG__W_AT_B1, DG__W_AT_B2, DG__W_AT_P1, DG__W_AT_P0 };
+
+static int dg__est_antithetic(dg_estimator *e, const dg_problem *p, dg_real *grad, dg_info *info,
+                              int disarm)
+{
+    int m, d, D = p->D, M = e->cfg.samples, rc;
+    dg_real *u = e->work[DG__W_AT_U], *b1 = e->work[DG__W_AT_B1], *b2 = e->work[DG__W_AT_B2];
+    dg_real *p1 = e->work[DG__W_AT_P1], *p0 = e->work[DG__W_AT_P0]; /* sigma(phi), sigma(-phi) */
+    dg_real f_total = 0;
+    if (p->kind != DG_BERNOULLI) return DG_EUNSUPPORTED;
+    for (d = 0; d < D; ++d) {
+        p1[d] = dg_sigmoid(p->logits[d]);
+        p0[d] = dg_sigmoid(-p->logits[d]);
+        grad[d] = 0;
+    }
+    for (m = 0; m < M; ++m) {
+        dg_real f1, f2, diff;
+        for (d = 0; d < D; ++d) {
+            u[d] = dg_uniform(&e->rng);
+            b1[d] = u[d] > p0[d];
+            b2[d] = u[d] < p1[d];
+        }
+        rc = dg__eval_f(p, b1, &f1, info);
+        if (rc) return rc;
+        rc = dg__eval_f(p, b2, &f2, info);
+        if (rc) return rc;
+        f_total += f1 + f2;
+        diff = f1 - f2;
+        for (d = 0; d < D; ++d) {
+            if (!disarm) {
+                grad[d] += diff * (u[d] - (dg_real)0.5);
+            } else if (b1[d] != b2[d]) {
+                /* sigma(|phi|) = max(sigma(phi), sigma(-phi)); the sign is (-1)^b2 */
+                dg_real w = p1[d] > p0[d] ? p1[d] : p0[d];
+                grad[d] += (dg_real)0.5 * diff * (b2[d] > 0 ? -w : w);
+            }
+        }
+    }
+    for (d = 0; d < D; ++d) grad[d] /= (dg_real)M;
+    info->f_mean = f_total / (dg_real)(2 * M);
+    return dg__finish(p, grad);
+}
+
 static int dg__est_arm(dg_estimator *e, const dg_problem *p, dg_real *grad, dg_info *info)
 {
-    (void)e; (void)p; (void)grad; (void)info;
-    return DG_EUNSUPPORTED;
+    return dg__est_antithetic(e, p, grad, info, 0);
 }
 
 static int dg__est_disarm(dg_estimator *e, const dg_problem *p, dg_real *grad, dg_info *info)
 {
-    (void)e; (void)p; (void)grad; (void)info;
-    return DG_EUNSUPPORTED;
+    return dg__est_antithetic(e, p, grad, info, 1);
 }
 
 /* ---------------------------------------------------------------------------------------------
