@@ -1110,7 +1110,7 @@ typedef struct dg__sf_draws {
     dg_real shift;              /* the first draw's signal */
     dg_real total;              /* sum of (v_m - shift) */
     dg_real total_sq;           /* sum of (v_m - shift)^2 */
-    dg_real f_total;            /* sum of f_m */
+    dg_real f_mean;             /* mean of f_m, as a running mean that cannot overflow */
     dg_real cv_total;           /* DG_BASELINE_CV: sum of b(z_m) */
     const dg_real *probs;       /* pi = E_q z */
     dg_real *ones;              /* ones[i]: draws with hard_i = 1 */
@@ -1150,7 +1150,7 @@ static int dg__sf_draw(dg_estimator *e, const dg_problem *p, int use_cv, dg__sf_
     int m, i, n = dg__n(p), rc;
     dg_real *hard = e->work[DG__W_SF_HARD], *probs = e->work[DG__W_SF_PROBS];
     s->M = e->cfg.samples;
-    s->shift = s->total = s->total_sq = s->f_total = s->cv_total = 0;
+    s->shift = s->total = s->total_sq = s->f_mean = s->cv_total = 0;
     s->probs = probs;
     s->ones = e->work[DG__W_SF_ONES];
     s->sum1 = e->work[DG__W_SF_SUM1];
@@ -1172,7 +1172,7 @@ static int dg__sf_draw(dg_estimator *e, const dg_problem *p, int use_cv, dg__sf_
         g = v - s->shift;
         s->total += g;
         s->total_sq += g * g;
-        s->f_total += f;
+        s->f_mean += (f - s->f_mean) / (dg_real)(m + 1);
         for (i = 0; i < n; ++i)
             if (hard[i] > 0) { s->ones[i] += 1; s->sum1[i] += g; }
     }
@@ -1237,57 +1237,64 @@ static dg_real dg__sf_optimal(const dg_sf_state *sf, const dg__sf_draws *s, int 
     return c_total / (dg_real)n;
 }
 
-/* Folds this call's draws into the decayed sums of DG_BASELINE_OPTIMAL. */
-static void dg__sf_optimal_update(dg_sf_state *sf, const dg__sf_draws *s, int n, dg_real decay)
+/* The decayed sums of DG_BASELINE_OPTIMAL with this call's draws folded in, written to fs2 and
+   s2 (n values each) for the caller to commit; DG_EDOMAIN if a sum overflowed. */
+static int dg__sf_optimal_next(const dg_sf_state *sf, const dg__sf_draws *s, int n, dg_real decay,
+                               dg_real *fs2, dg_real *s2)
 {
     int i, have = sf->opt_n == n;
     for (i = 0; i < n; ++i) {
         dg_real pi = s->probs[i], w1 = (1 - pi) * (1 - pi), w0 = pi * pi;
         dg_real n1 = s->ones[i], n0 = (dg_real)s->M - n1;
         dg_real f1 = s->sum1[i] + n1 * s->shift, f0 = (s->total - s->sum1[i]) + n0 * s->shift;
-        dg_real fs2 = f1 * w1 + f0 * w0, s2 = n1 * w1 + n0 * w0;
-        sf->opt_fs2[i] = have ? decay * sf->opt_fs2[i] + fs2 : fs2;
-        sf->opt_s2[i] = have ? decay * sf->opt_s2[i] + s2 : s2;
+        fs2[i] = f1 * w1 + f0 * w0 + (have ? decay * sf->opt_fs2[i] : 0);
+        s2[i] = n1 * w1 + n0 * w0 + (have ? decay * sf->opt_s2[i] : 0);
     }
-    sf->opt_n = n;
+    return dg__all_finite(fs2, n) && dg__all_finite(s2, n) ? DG_OK : DG_EDOMAIN;
 }
 
-/* Folds this call's learning signals (the draws' v, with v = f and b(x) subtracted here) into
-   the running mean and variance that DG_BASELINE_INPUT's normalisation divides by. The
-   variance tracks E(l - previous mean)^2, which stays right when the mean drifts. */
-static void dg__sf_signal_update(dg_sf_state *sf, const dg__sf_draws *s, dg_real b, dg_real decay)
+/* The running mean and variance of the learning signal l = f - b(x) that DG_BASELINE_INPUT's
+   normalisation divides by, with this call's draws folded in (the draws' v is f; b is
+   subtracted here). The variance tracks E(l - previous mean)^2, which stays right when the mean
+   drifts. DG_EDOMAIN if a moment overflowed. */
+static int dg__sf_signal_next(const dg_sf_state *sf, const dg__sf_draws *s, dg_real b,
+                              dg_real decay, dg_real *mean, dg_real *var)
 {
     dg_real mean_g = s->total / (dg_real)s->M;
     dg_real var_b = s->total_sq / (dg_real)s->M - mean_g * mean_g;
     dg_real mean_b = s->shift + mean_g - b, dm;
     if (var_b < 0) var_b = 0;
     if (!sf->sig_ready) {
-        sf->sig_mean = mean_b;
-        sf->sig_var = var_b;
-        sf->sig_ready = 1;
-        return;
+        *mean = mean_b;
+        *var = var_b;
+    } else {
+        dm = mean_b - sf->sig_mean;
+        *var = decay * sf->sig_var + (1 - decay) * (var_b + dm * dm);
+        *mean = decay * sf->sig_mean + (1 - decay) * mean_b;
     }
-    dm = mean_b - sf->sig_mean;
-    sf->sig_var = decay * sf->sig_var + (1 - decay) * (var_b + dm * dm);
-    sf->sig_mean = decay * sf->sig_mean + (1 - decay) * mean_b;
+    return dg__finite(*mean) && dg__finite(*var) ? DG_OK : DG_EDOMAIN;
 }
 
-static int dg__finish(const dg_problem *p, const dg_real *grad)
+/* A finite f can still overflow a sum of them: the last check before a method succeeds. */
+static int dg__finish(const dg_problem *p, const dg_real *grad, const dg_info *info)
 {
+    if (!dg__finite(info->f_mean) || !dg__finite(info->baseline) ||
+        !dg__finite(info->learning_signal))
+        return DG_EDOMAIN;
     return dg__all_finite(grad, dg__n(p)) ? DG_OK : DG_EDOMAIN;
 }
 
 static int dg__est_reinforce(dg_estimator *e, const dg_problem *p, dg_real *grad, dg_info *info)
 {
     dg_baseline bl = e->cfg.baseline;
-    dg_real decay = e->cfg.ema_decay, c = 0, scale = 1;
+    dg_real decay = e->cfg.ema_decay, c = 0, scale = 1, sig_mean = 0, sig_var = 0;
     dg__sf_draws s;
     int i, n = dg__n(p), rc;
     if (bl == DG_BASELINE_CV && (!p->cv || !p->cv_mean_grad)) return DG_EINVAL;
     if (bl == DG_BASELINE_INPUT && !dg__finite(p->baseline_input)) return DG_EDOMAIN;
     rc = dg__sf_draw(e, p, bl == DG_BASELINE_CV, &s, info);
     if (rc) return rc;
-    info->f_mean = s.f_total / (dg_real)s.M;
+    info->f_mean = s.f_mean;
     switch (bl) {
     case DG_BASELINE_CONSTANT: c = e->cfg.baseline_value; break;
     case DG_BASELINE_EMA: c = e->sf.ema_ready ? e->sf.ema : 0; break;
@@ -1312,16 +1319,25 @@ static int dg__est_reinforce(dg_estimator *e, const dg_problem *p, dg_real *grad
         for (i = 0; i < n; ++i) grad[i] += mean_grad[i];
     }
     info->learning_signal = info->f_mean - info->baseline;
-    rc = dg__finish(p, grad);
+    rc = dg__finish(p, grad, info);
+    /* the next state goes to scratch (the draws' slots are free by now) and is checked */
+    if (!rc && bl == DG_BASELINE_OPTIMAL)
+        rc = dg__sf_optimal_next(&e->sf, &s, n, decay, e->work[DG__W_SF_HARD], e->work[DG__W_SF_CVGRAD]);
+    if (!rc && bl == DG_BASELINE_INPUT && e->cfg.normalize)
+        rc = dg__sf_signal_next(&e->sf, &s, c, decay, &sig_mean, &sig_var);
     if (rc) return rc;
     /* nothing can fail from here on: the state moves */
     if (bl == DG_BASELINE_EMA) {
         e->sf.ema = e->sf.ema_ready ? decay * e->sf.ema + (1 - decay) * info->f_mean : info->f_mean;
         e->sf.ema_ready = 1;
     } else if (bl == DG_BASELINE_OPTIMAL) {
-        dg__sf_optimal_update(&e->sf, &s, n, decay);
+        dg__copy(e->sf.opt_fs2, e->work[DG__W_SF_HARD], n);
+        dg__copy(e->sf.opt_s2, e->work[DG__W_SF_CVGRAD], n);
+        e->sf.opt_n = n;
     } else if (bl == DG_BASELINE_INPUT && e->cfg.normalize) {
-        dg__sf_signal_update(&e->sf, &s, c, decay);
+        e->sf.sig_mean = sig_mean;
+        e->sf.sig_var = sig_var;
+        e->sf.sig_ready = 1;
     }
     return DG_OK;
 }
@@ -1334,8 +1350,8 @@ static int dg__est_rloo(dg_estimator *e, const dg_problem *p, dg_real *grad, dg_
     rc = dg__sf_draw(e, p, 0, &s, info);
     if (rc) return rc;
     dg__sf_loo_mean(&s, dg__n(p), grad);
-    info->f_mean = info->baseline = s.f_total / (dg_real)s.M;
-    return dg__finish(p, grad);
+    info->f_mean = info->baseline = s.f_mean;
+    return dg__finish(p, grad, info);
 }
 
 /* ---------------------------------------------------------------------------------------------
@@ -1395,7 +1411,7 @@ static int dg__est_antithetic(dg_estimator *e, const dg_problem *p, dg_real *gra
     int m, d, D = p->D, M = e->cfg.samples, rc;
     dg_real *u = e->work[DG__W_AT_U], *b1 = e->work[DG__W_AT_B1], *b2 = e->work[DG__W_AT_B2];
     dg_real *p1 = e->work[DG__W_AT_P1], *p0 = e->work[DG__W_AT_P0]; /* sigma(phi), sigma(-phi) */
-    dg_real f_total = 0;
+    dg_real f_mean = 0; /* a running mean: finite whenever every f is */
     if (p->kind != DG_BERNOULLI) return DG_EUNSUPPORTED;
     for (d = 0; d < D; ++d) {
         p1[d] = dg_sigmoid(p->logits[d]);
@@ -1413,7 +1429,7 @@ static int dg__est_antithetic(dg_estimator *e, const dg_problem *p, dg_real *gra
         if (rc) return rc;
         rc = dg__eval_f(p, b2, &f2, info);
         if (rc) return rc;
-        f_total += f1 + f2;
+        f_mean += (f1 - f_mean) / (dg_real)(2 * m + 2) + (f2 - f_mean) / (dg_real)(2 * m + 2);
         diff = f1 - f2;
         for (d = 0; d < D; ++d) {
             if (!disarm) {
@@ -1426,8 +1442,8 @@ static int dg__est_antithetic(dg_estimator *e, const dg_problem *p, dg_real *gra
         }
     }
     for (d = 0; d < D; ++d) grad[d] /= (dg_real)M;
-    info->f_mean = f_total / (dg_real)(2 * M);
-    return dg__finish(p, grad);
+    info->f_mean = f_mean;
+    return dg__finish(p, grad, info);
 }
 
 static int dg__est_arm(dg_estimator *e, const dg_problem *p, dg_real *grad, dg_info *info)
