@@ -33,7 +33,7 @@
       DISCGRAD_STATIC    undefined  make every function static
 
    The estimator, dg_estimator, is a plain struct of fixed-size arrays whose size grows with
-   DG_MAX_DIM: sizeof(dg_estimator) is about 80 KiB at the default configuration (the test
+   DG_MAX_DIM: sizeof(dg_estimator) is about 96 KiB at the default configuration (the test
    suite prints it). Shrink it by defining DG_MAX_DIM to the largest problem you have.
 
    QUICK START
@@ -53,10 +53,10 @@
 
       method               kinds   unbiased  needs f_grad  f-calls per draw  status
       DG_EXACT             both    exact     no            2^D or K^D        yes
-      DG_REINFORCE         both    yes       no            1                 planned
-      DG_RLOO              both    yes       no            1 (samples >= 2)  planned
-      DG_ARM               Bern.   yes       no            2                 planned
-      DG_DISARM            Bern.   yes       no            2                 planned
+      DG_REINFORCE         both    yes       no            1                 yes
+      DG_RLOO              both    yes       no            1 (samples >= 2)  yes
+      DG_ARM               Bern.   yes       no            2                 yes
+      DG_DISARM            Bern.   yes       no            2                 yes
       DG_GUMBEL_SOFTMAX    both    no        yes           1 grad            planned
       DG_STRAIGHT_THROUGH  both    no        yes           1 grad            planned
       DG_GUMBEL_RAO        both    no        yes           1 grad            planned
@@ -272,10 +272,21 @@ typedef struct dg_problem {
     dg_real (*f_grad)(const dg_real *z, dg_real *dz, void *user);
     void *user;                 /* passed back to every callback */
 
-    /* Optional extras: a zero-initialised problem leaves them unused. */
-    dg_real baseline_input;     /* DG_BASELINE_INPUT (NVIL): b(x) for this call */
-    /* DG_BASELINE_CV: a control variate b(z) and the gradient of its mean mu(phi) = E_q b(z)
-       with respect to the logits (written to grad, same shape as logits). */
+    /* Optional extras: a zero-initialised problem leaves them unused, and only the baseline
+       that names them reads them. */
+
+    /* DG_BASELINE_INPUT (NVIL): the caller's input-dependent baseline b(x) for this call, e.g.
+       the output of a small network on the input x that produced the logits. Must be finite
+       (DG_EDOMAIN otherwise). Fit it by minimising (f - b(x))^2, whose gradient with respect to
+       b(x) is -2 dg_info.learning_signal. */
+    dg_real baseline_input;
+    /* DG_BASELINE_CV: a control variate b(z) of the sample (same z as f receives) whose mean
+       mu(phi) = E_q b(z) the caller knows in closed form (b linear in z, say), and
+       cv_mean_grad, which writes grad_phi mu(phi) (same shape as logits) to grad. Both are
+       needed (DG_EINVAL if either is NULL); a value that is not finite gives DG_EDOMAIN. cv is
+       called once per draw, cv_mean_grad once per dg_estimate call; neither is counted in
+       dg_info. A wrong mean gradient makes the estimate biased: it is the only part of the
+       estimate that b's expectation enters. */
     dg_real (*cv)(const dg_real *z, void *user);
     void (*cv_mean_grad)(const dg_real *logits, dg_real *grad, void *user);
 } dg_problem;
@@ -283,12 +294,57 @@ typedef struct dg_problem {
 /* ---------------------------------------------------------------------------------------------
    Estimators
    ------------------------------------------------------------------------------------------- */
+/* The estimators. Each returns from dg_estimate an estimate of grad_phi E_q[f(z)]; the table at
+   the top of the file sums up cost and bias. M below is cfg.samples.
+
+   DG_REINFORCE  score function (Williams 1992): the mean over M independent draws of
+       (f(z) - c) s(z), s = z - E_q z the score with respect to the logits, c from cfg.baseline
+       (see dg_baseline). Both kinds, unbiased for every baseline, M f-calls. Needs only f.
+   DG_RLOO  leave-one-out REINFORCE (Kool et al. 2019): 1/(M-1) sum_m (f_m - mean f) s_m, each
+       draw's baseline being the mean of the other M - 1. M >= 2 (default 2; an explicit 1 is
+       DG_EINVAL). Both kinds, unbiased, M f-calls. cfg.baseline is ignored.
+   DG_ARM  augment-REINFORCE-merge (Yin & Zhou 2019), Bernoulli only: per pair one u in (0,1)^D,
+       b1 = 1[u > sigmoid(-phi)], b2 = 1[u < sigmoid(phi)], estimate (f(b1) - f(b2))(u - 1/2)
+       averaged over M pairs. Unbiased, 2M f-calls. Categorical: DG_EUNSUPPORTED.
+   DG_DISARM  ARM with u integrated out (Dong, Mnih & Tucker 2020), Bernoulli only: the same
+       pairs, estimate 1/2 (f(b1) - f(b2)) (-1)^b2 1[b1 != b2] sigmoid(|phi|) per coordinate.
+       Unbiased, never more variance than ARM, 2M f-calls. Categorical: DG_EUNSUPPORTED (the
+       categorical extensions of Dong et al. 2021 are not built).
+
+   Memory: the score-function methods reduce each draw to per-coordinate sums as it comes, so
+   any M costs O(D*K) scratch in the estimator and no extra stack; ARM and DisARM keep one pair
+   at a time. */
 typedef enum dg_method {
     DG_EXACT = 1, DG_REINFORCE, DG_RLOO, DG_GUMBEL_SOFTMAX, DG_STRAIGHT_THROUGH,
     DG_GUMBEL_RAO, DG_MUPROP, DG_REBAR, DG_RELAX, DG_ARM, DG_DISARM
 } dg_method;
 #define DG__METHOD_LAST DG_DISARM
 
+/* Baselines of DG_REINFORCE (cfg.baseline; other methods ignore it). Every one is independent of
+   the draw it is subtracted from, so the estimate stays unbiased; they differ in variance.
+
+   DG_BASELINE_NONE      c = 0.
+   DG_BASELINE_CONSTANT  c = cfg.baseline_value.
+   DG_BASELINE_EMA       c = moving average of f over earlier calls, c <- beta c + (1 - beta) mean f,
+                         beta = cfg.ema_decay; updated after the call's estimate is formed, and 0
+                         until the first call has succeeded.
+   DG_BASELINE_OPTIMAL   per coordinate, the variance-minimising constant c_i = E[f s_i^2]/E[s_i^2]
+                         (Cov[f s_i, s_i]/Var[s_i] with E s_i = 0), estimated from sums of
+                         f s_i^2 and s_i^2 over earlier calls, decayed by cfg.ema_decay per call
+                         so they follow moving logits (raise it, e.g. 0.99, for a steadier
+                         estimate on slowly moving logits), plus, when M > 1, the call's other
+                         draws (leave-one-out, computed in closed form, no second pass). 0 until
+                         something is known. An estimator follows one problem size: a problem with
+                         a different number of logits restarts the sums.
+   DG_BASELINE_INPUT     NVIL (Mnih & Gregor 2014): c = problem.baseline_input, the caller's b(x).
+                         dg_info.learning_signal returns mean f - b(x), which the caller uses to
+                         fit b(x). With cfg.normalize the estimate is divided by
+                         max(1, running std of f - b(x)) over earlier calls (decay
+                         cfg.ema_decay): a scale change that steadies step sizes, not a change of
+                         direction; it is then an unbiased estimate of the gradient divided by
+                         that scale.
+   DG_BASELINE_CV        a control variate with known mean: (f(z) - b(z)) s(z) + grad_phi E_q b,
+                         from problem.cv and problem.cv_mean_grad (DG_EINVAL if either is NULL). */
 typedef enum dg_baseline {
     DG_BASELINE_NONE = 0, DG_BASELINE_CONSTANT, DG_BASELINE_EMA, DG_BASELINE_OPTIMAL,
     DG_BASELINE_INPUT /* NVIL */, DG_BASELINE_CV /* control variate with known mean */
@@ -304,7 +360,9 @@ typedef struct dg_config {
                                    STRAIGHT_THROUGH and GUMBEL_RAO; 0.5 for REBAR and RELAX */
     dg_baseline baseline;       /* REINFORCE only: default DG_BASELINE_NONE */
     dg_real baseline_value;     /* DG_BASELINE_CONSTANT: the constant c */
-    dg_real ema_decay;          /* DG_BASELINE_EMA: beta in (0,1), default 0.9 */
+    dg_real ema_decay;          /* beta in (0,1), default 0.9: the decay per call of the running
+                                   averages of DG_BASELINE_EMA, DG_BASELINE_OPTIMAL and the
+                                   normalisation of DG_BASELINE_INPUT */
     int normalize;              /* DG_BASELINE_INPUT: nonzero divides the learning signal by
                                    max(1, running std), changing the scale, not the direction */
     int tune;                   /* REBAR/RELAX: nonzero learns eta, tau (and surrogate) online */
@@ -352,8 +410,12 @@ typedef struct dg_info {
     dg_real f_mean;             /* mean of the f values evaluated at discrete samples */
     int f_evals;                /* calls of f */
     int grad_evals;             /* calls of f_grad */
-    dg_real learning_signal;    /* DG_BASELINE_INPUT: mean of f - b(x), to fit b(x) */
-    dg_real baseline;           /* the baseline used for this call (score-function family) */
+    dg_real learning_signal;    /* REINFORCE: f_mean - baseline, before any normalisation; for
+                                   DG_BASELINE_INPUT the mean of f - b(x), to fit b(x) by */
+    dg_real baseline;           /* the baseline used for this call, averaged over draws (and,
+                                   for DG_BASELINE_OPTIMAL, coordinates); DG_BASELINE_CV: mean
+                                   b(z); RLOO: f_mean (the mean of the leave-one-out means);
+                                   0 for methods without one (ARM, DisARM) */
     dg_real eta, tau;           /* REBAR/RELAX: the values used for this call */
     dg_real surrogate_loss;     /* RELAX: the squared norm of the estimate, which tuning lowers */
 } dg_info;
@@ -370,11 +432,14 @@ DGDEF int dg_init(dg_estimator *e, const dg_config *cfg);
      p     the problem; validated in full before anything is evaluated.
      grad  D or D*K values, written only on success.
      info  optional (may be NULL): evaluation counts and what was used, written only on success.
-   Return value: DG_OK; DG_EINVAL (NULL, kind, D or K out of range); DG_ECAPACITY (D*K >
-     DG_MAX_DIM, K > DG_MAX_K); DG_EDOMAIN (a logit not finite, or f or f_grad returned a value
-     that is not finite); DG_ENEEDGRAD; DG_EUNSUPPORTED (method not available for this kind).
+   Return value: DG_OK; DG_EINVAL (NULL, kind, D or K out of range; DG_BASELINE_CV without
+     problem.cv and problem.cv_mean_grad); DG_ECAPACITY (D*K > DG_MAX_DIM, K > DG_MAX_K);
+     DG_EDOMAIN (a logit not finite, or f, f_grad or a baseline callback returned a value that
+     is not finite, or finite values overflowed the estimate); DG_ENEEDGRAD; DG_EUNSUPPORTED
+     (method not available for this kind, e.g. DG_ARM or DG_DISARM on categorical variables).
    Remarks: on error grad, info and the learned state are untouched (the rng may have advanced).
-     Cost and bias of each method: see the estimator table at the top of the file. */
+     Cost and bias of each method: see the estimator table at the top of the file and the notes
+     beside dg_method and dg_baseline. */
 DGDEF int dg_estimate(dg_estimator *e, const dg_problem *p, dg_real *grad, dg_info *info);
 
 /* The exact gradient by enumerating all 2^D (Bernoulli) or K^D (categorical) configurations:
