@@ -660,6 +660,37 @@ static void score_same_seed_and_copy_are_bit_identical(void)
         }
 }
 
+/* Logits of +-1e4 (and a moderate one beside them): every method returns finite estimates and
+   the saturated coordinates, whose exact gradient is 0 to double precision, come out exactly 0
+   (ARM's only on average: each draw weighs every coordinate by u_d - 1/2). */
+static void score_extreme_logits_stay_finite(void)
+{
+    static dg_estimator e;
+    static const dg_method ms[4] = {DG_REINFORCE, DG_RLOO, DG_ARM, DG_DISARM};
+    dg_real bl[3] = {1e4, -1e4, 0.3}, cl[6] = {1e4, 0, -1e4, 0.2, -0.1, 0.4}, g[6];
+    int m, b, k, kind;
+    for (kind = 0; kind < 2; ++kind)
+        for (m = 0; m < 4; ++m)
+            for (b = DG_BASELINE_NONE; b <= DG_BASELINE_CV; ++b) {
+                dg_problem p = kind ? dgt_problem(DG_CATEGORICAL, 2, 3, cl, dgt_f_cat23, NULL, NULL)
+                                    : dgt_problem(DG_BERNOULLI, 3, 0, bl, dgt_f_bern3, NULL, NULL);
+                dg_config c = sc_config(ms[m], (dg_baseline)b, 3, 12);
+                int t, n = kind ? 6 : 3, ok = 1;
+                if (ms[m] != DG_REINFORCE && b != DG_BASELINE_NONE) continue;
+                if (kind && ms[m] >= DG_ARM) continue;
+                sc_use_cv(&p);
+                CHECK_INT(dg_init(&e, &c), DG_OK);
+                for (t = 0; t < 50; ++t) {
+                    CHECK_INT(dg_estimate(&e, &p, g, NULL), DG_OK);
+                    for (k = 0; k < n; ++k) ok &= g[k] - g[k] == 0;
+                    if (ms[m] == DG_ARM) continue; /* its (u_d - 1/2) weight is 0 only on average */
+                    if (kind) for (k = 0; k < 3; ++k) ok &= g[k] == 0;
+                    else for (k = 0; k < 2; ++k) ok &= g[k] == 0;
+                }
+                CHECK(ok);
+            }
+}
+
 static void register_score(void)
 {
     DGT_ADD(score_reinforce_unbiased_no_baseline);
@@ -680,4 +711,5 @@ static void register_score(void)
     DGT_ADD(score_errors_unsupported_and_invalid);
     DGT_ADD(score_errors_leave_state_untouched);
     DGT_ADD(score_same_seed_and_copy_are_bit_identical);
+    DGT_ADD(score_extreme_logits_stay_finite);
 }
