@@ -55,7 +55,7 @@
       DG_EXACT             both    exact     no            2^D or K^D        yes
       DG_REINFORCE         both    yes       no            1                 yes
       DG_RLOO              both    yes       no            1 (samples >= 2)  yes
-      DG_ARM               Bern.   yes       no            2                 yes
+      DG_ARM               both    yes       no            2 (cat.: <= K)    yes
       DG_DISARM            Bern.   yes       no            2                 yes
       DG_GUMBEL_SOFTMAX    both    no        yes           1 grad            planned
       DG_STRAIGHT_THROUGH  both    no        yes           1 grad            planned
@@ -303,17 +303,22 @@ typedef struct dg_problem {
    DG_RLOO  leave-one-out REINFORCE (Kool et al. 2019): 1/(M-1) sum_m (f_m - mean f) s_m, each
        draw's baseline being the mean of the other M - 1. M >= 2 (default 2; an explicit 1 is
        DG_EINVAL). Both kinds, unbiased, M f-calls. cfg.baseline is ignored.
-   DG_ARM  augment-REINFORCE-merge (Yin & Zhou 2019), Bernoulli only: per pair one u in (0,1)^D,
+   DG_ARM  augment-REINFORCE-merge (Yin & Zhou 2019). Bernoulli: per pair one u in (0,1)^D,
        b1 = 1[u > sigmoid(-phi)], b2 = 1[u < sigmoid(phi)], estimate (f(b1) - f(b2))(u - 1/2)
-       averaged over M pairs. Unbiased, 2M f-calls. Categorical: DG_EUNSUPPORTED.
+       averaged over M pairs; unbiased, 2M f-calls. Categorical: the augment-REINFORCE-swap
+       (ARS) estimator of Yin, Yue & Zhou 2019 ("ARSM", ICML): per draw Dirichlet(1) weights w_d
+       per variable, a reference class j, and the samples z^(m<->j) with w_dm and w_dj swapped
+       in every variable; g_dc = (f(z^(c<->j)) - mean_m f(z^(m<->j))) (1 - K w_dj). Unbiased;
+       up to K f-calls per draw (swaps that leave the sample unchanged reuse f(z); dg_info
+       counts the calls made), O(D K^2) work per draw.
    DG_DISARM  ARM with u integrated out (Dong, Mnih & Tucker 2020), Bernoulli only: the same
        pairs, estimate 1/2 (f(b1) - f(b2)) (-1)^b2 1[b1 != b2] sigmoid(|phi|) per coordinate.
        Unbiased, never more variance than ARM, 2M f-calls. Categorical: DG_EUNSUPPORTED (the
-       categorical extensions of Dong et al. 2021 are not built).
+       categorical couplings of Dong, Mnih & Tucker 2021 are not built).
 
    Memory: the score-function methods reduce each draw to per-coordinate sums as it comes, so
    any M costs O(D*K) scratch in the estimator and no extra stack; ARM and DisARM keep one pair
-   at a time. */
+   at a time, categorical ARM one draw's keys and its K swapped values of f. */
 typedef enum dg_method {
     DG_EXACT = 1, DG_REINFORCE, DG_RLOO, DG_GUMBEL_SOFTMAX, DG_STRAIGHT_THROUGH,
     DG_GUMBEL_RAO, DG_MUPROP, DG_REBAR, DG_RELAX, DG_ARM, DG_DISARM
@@ -436,7 +441,7 @@ DGDEF int dg_init(dg_estimator *e, const dg_config *cfg);
      problem.cv and problem.cv_mean_grad); DG_ECAPACITY (D*K > DG_MAX_DIM, K > DG_MAX_K);
      DG_EDOMAIN (a logit not finite, or f, f_grad or a baseline callback returned a value that
      is not finite, or finite values overflowed the estimate); DG_ENEEDGRAD; DG_EUNSUPPORTED
-     (method not available for this kind, e.g. DG_ARM or DG_DISARM on categorical variables).
+     (method not available for this kind, e.g. DG_DISARM on categorical variables).
    Remarks: on error grad, info and the learned state are untouched (the rng may have advanced).
      Cost and bias of each method: see the estimator table at the top of the file and the notes
      beside dg_method and dg_baseline. */
@@ -1511,8 +1516,87 @@ static int dg__est_antithetic(dg_estimator *e, const dg_problem *p, dg_real *gra
     return dg__finish(p, grad, info);
 }
 
+/* Categorical ARM: the augment-REINFORCE-swap (ARS) estimator of Yin, Yue & Zhou 2019, "ARSM:
+   Augment-REINFORCE-Swap-Merge estimator for gradient backpropagation through categorical
+   variables" (ICML), with all variables swapped together. Per draw: E_dk ~ Exp(1), so that
+   w_d = E_d / sum_k E_dk ~ Dirichlet(1); z_d = argmin_k (log E_dk - phi_dk) ~ q; a reference
+   class j uniform in [0, K); z^(m<->j) the sample with w_dm and w_dj swapped in every row. Then
+     g_dc = (f(z^(c<->j)) - (1/K) sum_m f(z^(m<->j))) (1 - K w_dj).
+   Unbiased: swapping back turns the c term into the augment-REINFORCE estimate
+   E[f(z)(1 - K w_dc)] of the gradient, and the m terms into the sum over classes of those,
+   which is 0 because softmax is shift-invariant. Costs up to K f-calls per draw: a swap that
+   leaves every row's argmin unchanged reuses f(z). */
+enum { DG__W_ARS_KEY = 1, DG__W_ARS_HARD, DG__W_ARS_SWAP, DG__W_ARS_F, DG__W_ARS_LOGE };
+
+/* The one-hot sample of the keys (log E - phi) with classes a and b swapped in E in every row
+   (a == b: the sample itself). Returns whether it equals hard (not compared when NULL). */
+static int dg__ars_swapped(const dg_problem *p, const dg_real *key, const dg_real *log_e, int a,
+                           int b, const dg_real *hard, dg_real *out)
+{
+    int d, k, K = p->K, same = 1;
+    for (d = 0; d < p->D; ++d) {
+        const dg_real *kr = key + d * K, *er = log_e + d * K, *phi = p->logits + d * K;
+        int best = 0;
+        dg_real best_v = 0;
+        for (k = 0; k < K; ++k) {
+            dg_real v = kr[k];
+            if (k == a) v = er[b] - phi[a];
+            else if (k == b) v = er[a] - phi[b];
+            if (k == 0 || v < best_v) { best = k; best_v = v; }
+        }
+        for (k = 0; k < K; ++k) out[d * K + k] = k == best;
+        if (hard) same &= hard[d * K + best] > 0;
+    }
+    return same;
+}
+
+static int dg__est_ars(dg_estimator *e, const dg_problem *p, dg_real *grad, dg_info *info)
+{
+    int s, d, k, m, K = p->K, n = dg__n(p), M = e->cfg.samples, rc;
+    dg_real *key = e->work[DG__W_ARS_KEY], *hard = e->work[DG__W_ARS_HARD];
+    dg_real *swap = e->work[DG__W_ARS_SWAP], *fv = e->work[DG__W_ARS_F];
+    dg_real *log_e = e->work[DG__W_ARS_LOGE];
+    dg_real f_mean = 0;
+    long evals = 0;
+    for (k = 0; k < n; ++k) grad[k] = 0;
+    for (s = 0; s < M; ++s) {
+        dg_real f0, fbar = 0;
+        int j;
+        for (k = 0; k < n; ++k) {
+            log_e[k] = DG_LOG(dg_exponential(&e->rng));
+            key[k] = log_e[k] - p->logits[k];
+        }
+        j = (int)(dg_uniform(&e->rng) * (dg_real)K);
+        if (j >= K) j = K - 1;
+        dg__ars_swapped(p, key, log_e, j, j, NULL, hard);
+        rc = dg__eval_f(p, hard, &f0, info);
+        if (rc) return rc;
+        f_mean += (f0 - f_mean) / (dg_real)(++evals);
+        for (m = 0; m < K; ++m) {
+            if (m == j || dg__ars_swapped(p, key, log_e, m, j, hard, swap)) {
+                fv[m] = f0;
+                continue;
+            }
+            rc = dg__eval_f(p, swap, &fv[m], info);
+            if (rc) return rc;
+            f_mean += (fv[m] - f_mean) / (dg_real)(++evals);
+        }
+        for (m = 0; m < K; ++m) fbar += fv[m] / (dg_real)K;
+        for (d = 0; d < p->D; ++d) {
+            /* 1 - K w_dj, with w_dj = E_dj / sum_k E_dk in log space */
+            dg_real weight = 1 - (dg_real)K * DG_EXP(log_e[d * K + j] -
+                                                     dg_logsumexp(log_e + d * K, K));
+            for (k = 0; k < K; ++k) grad[d * K + k] += (fv[k] - fbar) * weight;
+        }
+    }
+    for (k = 0; k < n; ++k) grad[k] /= (dg_real)M;
+    info->f_mean = f_mean;
+    return dg__finish(p, grad, info);
+}
+
 static int dg__est_arm(dg_estimator *e, const dg_problem *p, dg_real *grad, dg_info *info)
 {
+    if (p->kind == DG_CATEGORICAL) return dg__est_ars(e, p, grad, info);
     return dg__est_antithetic(e, p, grad, info, 0);
 }
 

@@ -162,6 +162,13 @@ static void score_antithetic_unbiased(void)
     sc_unbiased_on(sc_config(DG_DISARM, DG_BASELINE_NONE, 2, 0), sc_draws_centred, 2.1, 0, 4);
 }
 
+/* DG_ARM on categorical variables: the ARS estimator, on the four categorical problems. */
+static void score_arm_categorical_unbiased(void)
+{
+    sc_unbiased_on(sc_config(DG_ARM, DG_BASELINE_NONE, 2, 0), sc_draws_centred, 11, 4, 6);
+    sc_unbiased_on(sc_config(DG_ARM, DG_BASELINE_NONE, 2, 0), sc_draws_centred, 4.5, 6, 8);
+}
+
 /* ---- variances on the toy against MATH.md ------------------------------------------------ */
 
 /* The closed forms of MATH.md for one estimate on the toy, written out independently here. */
@@ -379,6 +386,16 @@ static void sc_count_cv_grad(const dg_real *logits, dg_real *grad, void *user)
     grad[2] = 0;
 }
 
+/* A counting categorical objective, D = 2, K = 3. */
+static dg_real sc_count_cat(const dg_real *z, void *user)
+{
+    sc_counter *c = (sc_counter *)user;
+    dg_real v = (dg_real)(0.5 + z[0] - 2 * z[4] + 0.75 * z[2] * z[5]);
+    c->calls++;
+    c->sum += (double)v;
+    return v;
+}
+
 /* info: f_evals, grad_evals, f_mean and the baseline used, for every method and baseline. */
 static void score_info_reports_counts_and_baselines(void)
 {
@@ -438,6 +455,26 @@ static void score_info_reports_counts_and_baselines(void)
             }
         }
     }
+    /* categorical ARM (ARS): between 1 and K f-calls per draw, all counted and averaged */
+    {
+        dg_real cl[6] = {0.3, -0.2, 0.5, 1.0, 0.0, -0.4}, cg[6];
+        dg_problem q = dgt_problem(DG_CATEGORICAL, 2, 3, cl, sc_count_cat, NULL, &cnt);
+        dg_config c = sc_config(DG_ARM, DG_BASELINE_NONE, 5, 3);
+        dg_info info;
+        int step, more = 0;
+        CHECK_INT(dg_init(&e, &c), DG_OK);
+        for (step = 0; step < 20; ++step) {
+            memset(&cnt, 0, sizeof cnt);
+            CHECK_INT(dg_estimate(&e, &q, cg, &info), DG_OK);
+            CHECK_INT(info.f_evals, cnt.calls);
+            CHECK(cnt.calls >= 5 && cnt.calls <= 15);
+            more |= cnt.calls > 5;
+            CHECK_INT(info.grad_evals, 0);
+            CHECK_NEAR(info.f_mean, cnt.sum / cnt.calls, DGT_TOL(1e-12, 1e-5));
+            CHECK_NEAR(info.baseline, 0, 0);
+        }
+        CHECK(more); /* swaps that change the sample were evaluated */
+    }
 }
 
 /* NVIL normalisation: the estimate is the unnormalised one divided by max(1, running std of the
@@ -488,20 +525,15 @@ static void score_errors_unsupported_and_invalid(void)
     dg_info info;
     int i;
     dg_config c;
-    /* ARM and DisARM: Bernoulli only */
-    for (i = 0; i < 2; ++i) {
-        c = sc_config(i ? DG_DISARM : DG_ARM, DG_BASELINE_NONE, 0, 1);
-        CHECK_INT(dg_init(&e, &c), DG_OK);
-        {
-            int k;
-            for (k = 0; k < 6; ++k) g[k] = SC_SENTINEL;
-        }
-        info.f_evals = 99;
-        CHECK_INT(dg_estimate(&e, &cat, g, &info), DG_EUNSUPPORTED);
-        CHECK(sc_untouched(g, 6));
-        CHECK_INT(info.f_evals, 99);
-        CHECK_INT(e.steps, 0);
-    }
+    /* DisARM: Bernoulli only */
+    c = sc_config(DG_DISARM, DG_BASELINE_NONE, 0, 1);
+    CHECK_INT(dg_init(&e, &c), DG_OK);
+    for (i = 0; i < 6; ++i) g[i] = SC_SENTINEL;
+    info.f_evals = 99;
+    CHECK_INT(dg_estimate(&e, &cat, g, &info), DG_EUNSUPPORTED);
+    CHECK(sc_untouched(g, 6));
+    CHECK_INT(info.f_evals, 99);
+    CHECK_INT(e.steps, 0);
     /* RLOO needs two samples */
     c = sc_config(DG_RLOO, DG_BASELINE_NONE, 1, 1);
     CHECK_INT(dg_init(&e, &c), DG_EINVAL);
@@ -547,6 +579,12 @@ static dg_real sc_failing_f(const dg_real *z, void *user)
         if (sc_fail_mode == 2) return (dg_real)INFINITY;
         return sc_fail_alternate && (sc_fail_count & 1) ? -SC_HUGE : SC_HUGE;
     }
+    return v;
+}
+static dg_real sc_failing_cat(const dg_real *z, void *user)
+{
+    dg_real v = dgt_f_cat23(z, user);
+    if (sc_fail_mode && ++sc_fail_count >= 2) return sc_fail_mode == 1 ? (dg_real)NAN : (dg_real)INFINITY;
     return v;
 }
 static int sc_cv_fail;
@@ -605,6 +643,23 @@ static void score_errors_leave_state_untouched(void)
             CHECK(memcmp(&before, &e.sf, sizeof before) == 0);
             CHECK_INT(e.steps, steps);
         }
+    /* categorical ARM (ARS): a failing evaluation among the swaps */
+    for (mode = 1; mode <= 2; ++mode) {
+        dg_real cl[6] = {0.3, -0.2, 0.5, 1.0, 0.0, -0.4}, cg[6];
+        dg_problem q = dgt_problem(DG_CATEGORICAL, 2, 3, cl, sc_failing_cat, NULL, NULL);
+        dg_config c = sc_config(DG_ARM, DG_BASELINE_NONE, 4, 4);
+        dg_info info;
+        CHECK_INT(dg_init(&e, &c), DG_OK);
+        for (k = 0; k < 6; ++k) cg[k] = SC_SENTINEL;
+        memset(&info, 0x5A, sizeof info);
+        sc_fail_mode = mode;
+        sc_fail_count = 0;
+        CHECK_INT(dg_estimate(&e, &q, cg, &info), DG_EDOMAIN);
+        sc_fail_mode = 0;
+        CHECK(sc_untouched(cg, 6));
+        CHECK_INT(info.f_evals, 0x5A5A5A5A);
+        CHECK_INT(e.steps, 0);
+    }
     /* huge values whose sum overflows but whose differences do not: the antithetic estimates
        stay finite, and so does the mean of f they report */
     for (i = 0; i < 2; ++i) {
@@ -640,7 +695,7 @@ static void score_same_seed_and_copy_are_bit_identical(void)
             dg_real ga[DG_MAX_DIM], gb[DG_MAX_DIM], gc[DG_MAX_DIM];
             dg_config c = sc_config(cases[i].m, cases[i].b, 3, 99);
             int n = p.kind == DG_BERNOULLI ? p.D : p.D * p.K, same = 1;
-            if (p.kind != DG_BERNOULLI && cases[i].m >= DG_ARM) continue;
+            if (p.kind != DG_BERNOULLI && cases[i].m == DG_DISARM) continue;
             c.normalize = cases[i].normalize;
             p.baseline_input = (dg_real)0.7;
             dg_init(&a, &c);
@@ -677,7 +732,7 @@ static void score_extreme_logits_stay_finite(void)
                 dg_config c = sc_config(ms[m], (dg_baseline)b, 3, 12);
                 int t, n = kind ? 6 : 3, ok = 1;
                 if (ms[m] != DG_REINFORCE && b != DG_BASELINE_NONE) continue;
-                if (kind && ms[m] >= DG_ARM) continue;
+                if (kind && ms[m] == DG_DISARM) continue;
                 sc_use_cv(&p);
                 CHECK_INT(dg_init(&e, &c), DG_OK);
                 for (t = 0; t < 50; ++t) {
@@ -702,6 +757,7 @@ static void register_score(void)
     DGT_ADD(score_reinforce_unbiased_cv);
     DGT_ADD(score_rloo_unbiased);
     DGT_ADD(score_antithetic_unbiased);
+    DGT_ADD(score_arm_categorical_unbiased);
     DGT_ADD(score_toy_variances_match_closed_forms);
     DGT_ADD(score_optimal_baseline_cuts_toy_variance);
     DGT_ADD(score_learned_baselines_beat_plain_reinforce);
