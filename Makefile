@@ -45,3 +45,9 @@ $(BUILD)/%: examples/%.c discgrad.h | $(BUILD)
 
 clean:
 	rm -rf $(BUILD)
+
+# Score-function and antithetic estimators: each one's measured variance on the one-Bernoulli
+# toy next to the closed forms of MATH.md.
+.PHONY: variance
+variance: $(BUILD)/variance
+	./$(BUILD)/variance
