@@ -46,6 +46,12 @@ $(BUILD)/%: examples/%.c discgrad.h | $(BUILD)
 clean:
 	rm -rf $(BUILD)
 
+# Score-function and antithetic estimators: each one's measured variance on the one-Bernoulli
+# toy next to the closed forms of MATH.md.
+.PHONY: variance
+variance: $(BUILD)/variance
+	./$(BUILD)/variance
+
 # --- Benchmarks and the examples that need their own flags (VAE, parallel, bench) ---
 # make bench          throughput of every estimator, -O3 -march=native, double
 # make bench-portable the same with plain -O2 (no -march)
