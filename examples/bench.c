@@ -226,7 +226,8 @@ int main(int argc, char **argv)
     }
     for (mi = 0; mi < DGX_NMETHODS; ++mi) {
         const char *name = dgx_methods[mi].name;
-        int fe = -1, ge = -1;
+        char calls[128] = "";
+        int fe = -1, ge = -1, varies = 0;
         if (!in_list(methods, name)) continue;
         if (!csv) printf("%-17s", name);
         fflush(stdout);
@@ -249,13 +250,16 @@ int main(int argc, char **argv)
                 fmt3(ns, c.ns_elem);
                 sprintf(buf, "%s (%s)%s", us, ns, c.as_bernoulli ? "*" : "");
                 printf(" %18s", buf);
+                if (fe >= 0 && (fe != c.f_evals || ge != c.grad_evals)) varies = 1;
                 fe = c.f_evals;
                 ge = c.grad_evals;
+                sprintf(calls + strlen(calls), "%s%d+%d", calls[0] ? "/" : "", fe, ge);
             }
             fflush(stdout);
         }
         if (!csv) {
-            if (fe >= 0) printf("  %d f + %d grad", fe, ge);
+            if (varies) printf("  %s f+grad by size", calls);
+            else if (fe >= 0) printf("  %d f + %d grad", fe, ge);
             printf("\n");
         }
     }
