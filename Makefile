@@ -138,3 +138,18 @@ install-test:
 
 check-quickstart:
 	sh tests/check-quickstart.sh
+
+$(BUILD)/toy: examples/svgplot.h
+TOY_STEPS ?= 2000
+plots: $(BUILD)/toy
+	mkdir -p $(BUILD)/plots
+	$(BUILD)/toy --steps $(TOY_STEPS) --out $(BUILD)/plots
+
+toy-check: $(BUILD)/toy
+	sh tests/toy-check.sh $(BUILD)/toy
+
+# The README's plots: the same run, kept in the repository.
+docs-plots: $(BUILD)/toy
+	mkdir -p docs
+	$(BUILD)/toy --steps $(TOY_STEPS) --out docs
+	rm -f docs/toy-t*.csv
