@@ -19,7 +19,7 @@ for t in t0.45 t0.499; do
     [ "$n" = 7 ] || fail "toy-$t.csv has $n rows for exact, expected 7"
     # At step 0 (logit 0, p = 1/2) the loss is t^2 + (1 - 2t)/2 for every estimator. One draw of
     # REINFORCE, f(b) (b - 1/2), is f(1)/2 or -f(0)/2 with probability 1/2 each: its variance is
-    # ((f(1) + f(0)) / 2)^2, and the sample variance of 100 draws lies within a few percent of it.
+    # ((f(1) + f(0)) / 4)^2, and the sample variance of 100 draws lies within a few percent of it.
     # DisARM's variance is exactly 0 there (MATH.md).
     awk -F, -v tag="$t" '
         NR == 1 { next }
@@ -27,7 +27,7 @@ for t in t0.45 t0.499; do
             t = $1; want = t * t + (1 - 2 * t) / 2
             if ($6 - want > 1e-9 || want - $6 > 1e-9) { print tag ": " $2 " loss at step 0 is " $6 ", not " want; bad = 1 }
             if ($2 == "REINFORCE") {
-                f1 = (1 - t) * (1 - t); f0 = t * t; v = ((f1 + f0) / 2) ^ 2
+                f1 = (1 - t) * (1 - t); f0 = t * t; v = ((f1 + f0) / 4) ^ 2
                 if ($7 == "" || $7 - log(v) > 0.05 || log(v) - $7 > 0.05) {
                     print tag ": REINFORCE log-variance at step 0 is " $7 ", not " log(v); bad = 1
                 }
