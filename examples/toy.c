@@ -262,7 +262,7 @@ static void print_table(const toy_run *runs, dg_real t, const options *o)
             else if (gc > 0) snprintf(calls, sizeof calls, "%g grad", gc);
             else snprintf(calls, sizeof calls, "%g", fc);
         }
-        printf("%-22s %9.4f %15s %14s", methods[i].name, r->final_p, meanlv, calls);
+        printf("%-22s %9.4g %15s %14s", methods[i].name, r->final_p, meanlv, calls);
         if (r->rc != DG_OK) printf("   stopped at step %d: %s", r->failed_step, dg_strerror(r->rc));
         printf("\n");
     }
