@@ -38,10 +38,10 @@ typedef struct svgplot {
     svgplot_series series[SVGPLOT_MAX_SERIES];
 } svgplot;
 
-/* A colour-blind-friendly palette (Tableau 10): distinct hues first, then lighter ones. */
+/* Tableau 10 hues, with the yellow and the pink darkened to stand out on white. */
 static const char *const svgplot__colors[SVGPLOT_NCOLORS] = {
     "#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f",
-    "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#222222"
+    "#c9a100", "#b07aa1", "#e377c2", "#9c755f", "#222222"
 };
 static const char *const svgplot__dashes[SVGPLOT_NDASHES] = { "", "7,4", "2,3" };
 
