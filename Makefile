@@ -46,6 +46,12 @@ $(BUILD)/%: examples/%.c discgrad.h | $(BUILD)
 clean:
 	rm -rf $(BUILD)
 
+# Score-function and antithetic estimators: each one's measured variance on the one-Bernoulli
+# toy next to the closed forms of MATH.md.
+.PHONY: variance
+variance: $(BUILD)/variance
+	./$(BUILD)/variance
+
 # ---------------------------------------------------------------------------------------------
 # Installation, quick start check, toy problems and their plots.
 #   make install PREFIX=/opt/x   installs include/discgrad.h, share/pkgconfig/discgrad.pc and the
