@@ -33,7 +33,7 @@ typedef struct svgplot_series {
 
 typedef struct svgplot {
     const char *title, *xlabel, *ylabel;
-    int width, height;          /* pixels of the whole picture: svgplot_init sets 760 x 440 */
+    int width, height;          /* pixels of the whole picture: svgplot_init sets 860 x 480 */
     int nseries;
     svgplot_series series[SVGPLOT_MAX_SERIES];
 } svgplot;
@@ -50,8 +50,8 @@ static void svgplot_init(svgplot *p, const char *title, const char *xlabel, cons
     p->title = title;
     p->xlabel = xlabel;
     p->ylabel = ylabel;
-    p->width = 760;
-    p->height = 440;
+    p->width = 860;
+    p->height = 480;
     p->nseries = 0;
 }
 
