@@ -58,4 +58,12 @@ cd "$root"
 "$MAKE" --no-print-directory -s uninstall PREFIX="$prefix" >/dev/null
 left=$(find "$prefix" -type f | head -n 5)
 [ -z "$left" ] || fail "left behind after uninstall: $left"
-echo "install-test: install, pkg-config, CMake and uninstall work"
+# Staged install for packaging: files under DESTDIR, paths inside them without it.
+"$MAKE" --no-print-directory -s install DESTDIR="$tmp/stage" PREFIX=/usr >/dev/null
+[ -f "$tmp/stage/usr/include/discgrad.h" ] || fail "DESTDIR install did not stage the header"
+grep -q '^prefix=/usr$' "$tmp/stage/usr/share/pkgconfig/discgrad.pc" || fail "DESTDIR leaked into discgrad.pc"
+grep -q '"/usr/include"' "$tmp/stage/usr/share/cmake/discgrad/discgrad-config.cmake" \
+    || fail "DESTDIR leaked into discgrad-config.cmake"
+"$MAKE" --no-print-directory -s uninstall DESTDIR="$tmp/stage" PREFIX=/usr >/dev/null
+[ -z "$(find "$tmp/stage" -type f | head -n 1)" ] || fail "DESTDIR uninstall left files behind"
+echo "install-test: install, pkg-config, CMake, DESTDIR staging and uninstall work"
