@@ -1,6 +1,7 @@
 #!/bin/sh
 # A very short run of the toy example (CI): it must exit 0, write its CSV and SVG files, and no
-# estimator may stop with an error other than "not available" (a method the header lacks).
+# estimator may stop with an error other than "not available" (a method the header lacks),
+# and REINFORCE and DisARM, which the checks below need, must be there.
 set -eu
 toy=${1:-build/toy}
 dir=$(mktemp -d)
@@ -32,9 +33,16 @@ for t in t0.45 t0.499; do
                     print tag ": REINFORCE log-variance at step 0 is " $7 ", not " log(v); bad = 1
                 }
             }
-            if ($2 == "DisARM" && $7 != "") { print tag ": DisARM variance at p = 1/2 is not 0 (log " $7 ")"; bad = 1 }
+            if ($2 == "DisARM") {
+                seen_disarm = 1
+                if ($7 != "") { print tag ": DisARM variance at p = 1/2 is not 0 (log " $7 ")"; bad = 1 }
+            }
+            seen_reinforce += $2 == "REINFORCE"
         }
-        END { exit bad }' "$dir/toy-$t.csv" || fail "toy-$t.csv does not match the closed forms"
+        END {
+            if (!seen_reinforce || !seen_disarm) { print tag ": no REINFORCE or DisARM rows at step 0"; bad = 1 }
+            exit bad
+        }' "$dir/toy-$t.csv" || fail "toy-$t.csv does not match the closed forms"
 done
 if grep -q "stopped at step" "$dir/out.txt"; then
     grep "stopped at step" "$dir/out.txt"; fail "an estimator failed during training"
