@@ -121,10 +121,10 @@ endef
 
 .PHONY: install uninstall install-test check-quickstart plots toy-check docs-plots
 
-$(BUILD)/pkg: | $(BUILD)
-	mkdir -p $@
-# Regenerated on every install: the files depend on PREFIX and the directories, not just on sources.
-install: | $(BUILD)/pkg
+# Regenerated on every install: the files depend on PREFIX and the directories, not just on
+# sources. Written while make expands the recipe (so also under make -n), hence the $(shell mkdir).
+install:
+	$(shell mkdir -p $(BUILD)/pkg)
 	$(file >$(BUILD)/pkg/discgrad.pc,$(DG_PC_FILE))
 	$(file >$(BUILD)/pkg/discgrad-config.cmake,$(DG_CMAKE_CONFIG))
 	$(file >$(BUILD)/pkg/discgrad-config-version.cmake,$(DG_CMAKE_VERSION))
