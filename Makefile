@@ -62,7 +62,8 @@ variance: $(BUILD)/variance
 #                                against it through pkg-config and through CMake
 #   make check-quickstart        README's first ```c block == examples/quickstart.c, builds, runs
 #   make plots                   a short toy run writing CSV and SVG plots under build/plots
-#   make toy-check               a very short toy run (CI) checking it writes its files
+#   make toy-check               a very short toy run (CI): its files, and its start against
+#                                the closed forms of MATH.md
 #   make docs-plots              regenerates the plots the README embeds, under docs/
 # ---------------------------------------------------------------------------------------------
 PREFIX       ?= /usr/local
@@ -75,7 +76,7 @@ DG_VERSION   := $(shell awk '/^\#define DISCGRAD_VERSION_(MAJOR|MINOR|PATCH)/ { 
                          END { print v }' discgrad.h)
 
 # The header needs nothing but libm, so the package is only an include path and -lm. The CMake
-# files name the include directory absolutely: the files stay right under DESTDIR staging.
+# files name the include directory absolutely; DESTDIR only stages them, so those paths stay right.
 define DG_PC_FILE
 prefix=$(PREFIX)
 includedir=$(INCLUDEDIR)
