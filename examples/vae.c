@@ -25,10 +25,12 @@
      vae [--model bernoulli|categorical] [--methods disarm,rloo,...] [--steps N] [--batch B]
          [--lr R] [--eval-every N] [--test-n N] [--samples S] [--tau T] [--tune] [--seed S]
          [--data DIR] [--svg FILE] [--csv FILE] [--require-improvement NATS]
+     vae --replot CSV [--model M] --svg FILE
+   --csv saves the test -ELBO curves; --replot draws such a file again without training.
    --require-improvement makes the exit status 1 when a method that ran lowered the test -ELBO
    by less than NATS (methods the header does not provide yet are reported and skipped).
    Every method starts from the same initial weights and sees the same batches. Several methods
-   write an SVG of the test -ELBO curves (default build/vae-<model>.svg). */
+   write an SVG of the test -ELBO curves (examples/svgplot.h) (default build/vae-<model>.svg). */
 #define _POSIX_C_SOURCE 199309L
 #include <math.h>
 #include <stdio.h>
@@ -38,6 +40,7 @@
 #define DISCGRAD_IMPLEMENTATION
 #include "discgrad.h"
 #include "method_names.h"
+#include "svgplot.h"
 
 #define NPIX 784
 #define MAXW 1024       /* widest layer */
@@ -357,74 +360,35 @@ static double evaluate(vae *v, const dataset *test, int n, example_ctx *c)
     return total / n;
 }
 
-/* ---------------------------------------------------------------------------------------------
-   A minimal SVG line plot
-   ------------------------------------------------------------------------------------------- */
 typedef struct curve {
     const char *name;
     int n;
     double x[MAXPOINTS], y[MAXPOINTS];
 } curve;
 
-static int write_svg(const char *path, const char *title, const char *ylabel, const curve *cs, int nc)
+/* Reads the curves of a file written by --csv; returns how many, or -1 when unreadable. */
+static int read_curves(const char *path, curve *cs, int max, char names[][64])
 {
-    static const char *colors[] = {"#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#17becf"};
-    const double W = 720, H = 440, L = 70, R = 170, T = 40, B = 50;
-    double x0 = 1e300, x1 = -1e300, y0 = 1e300, y1 = -1e300;
-    int i, k;
-    FILE *fp = fopen(path, "w");
+    char line[256], name[64];
+    double x, y;
+    int nc = 0, k;
+    FILE *fp = fopen(path, "r");
     if (!fp) return -1;
-    for (k = 0; k < nc; ++k)
-        for (i = 0; i < cs[k].n; ++i) {
-            if (cs[k].x[i] < x0) x0 = cs[k].x[i];
-            if (cs[k].x[i] > x1) x1 = cs[k].x[i];
-            if (cs[k].y[i] < y0) y0 = cs[k].y[i];
-            if (cs[k].y[i] > y1) y1 = cs[k].y[i];
+    if (!fgets(line, sizeof line, fp)) { fclose(fp); return -1; } /* header */
+    while (fgets(line, sizeof line, fp)) {
+        if (sscanf(line, "%63[^,],%lf,%lf", name, &x, &y) != 3) continue;
+        for (k = 0; k < nc && strcmp(names[k], name) != 0; ++k) {}
+        if (k == nc) {
+            if (nc == max) continue;
+            strcpy(names[nc], name);
+            cs[nc].name = names[nc];
+            cs[nc].n = 0;
+            nc++;
         }
-    if (!(x1 > x0)) x1 = x0 + 1;
-    if (!(y1 > y0)) y1 = y0 + 1;
-    fprintf(fp, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%g\" height=\"%g\" "
-                "font-family=\"sans-serif\" font-size=\"12\">\n", W, H);
-    fprintf(fp, "<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n");
-    fprintf(fp, "<text x=\"%g\" y=\"22\" font-size=\"15\">%s</text>\n", L, title);
-    fprintf(fp, "<rect x=\"%g\" y=\"%g\" width=\"%g\" height=\"%g\" fill=\"none\" stroke=\"black\"/>\n",
-            L, T, W - L - R, H - T - B);
-    for (k = 0; k < 2; ++k) { /* ticks at round numbers: 1, 2 or 5 times a power of ten */
-        double lo = k ? y0 : x0, hi = k ? y1 : x1, raw = (hi - lo) / 5;
-        double step = pow(10, floor(log10(raw))), v;
-        if (raw / step >= 5) step *= 5;
-        else if (raw / step >= 2) step *= 2;
-        for (v = ceil(lo / step) * step; v <= hi + 1e-9 * step; v += step) {
-            double px = L + (W - L - R) * (v - x0) / (x1 - x0), py = H - B - (H - T - B) * (v - y0) / (y1 - y0);
-            if (!k)
-                fprintf(fp, "<line x1=\"%g\" y1=\"%g\" x2=\"%g\" y2=\"%g\" stroke=\"black\"/>"
-                            "<text x=\"%g\" y=\"%g\" text-anchor=\"middle\">%g</text>\n",
-                        px, H - B, px, H - B + 5, px, H - B + 18, v);
-            else
-                fprintf(fp, "<line x1=\"%g\" y1=\"%g\" x2=\"%g\" y2=\"%g\" stroke=\"#ddd\"/>"
-                            "<text x=\"%g\" y=\"%g\" text-anchor=\"end\">%g</text>\n",
-                        L, py, W - R, py, L - 6, py + 4, v);
-        }
+        if (cs[k].n < MAXPOINTS) { cs[k].x[cs[k].n] = x; cs[k].y[cs[k].n++] = y; }
     }
-    fprintf(fp, "<text x=\"%g\" y=\"%g\" text-anchor=\"middle\">step</text>\n", L + (W - L - R) / 2, H - 12);
-    fprintf(fp, "<text transform=\"translate(16 %g) rotate(-90)\" text-anchor=\"middle\">%s</text>\n",
-            T + (H - T - B) / 2, ylabel);
-    for (k = 0; k < nc; ++k) {
-        const char *col = colors[k % 6];
-        const char *dash = k < 6 ? "" : " stroke-dasharray=\"6,3\"";
-        fprintf(fp, "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"1.5\"%s points=\"", col, dash);
-        for (i = 0; i < cs[k].n; ++i)
-            fprintf(fp, "%.1f,%.1f ", L + (W - L - R) * (cs[k].x[i] - x0) / (x1 - x0),
-                    H - B - (H - T - B) * (cs[k].y[i] - y0) / (y1 - y0));
-        fprintf(fp, "\"/>\n");
-        fprintf(fp, "<line x1=\"%g\" y1=\"%g\" x2=\"%g\" y2=\"%g\" stroke=\"%s\" stroke-width=\"2\"%s/>"
-                    "<text x=\"%g\" y=\"%g\">%s</text>\n",
-                W - R + 12, T + 14 + 18.0 * k, W - R + 36, T + 14 + 18.0 * k, col, dash, W - R + 42,
-                T + 18 + 18.0 * k, cs[k].name);
-    }
-    fprintf(fp, "</svg>\n");
     fclose(fp);
-    return 0;
+    return nc;
 }
 
 /* ---------------------------------------------------------------------------------------------
@@ -435,7 +399,7 @@ typedef struct options {
     int steps, batch, eval_every, test_n, samples, tune;
     double lr, tau, require; /* require: least test -ELBO improvement (nats), 0 = no check */
     unsigned long seed;
-    const char *data, *svg, *csv;
+    const char *data, *svg, *csv, *replot;
 } options;
 
 typedef struct run_result {
@@ -565,7 +529,8 @@ static void usage(const char *prog)
             "usage: %s [--model bernoulli|categorical] [--methods a,b,...] [--steps N] [--batch B]\n"
             "          [--lr R] [--eval-every N] [--test-n N] [--samples S] [--tau T] [--tune]\n"
             "          [--seed S] [--data DIR] [--svg FILE] [--csv FILE] [--require-improvement NATS]\n"
-            "methods:", prog);
+            "       %s --replot CSV [--model M] --svg FILE\n"
+            "methods:", prog, prog);
     {
         int i;
         for (i = 0; i < DGX_NMETHODS; ++i) fprintf(stderr, " %s", dgx_methods[i].name);
@@ -621,7 +586,14 @@ int main(int argc, char **argv)
         else if (strcmp(arg, "--svg") == 0) o.svg = val;
         else if (strcmp(arg, "--csv") == 0) o.csv = val;
         else if (strcmp(arg, "--require-improvement") == 0) o.require = atof(val);
+        else if (strcmp(arg, "--replot") == 0) o.replot = val;
         else usage(argv[0]);
+    }
+    if (o.replot) {
+        static char names[MAXMETHODS][64];
+        ncurves = read_curves(o.replot, curves, MAXMETHODS, names);
+        if (ncurves < 1 || !o.svg) { fprintf(stderr, "cannot read curves from %s (or no --svg)\n", o.replot); return 1; }
+        goto plot;
     }
     if (o.steps < 1 || o.batch < 1 || o.eval_every < 1 || o.test_n < 1 || !(o.lr > 0)) usage(argv[0]);
     {
@@ -704,20 +676,25 @@ int main(int argc, char **argv)
         }
         fclose(fp);
     }
+    free(train.pix);
+    free(test.pix);
+plot:
     if (ncurves > 1 || o.svg) {
+        static svgplot plot;
         char title[256];
         if (!o.svg) {
             sprintf(svg_default, "build/vae-%s.svg", o.kind == DG_BERNOULLI ? "bernoulli" : "categorical");
             o.svg = svg_default;
         }
-        sprintf(title, "%s VAE, Fashion-MNIST: test -ELBO (nats)",
+        sprintf(title, "%s VAE on Fashion-MNIST: test -ELBO",
                 o.kind == DG_BERNOULLI ? "Bernoulli 200" : "Categorical 20x10");
-        if (write_svg(o.svg, title, "test -ELBO (nats)", curves, ncurves) != 0)
+        svgplot_init(&plot, title, "step", "test -ELBO (nats)");
+        for (i = 0; i < ncurves; ++i)
+            svgplot_add(&plot, curves[i].name, i, i / SVGPLOT_NCOLORS, curves[i].x, curves[i].y, curves[i].n);
+        if (svgplot_write(&plot, o.svg) != 0)
             fprintf(stderr, "cannot write %s\n", o.svg);
         else
             printf("wrote %s\n", o.svg);
     }
-    free(train.pix);
-    free(test.pix);
     return status;
 }
