@@ -372,7 +372,8 @@ DGDEF int dg_estimate(dg_estimator *e, const dg_problem *p, dg_real *grad, dg_in
    grad = sum_z q(z) f(z) (z - E_q z). When value is not NULL it receives E_q[f(z)].
    Returns DG_OK; DG_EINVAL, DG_EDOMAIN as dg_estimate; DG_ECAPACITY when the number of
    configurations exceeds DG_MAX_ENUM or the logits exceed DG_EXACT_MAX_DIM. Cost: one f call
-   per configuration. grad and value untouched on error. Stack: 3 * DG_EXACT_MAX_DIM scalars. */
+   per configuration. grad and value untouched on error. Stack: 2 * DG_EXACT_MAX_DIM scalars
+   and 2 * DG_EXACT_MAX_DIM long doubles. */
 DGDEF int dg_exact(const dg_problem *p, dg_real *grad, dg_real *value);
 
 /* ---------------------------------------------------------------------------------------------
@@ -865,7 +866,7 @@ DG__MAYBE_UNUSED static int dg__eval_f_grad(const dg_problem *p, const dg_real *
     return DG_OK;
 }
 
-static void dg__probs(const dg_problem *p, dg_real *probs)
+DG__MAYBE_UNUSED static void dg__probs(const dg_problem *p, dg_real *probs)
 {
     int d, n = dg__n(p), K = dg__row(p);
     if (p->kind == DG_BERNOULLI) {
@@ -1168,11 +1169,15 @@ static long dg__enum_count(const dg_problem *p)
 /* Enumerates configurations with an odometer over one class index per variable (Bernoulli: the
    bit). Each variable is written as a row of "classes" with log-probabilities lp and the
    positive-class probabilities pr, so both kinds share the loop: a Bernoulli variable is the
-   two-class softmax over (0, phi), whose class-1 coordinate is the bit. */
+   two-class softmax over (0, phi), whose class-1 coordinate is the bit.
+   The gradient is accumulated as the covariance of f and z under the enumerated weights q
+   normalised by their own sum (E_q z included), not against separately computed probabilities:
+   q carries rounding errors of a few ulps of dg_real, and a mismatch between q and E_q z would
+   be multiplied by the size of f, which swamps gradients much smaller than f in float. */
 DGDEF int dg_exact(const dg_problem *p, dg_real *grad, dg_real *value)
 {
-    dg_real z[DG_EXACT_MAX_DIM], lp[DG_EXACT_MAX_DIM], probs[DG_EXACT_MAX_DIM];
-    long double acc[DG_EXACT_MAX_DIM], total = 0;
+    dg_real z[DG_EXACT_MAX_DIM], lp[DG_EXACT_MAX_DIM];
+    long double acc[DG_EXACT_MAX_DIM], qz[DG_EXACT_MAX_DIM], total = 0, qsum = 0;
     int digit[DG_EXACT_MAX_DIM];
     int rc = dg__check_problem(p, 0), n, D, K, d, k, classes;
     long count, c;
@@ -1184,7 +1189,6 @@ DGDEF int dg_exact(const dg_problem *p, dg_real *grad, dg_real *value)
     classes = p->kind == DG_BERNOULLI ? 2 : K;
     count = dg__enum_count(p);
     if (count < 0 || n > DG_EXACT_MAX_DIM || 2 * D > DG_EXACT_MAX_DIM) return DG_ECAPACITY;
-    dg__probs(p, probs);
     if (p->kind == DG_BERNOULLI) {
         for (d = 0; d < D; ++d) {
             lp[2 * d] = dg_log_sigmoid(-p->logits[d]);
@@ -1197,17 +1201,19 @@ DGDEF int dg_exact(const dg_problem *p, dg_real *grad, dg_real *value)
         }
     }
     for (d = 0; d < D; ++d) digit[d] = 0;
-    for (k = 0; k < n; ++k) { acc[k] = 0; z[k] = 0; }
+    for (k = 0; k < n; ++k) { acc[k] = qz[k] = 0; z[k] = 0; }
     if (p->kind == DG_CATEGORICAL) for (d = 0; d < D; ++d) z[d * K] = 1;
     for (c = 0; c < count; ++c) {
         dg_real logq = 0, fz;
-        long double w;
+        long double q, w;
         for (d = 0; d < D; ++d) logq += lp[d * classes + digit[d]];
         fz = p->f(z, p->user);
         if (!dg__finite(fz)) return DG_EDOMAIN;
-        w = (long double)DG_EXP(logq) * fz;
+        q = (long double)DG_EXP(logq);
+        w = q * fz;
+        qsum += q;
         total += w;
-        for (k = 0; k < n; ++k) acc[k] += w * (z[k] - probs[k]);
+        for (k = 0; k < n; ++k) { acc[k] += w * z[k]; qz[k] += q * z[k]; }
         /* advance the odometer, keeping z in step */
         for (d = 0; d < D; ++d) {
             int row = p->kind == DG_BERNOULLI ? d : d * K;
@@ -1220,7 +1226,8 @@ DGDEF int dg_exact(const dg_problem *p, dg_real *grad, dg_real *value)
             if (p->kind == DG_CATEGORICAL) z[row] = 1;
         }
     }
-    for (k = 0; k < n; ++k) grad[k] = (dg_real)acc[k];
+    total /= qsum;
+    for (k = 0; k < n; ++k) grad[k] = (dg_real)((acc[k] - qz[k] * total) / qsum);
     if (value) *value = (dg_real)total;
     return DG_OK;
 }
