@@ -589,10 +589,13 @@ extern "C" {
    ------------------------------------------------------------------------------------------- */
 #if defined(__GNUC__) || defined(__clang__)
 #define DG__INLINE inline __attribute__((always_inline))
+#define DG__NOINLINE __attribute__((noinline))
 #elif defined(_MSC_VER) && !defined(__cplusplus)
 #define DG__INLINE __inline
+#define DG__NOINLINE
 #else
 #define DG__INLINE inline
+#define DG__NOINLINE
 #endif
 
 static DG__INLINE uint64_t dg__bits_f64(double x) { uint64_t u; memcpy(&u, &x, sizeof u); return u; }
@@ -746,35 +749,79 @@ static DG__INLINE float dg__log1p_f32(float x)
     return dg__sel_f32(dg__mask32(x == 0), x, y);
 }
 
-/* The kernels of dg_real's precision (libm for any other type); the sizeof tests are constant,
-   so only one branch is compiled into each loop. */
-static DG__INLINE dg_real dg__exp(dg_real x)
+/* The kernels of dg_real's precision (libm for any other type): dg_exp, dg_log, dg_log1p. The
+   sizeof tests are constant, so only one branch is compiled into each loop. */
+static DG__INLINE dg_real dg__exp_k(dg_real x)
 {
     if (sizeof(dg_real) == sizeof(float)) return (dg_real)dg__exp_f32((float)x);
     if (sizeof(dg_real) == sizeof(double)) return (dg_real)dg__exp_f64((double)x);
     return (dg_real)exp((double)x);
 }
-static DG__INLINE dg_real dg__log(dg_real x)
+static DG__INLINE dg_real dg__log_k(dg_real x)
 {
     if (sizeof(dg_real) == sizeof(float)) return (dg_real)dg__log_f32_c((float)x, 0.0f);
     if (sizeof(dg_real) == sizeof(double)) return (dg_real)dg__log_f64_c((double)x, 0.0);
     return (dg_real)log((double)x);
 }
-static DG__INLINE dg_real dg__log1p(dg_real x)
+static DG__INLINE dg_real dg__log1p_k(dg_real x)
 {
     if (sizeof(dg_real) == sizeof(float)) return (dg_real)dg__log1p_f32((float)x);
     if (sizeof(dg_real) == sizeof(double)) return (dg_real)dg__log1p_f64((double)x);
     return (dg_real)log1p((double)x);
 }
 
+/* The default DG_EXP, DG_LOG, DG_LOG1P: the kernels where they vectorise, libm where they would
+   run one value at a time. On x86 without AVX (plain -O2 / -O3 for x86-64), SSE2 has no 64-bit
+   integer compares, gcc cannot vectorise the double kernels' selects, and a scalar kernel
+   (about 10 ns) is slower than libm's table-driven scalar exp and log (about 3.5 ns); the float
+   kernels only need 32-bit lanes and vectorise with SSE2. */
+#if (defined(__x86_64__) || defined(_M_X64) || defined(__i386__) || defined(_M_IX86)) && \
+    !defined(__AVX__)
+#define DG__VECTOR_F64 0
+#else
+#define DG__VECTOR_F64 1
+#endif
+static DG__INLINE dg_real dg__exp(dg_real x)
+{
+    if (sizeof(dg_real) == sizeof(double) && !DG__VECTOR_F64) return (dg_real)exp((double)x);
+    return dg__exp_k(x);
+}
+static DG__INLINE dg_real dg__log(dg_real x)
+{
+    if (sizeof(dg_real) == sizeof(double) && !DG__VECTOR_F64) return (dg_real)log((double)x);
+    return dg__log_k(x);
+}
+static DG__INLINE dg_real dg__log1p(dg_real x)
+{
+    if (sizeof(dg_real) == sizeof(double) && !DG__VECTOR_F64) return (dg_real)log1p((double)x);
+    return dg__log1p_k(x);
+}
+
+/* A select of dg_real values through the integer masks above. */
+static DG__INLINE dg_real dg__sel(int c, dg_real a, dg_real b)
+{
+    if (sizeof(dg_real) == sizeof(float)) return (dg_real)dg__sel_f32(dg__mask32(c), (float)a, (float)b);
+    if (sizeof(dg_real) == sizeof(double)) return (dg_real)dg__sel_f64(dg__mask64(c), (double)a, (double)b);
+    return c ? a : b;
+}
+
 static int dg__finite(dg_real x) { return x - x == x - x; } /* false for NaN and +-inf */
 
+/* x - x is NaN exactly for NaN and +-inf entries, and a NaN stays in its sum. Eight partial
+   sums: one running sum is a serial chain of adds (4 cycles each) the compiler may not reorder,
+   which made this check cost more than the noise it guards on large problems. */
 static int dg__all_finite(const dg_real *x, int n)
 {
-    int i;
-    dg_real acc = 0;
-    for (i = 0; i < n; ++i) acc += x[i] - x[i]; /* NaN as soon as one entry is NaN or inf */
-    return acc == 0;
+    int i = 0, j;
+    dg_real a[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    if (n < 8) {
+        for (; i < n; ++i) a[0] += x[i] - x[i];
+        return a[0] == 0;
+    }
+    for (; i + 8 <= n; i += 8)
+        for (j = 0; j < 8; ++j) a[j] += x[i + j] - x[i + j];
+    for (j = 0; i < n; ++i, ++j) a[j] += x[i] - x[i];
+    return ((a[0] + a[1]) + (a[2] + a[3])) + ((a[4] + a[5]) + (a[6] + a[7])) == 0;
 }
 
 static void dg__copy(dg_real *dst, const dg_real *src, int n)
@@ -796,9 +843,9 @@ DGDEF const char *dg_strerror(int code)
     }
 }
 
-DGDEF dg_real dg_exp(dg_real x) { return DG_EXP(x); }
-DGDEF dg_real dg_log(dg_real x) { return DG_LOG(x); }
-DGDEF dg_real dg_log1p(dg_real x) { return DG_LOG1P(x); }
+DGDEF dg_real dg_exp(dg_real x) { return dg__exp_k(x); }
+DGDEF dg_real dg_log(dg_real x) { return dg__log_k(x); }
+DGDEF dg_real dg_log1p(dg_real x) { return dg__log1p_k(x); }
 
 /* ---------------------------------------------------------------------------------------------
    rng
@@ -872,13 +919,17 @@ DGDEF dg_real dg_logistic(dg_rng *r) { return dg__logistic_of(dg_uniform(r)); }
 
 /* Fills u with the next n uniforms, exactly the values n dg_uniform calls return. The state
    recursion is serial, so it runs alone in a tight loop over locals that only records s[1];
-   the scrambler and the conversion then run as a separate loop the compiler vectorises. */
+   the scrambler and the conversion then run as a separate loop over a multiple of 8 values
+   (which gcc vectorises at -O2 too: no scalar tail, no aliasing with the local raw words), the
+   last few values as one more group of 8 padded with zero words. */
 static void dg__uniform_block(dg_rng *r, dg_real *u, int n)
 {
     uint64_t s0 = r->s[0], s1 = r->s[1], s2 = r->s[2], s3 = r->s[3], raw[DG__BLOCK];
-    int i0, i, m;
+    dg_real t[8];
+    int i0, i, j, m, m8;
     for (i0 = 0; i0 < n; i0 += DG__BLOCK) {
         m = n - i0 < DG__BLOCK ? n - i0 : DG__BLOCK;
+        for (i = m; i < DG__BLOCK && (i & 7); ++i) raw[i] = 0;
         for (i = 0; i < m; ++i) {
             uint64_t t = s1 << 17;
             raw[i] = s1;
@@ -889,7 +940,12 @@ static void dg__uniform_block(dg_rng *r, dg_real *u, int n)
             s2 ^= t;
             s3 = dg__rotl(s3, 45);
         }
-        for (i = 0; i < m; ++i) u[i0 + i] = dg__uniform_from_bits(dg__xoshiro_out(raw[i]));
+        m8 = m & ~7;
+        for (i = 0; i < m8; ++i) u[i0 + i] = dg__uniform_from_bits(dg__xoshiro_out(raw[i]));
+        if (m8 < m) {
+            for (j = 0; j < 8; ++j) t[j] = dg__uniform_from_bits(dg__xoshiro_out(raw[m8 + j]));
+            for (j = 0; m8 + j < m; ++j) u[i0 + m8 + j] = t[j];
+        }
     }
     r->s[0] = s0;
     r->s[1] = s1;
@@ -910,11 +966,41 @@ DGDEF void dg_uniforms(dg_rng *r, dg_real *u, int n)
    selected without a branch, so loops of it vectorise. */
 static DG__INLINE dg_real dg__sigmoid(dg_real x)
 {
-    dg_real e = DG_EXP(x >= 0 ? -x : x);
-    return (x >= 0 ? (dg_real)1 : e) / (1 + e);
+    dg_real e = DG_EXP(dg__sel(x >= 0, -x, x));
+    return dg__sel(x >= 0, (dg_real)1, e) / (1 + e);
 }
 
 DGDEF dg_real dg_sigmoid(dg_real x) { return dg__sigmoid(x); }
+
+/* The element-wise maps of the hot loops, y = op(y) in place over n values. */
+enum { DG__MAP_EXP, DG__MAP_GUMBEL, DG__MAP_LOGISTIC, DG__MAP_EXPONENTIAL, DG__MAP_SIGMOID };
+
+/* In place over the largest multiple of 8 values, then the rest as one group of 8 in a local
+   array padded with 1/2 (a valid argument of every op). gcc vectorises the first loop at -O2
+   as well as -O3 because its trip count is a multiple of any vector width and one pointer
+   cannot alias another, and the last values go through the same vector code instead of a
+   scalar tail (one scalar kernel call costs about as much as a vector of 8). */
+#define DG__MAP_GROUPS(expr)                                                                     \
+    for (i = 0; i < n8; ++i) { dg_real v = y[i]; y[i] = (expr); }                                \
+    if (n8 < n) {                                                                                \
+        for (j = 0; j < 8; ++j) t[j] = (dg_real)0.5;                                             \
+        for (j = 0; n8 + j < n; ++j) t[j] = y[n8 + j];                                           \
+        for (j = 0; j < 8; ++j) { dg_real v = t[j]; t[j] = (expr); }                             \
+        for (j = 0; n8 + j < n; ++j) y[n8 + j] = t[j];                                           \
+    }
+
+static DG__NOINLINE void dg__map(int op, dg_real *y, int n)
+{
+    dg_real t[8];
+    int i, j, n8 = n & ~7;
+    switch (op) {
+    case DG__MAP_EXP: DG__MAP_GROUPS(DG_EXP(v)) break;
+    case DG__MAP_GUMBEL: DG__MAP_GROUPS(dg__gumbel_of(v)) break;
+    case DG__MAP_LOGISTIC: DG__MAP_GROUPS(dg__logistic_of(v)) break;
+    case DG__MAP_EXPONENTIAL: DG__MAP_GROUPS(dg__exponential_of(v)) break;
+    default: DG__MAP_GROUPS(dg__sigmoid(v)) break;
+    }
+}
 
 DGDEF dg_real dg_log_sigmoid(dg_real x)
 {
@@ -944,6 +1030,10 @@ static DG__INLINE dg_real dg__max(const dg_real *x, int K)
 {
     dg_real a[8];
     int i = 0, j;
+    if (K < 8) { /* short rows: the lanes would cost more than they save */
+        for (i = 1, a[0] = x[0]; i < K; ++i) a[0] = x[i] > a[0] ? x[i] : a[0];
+        return a[0];
+    }
     for (j = 0; j < 8; ++j) a[j] = x[0];
     for (; i + 8 <= K; i += 8)
         for (j = 0; j < 8; ++j) a[j] = x[i + j] > a[j] ? x[i + j] : a[j];
@@ -956,6 +1046,10 @@ static DG__INLINE dg_real dg__sum(const dg_real *x, int n)
 {
     dg_real a[8] = {0, 0, 0, 0, 0, 0, 0, 0};
     int i = 0, j;
+    if (n < 8) {
+        for (; i < n; ++i) a[0] += x[i];
+        return a[0];
+    }
     for (; i + 8 <= n; i += 8)
         for (j = 0; j < 8; ++j) a[j] += x[i + j];
     for (j = 0; i < n; ++i, ++j) a[j] += x[i];
@@ -966,17 +1060,24 @@ static DG__INLINE dg_real dg__dot(const dg_real *x, const dg_real *y, int n)
 {
     dg_real a[8] = {0, 0, 0, 0, 0, 0, 0, 0};
     int i = 0, j;
+    if (n < 8) {
+        for (; i < n; ++i) a[0] += x[i] * y[i];
+        return a[0];
+    }
     for (; i + 8 <= n; i += 8)
         for (j = 0; j < 8; ++j) a[j] += x[i + j] * y[i + j];
     for (j = 0; i < n; ++i, ++j) a[j] += x[i] * y[i];
     return ((a[0] + a[4]) + (a[1] + a[5])) + ((a[2] + a[6]) + (a[3] + a[7]));
 }
 
+/* The lowest index of the maximum: the vectorised maximum, then a scan for its first copy
+   (the serial compare-and-branch argmax mispredicts on random rows). */
 static int dg__argmax(const dg_real *x, int K)
 {
-    int k, best = 0;
-    for (k = 1; k < K; ++k) if (x[k] > x[best]) best = k;
-    return best;
+    int k;
+    dg_real m = dg__max(x, K);
+    for (k = 0; k < K - 1 && !(x[k] == m); ++k) {}
+    return k;
 }
 
 DGDEF int dg_sample_bernoulli(dg_rng *r, dg_real logit)
@@ -1161,7 +1262,7 @@ DGDEF dg_real dg_logsumexp(const dg_real *x, int K)
    it mostly in loop tails), then normalise each row. */
 static void dg__softmax_rows(const dg_real *x, int D, int K, dg_real tau, dg_real *y)
 {
-    int d0, d, k, i, rows = K < DG__BLOCK * 4 ? DG__BLOCK * 4 / K : 1;
+    int d0, d, k, rows = K < DG__BLOCK * 4 ? DG__BLOCK * 4 / K : 1;
     dg_real inv_tau = 1 / tau;
     for (d0 = 0; d0 < D; d0 += rows) {
         int dn = D - d0 < rows ? D - d0 : rows, n = dn * K;
@@ -1171,7 +1272,7 @@ static void dg__softmax_rows(const dg_real *x, int D, int K, dg_real tau, dg_rea
             dg_real m = dg__max(xg + d * K, K);
             for (k = 0; k < K; ++k) yg[d * K + k] = (xg[d * K + k] - m) * inv_tau;
         }
-        for (i = 0; i < n; ++i) yg[i] = DG_EXP(yg[i]);
+        dg__map(DG__MAP_EXP, yg, n);
         for (d = 0; d < dn; ++d) {
             dg_real s = 1 / dg__sum(yg + d * K, K);
             for (k = 0; k < K; ++k) yg[d * K + k] *= s;
@@ -1304,9 +1405,10 @@ DG__MAYBE_UNUSED static int dg__eval_f_grad(const dg_problem *p, const dg_real *
 
 DG__MAYBE_UNUSED static void dg__probs(const dg_problem *p, dg_real *probs)
 {
-    int d, n = dg__n(p), K = dg__row(p);
+    int n = dg__n(p), K = dg__row(p);
     if (p->kind == DG_BERNOULLI) {
-        for (d = 0; d < n; ++d) probs[d] = dg__sigmoid(p->logits[d]);
+        dg__copy(probs, p->logits, n);
+        dg__map(DG__MAP_SIGMOID, probs, n);
         return;
     }
     dg__softmax_rows(p->logits, p->D, K, 1, probs);
@@ -1323,10 +1425,8 @@ DG__MAYBE_UNUSED static void dg__draw_perturbed(dg_rng *r, const dg_problem *p, 
     for (i0 = 0; i0 < n; i0 += DG__BLOCK) {
         m = n - i0 < DG__BLOCK ? n - i0 : DG__BLOCK;
         dg__uniform_block(r, u, m);
-        if (p->kind == DG_BERNOULLI)
-            for (i = 0; i < m; ++i) x[i0 + i] = phi[i0 + i] + dg__logistic_of(u[i]);
-        else
-            for (i = 0; i < m; ++i) x[i0 + i] = phi[i0 + i] + dg__gumbel_of(u[i]);
+        dg__map(p->kind == DG_BERNOULLI ? DG__MAP_LOGISTIC : DG__MAP_GUMBEL, u, m);
+        for (i = 0; i < m; ++i) x[i0 + i] = phi[i0 + i] + u[i];
     }
 }
 
@@ -1357,7 +1457,8 @@ DG__MAYBE_UNUSED static void dg__relax(const dg_problem *p, const dg_real *x, dg
     int d;
     dg_real inv_tau = 1 / tau;
     if (p->kind == DG_BERNOULLI) {
-        for (d = 0; d < p->D; ++d) relaxed[d] = dg__sigmoid(x[d] * inv_tau);
+        for (d = 0; d < p->D; ++d) relaxed[d] = x[d] * inv_tau;
+        dg__map(DG__MAP_SIGMOID, relaxed, p->D);
         return;
     }
     dg__softmax_rows(x, p->D, p->K, tau, relaxed);
@@ -1381,10 +1482,9 @@ DG__MAYBE_UNUSED static void dg__relax_backward(const dg_problem *p, const dg_re
    categorical logit. */
 DG__MAYBE_UNUSED static void dg__draw_cond_noise(dg_rng *r, const dg_problem *p, dg_real *noise)
 {
-    int i, n = dg__n(p);
+    int n = dg__n(p);
     dg__uniform_block(r, noise, n);
-    if (p->kind == DG_CATEGORICAL)
-        for (i = 0; i < n; ++i) noise[i] = dg__exponential_of(noise[i]);
+    if (p->kind == DG_CATEGORICAL) dg__map(DG__MAP_EXPONENTIAL, noise, n);
 }
 
 static int dg__hard_index(const dg_real *row, int K)
