@@ -30,10 +30,19 @@
       DG_ASSERT(x)       assert(x)  internal invariants only; inputs are checked with error codes
       DG_EXP DG_LOG DG_LOG1P
                          the header's vectorisable exp, log, log1p (dg_exp, dg_log, dg_log1p:
-                         < 2 ulp, see "Elementary functions"); libm's with DG_USE_LIBM
+                         < 1.5 ulp, see "Elementary functions"), except libm's for double on
+                         x86 without AVX, where they could not vectorise; libm's everywhere
+                         with DG_USE_LIBM
       DG_EXPM1 DG_SQRT DG_FABS
                          libm's expm1, sqrt, fabs
       DG_USE_LIBM        undefined  use libm's exp, log, log1p instead of the header's kernels
+
+   SPEED
+      The hot loops (noise, softmax with temperature and its backward, sigmoid) are written so
+      that gcc and clang vectorise them with the header's own exp and log: build with -O3 (or
+      -O2 with gcc >= 12 or clang) and, above all, for a CPU with AVX2 or AVX-512
+      (-march=native, or -mavx2 -mfma); plain x86-64 has only SSE2. `make microbench` and
+      `make microbench-ir` measure the hot paths; results are bit-reproducible for a given build.
       DISCGRAD_STATIC    undefined  make every function static
 
    The estimator, dg_estimator, is a plain struct of fixed-size arrays whose size grows with
@@ -268,15 +277,16 @@ DGDEF dg_real dg_sigmoid(dg_real x);
 DGDEF dg_real dg_log_sigmoid(dg_real x);
 
 /* ---------------------------------------------------------------------------------------------
-   Elementary functions: the exp, log and log1p that every other function uses (the DG_EXP,
-   DG_LOG and DG_LOG1P hooks). By default they are the header's own kernels in dg_real's
-   precision: range reduction and a polynomial, inlined and branch-free so that loops calling
-   them vectorise. Maximum error over the whole domain (tests/test_math.c checks it on dense
-   grids): below 1.2 ulp for exp and log, 1.5 ulp for log1p, in double and in float. Special
-   values follow C99:
-   exp(-inf) = 0, exp(+inf) = +inf, results beyond the range overflow to +inf or underflow
-   through the denormals to 0; log(0) = -inf, log(x < 0) = NaN, log1p(-1) = -inf; NaN gives NaN.
-   Define DG_USE_LIBM to use libm's exp, log and log1p instead.
+   Elementary functions: the header's own exp, log and log1p in dg_real's precision, which the
+   DG_EXP, DG_LOG and DG_LOG1P hooks use by default (double on x86 without AVX excepted, see
+   CONFIGURATION): range reduction and a polynomial, no tables, inlined and branch-free so that
+   loops calling them vectorise. Maximum error over the whole domain (tests/test_math.c checks
+   it on dense grids): below 1.2 ulp for exp and log, 1.5 ulp for log1p, in double and in float.
+   Special values follow C99: exp(-inf) = 0, exp(+inf) = +inf, results beyond the range
+   overflow to +inf or underflow through the denormals to 0; log(0) = -inf, log(x < 0) = NaN,
+   log1p(-1) = -inf, log1p(-0) = -0; NaN gives NaN.
+   Define DG_USE_LIBM to make the hooks use libm's exp, log and log1p instead (these functions
+   stay the header's kernels).
    ------------------------------------------------------------------------------------------- */
 DGDEF dg_real dg_exp(dg_real x);
 DGDEF dg_real dg_log(dg_real x);
@@ -598,7 +608,12 @@ extern "C" {
 #define DG__NOINLINE
 #endif
 
-static DG__INLINE uint64_t dg__bits_f64(double x) { uint64_t u; memcpy(&u, &x, sizeof u); return u; }
+static DG__INLINE uint64_t dg__bits_f64(double x)
+{
+    uint64_t u;
+    memcpy(&u, &x, sizeof u);
+    return u;
+}
 static DG__INLINE double dg__f64_bits(uint64_t u) { double x; memcpy(&x, &u, sizeof x); return x; }
 static DG__INLINE uint32_t dg__bits_f32(float x) { uint32_t u; memcpy(&u, &x, sizeof u); return u; }
 static DG__INLINE float dg__f32_bits(uint32_t u) { float x; memcpy(&x, &u, sizeof x); return x; }
@@ -620,7 +635,8 @@ static DG__INLINE float dg__sel_f32(uint32_t m, float a, float b)
 
 /* 1.5 * 2^52: adding it rounds a double of magnitude < 2^51 to an integer m held in the low bits
    of the sum's representation (bits(shift + m) = bits(shift) + m), which is how integers move
-   between the floating-point and the integer lanes here. 1.5 * 2^23 plays the same role in float. */
+   between the floating-point and the integer lanes here. 1.5 * 2^23 plays the same role in
+   float. */
 #define DG__SHIFT_F64 6755399441055744.0
 #define DG__SHIFT_F32 12582912.0f
 
@@ -800,8 +816,10 @@ static DG__INLINE dg_real dg__log1p(dg_real x)
 /* A select of dg_real values through the integer masks above. */
 static DG__INLINE dg_real dg__sel(int c, dg_real a, dg_real b)
 {
-    if (sizeof(dg_real) == sizeof(float)) return (dg_real)dg__sel_f32(dg__mask32(c), (float)a, (float)b);
-    if (sizeof(dg_real) == sizeof(double)) return (dg_real)dg__sel_f64(dg__mask64(c), (double)a, (double)b);
+    if (sizeof(dg_real) == sizeof(float))
+        return (dg_real)dg__sel_f32(dg__mask32(c), (float)a, (float)b);
+    if (sizeof(dg_real) == sizeof(double))
+        return (dg_real)dg__sel_f64(dg__mask64(c), (double)a, (double)b);
     return c ? a : b;
 }
 
@@ -895,7 +913,8 @@ DGDEF uint64_t dg_rng_u64(dg_rng *r)
 static DG__INLINE dg_real dg__uniform_from_bits(uint64_t x)
 {
     if (DG__IS_FLOAT)
-        return (dg_real)(dg__f32_bits((uint32_t)(x >> 41) | 0x3f800000u) - (1.0f - 5.9604644775390625e-08f));
+        return (dg_real)(dg__f32_bits((uint32_t)(x >> 41) | 0x3f800000u) -
+                         (1.0f - 5.9604644775390625e-08f));
     return (dg_real)(dg__f64_bits((x >> 12) | UINT64_C(0x3ff0000000000000)) -
                      (1.0 - 1.1102230246251565404236316680908203125e-16));
 }
