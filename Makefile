@@ -46,6 +46,12 @@ $(BUILD)/%: examples/%.c discgrad.h | $(BUILD)
 clean:
 	rm -rf $(BUILD)
 
+# Score-function and antithetic estimators: each one's measured variance on the one-Bernoulli
+# toy next to the closed forms of MATH.md.
+.PHONY: variance
+variance: $(BUILD)/variance
+	./$(BUILD)/variance
+
 # --- Performance: microbenchmark of the hot core paths (noise, relaxation, its backward) ---
 # `make microbench` times each case (-O3 -march=native: double, float, and double with libm);
 # `make microbench-ir` counts instructions per logit under callgrind (valgrind cannot run

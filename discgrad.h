@@ -27,6 +27,7 @@
       DG_MAX_SAMPLES     1024     most draws in one dg_estimate call (cfg.samples)
       DG_MAX_ENUM        1048576  most configurations dg_exact enumerates (2^D or K^D)
       DG_EXACT_MAX_DIM   256      most logits dg_exact accepts (its buffers live on the stack)
+      DG_RELAX_HIDDEN    10       tanh units of DG_RELAX's built-in surrogate net, 1..256
       DG_ASSERT(x)       assert(x)  internal invariants only; inputs are checked with error codes
       DG_EXP DG_LOG DG_LOG1P
                          the header's vectorisable exp, log, log1p (dg_exp, dg_log, dg_log1p:
@@ -46,8 +47,10 @@
       DISCGRAD_STATIC    undefined  make every function static
 
    The estimator, dg_estimator, is a plain struct of fixed-size arrays whose size grows with
-   DG_MAX_DIM: sizeof(dg_estimator) is about 80 KiB at the default configuration (the test
-   suite prints it). Shrink it by defining DG_MAX_DIM to the largest problem you have.
+   DG_MAX_DIM: sizeof(dg_estimator) is about 460 KiB at the default configuration in double
+   (the test suite prints it), of which DG_RELAX's surrogate net, its Adam moments and its
+   tuning scratch take about 320 KiB (3 + 1 vectors of DG_MAX_DIM per hidden unit). Shrink it
+   by defining DG_MAX_DIM to the largest problem you have, and DG_RELAX_HIDDEN smaller.
 
    QUICK START
 
@@ -62,20 +65,21 @@
       dg_estimator e;      dg_init(&e, &c);
       int rc = dg_estimate(&e, &p, grad, NULL);           // DG_OK or a negative code
 
-   ESTIMATORS  (status: "yes" = implemented and tested; "planned" = returns DG_EUNSUPPORTED)
+   ESTIMATORS  (status "yes": implemented and tested for the kinds listed; others return
+               DG_EUNSUPPORTED, e.g. DG_DISARM on categorical variables)
 
       method               kinds   unbiased  needs f_grad  f-calls per draw  status
       DG_EXACT             both    exact     no            2^D or K^D        yes
-      DG_REINFORCE         both    yes       no            1                 planned
-      DG_RLOO              both    yes       no            1 (samples >= 2)  planned
-      DG_ARM               Bern.   yes       no            2                 planned
-      DG_DISARM            Bern.   yes       no            2                 planned
+      DG_REINFORCE         both    yes       no            1                 yes
+      DG_RLOO              both    yes       no            1 (samples >= 2)  yes
+      DG_ARM               both    yes       no            2 (cat.: <= K)    yes
+      DG_DISARM            Bern.   yes       no            2                 yes
       DG_GUMBEL_SOFTMAX    both    no (1)    yes           1 grad            yes
       DG_STRAIGHT_THROUGH  both    no (1)    yes           1 grad            yes
       DG_GUMBEL_RAO        both    no (1)    yes           1 grad per call   yes
-      DG_MUPROP            both    yes       yes           1 + 1 grad        planned
-      DG_REBAR             both    yes       yes           1 + 2 grad        planned
-      DG_RELAX             both    yes       yes           1 + 2 grad        planned
+      DG_MUPROP            both    yes       yes           1 (+1 grad/call)  yes
+      DG_REBAR             both    yes       yes           1 + 2 grad        yes (tuned: 1 + 6 grad)
+      DG_RELAX             both    yes       yes           1 + 2 grad        yes (tuned: 1 + 6 grad)
 
       (1) The relaxations are biased for E_q f: Gumbel-softmax estimates the gradient of the
           relaxed objective E f(softmax_tau(phi + g)) (bias -> 0 as tau -> 0, variance ~ 1/tau);
@@ -125,6 +129,9 @@
 #ifndef DG_EXACT_MAX_DIM
 #define DG_EXACT_MAX_DIM 256
 #endif
+#ifndef DG_RELAX_HIDDEN
+#define DG_RELAX_HIDDEN 10
+#endif
 
 #if defined(__GNUC__) || defined(__clang__)
 #define DG__MAYBE_UNUSED __attribute__((unused))
@@ -143,6 +150,7 @@ typedef char dg__check_max_k_range[(DG_MAX_K >= 2 && DG_MAX_K <= DG_MAX_DIM) ? 1
 typedef char dg__check_max_samples_range[(DG_MAX_SAMPLES >= 2) ? 1 : -1];
 typedef char dg__check_max_enum_range[(DG_MAX_ENUM >= 2 && DG_MAX_ENUM <= 2147483647L) ? 1 : -1];
 typedef char dg__check_exact_dim_range[(DG_EXACT_MAX_DIM >= 2 && DG_EXACT_MAX_DIM <= 4096) ? 1 : -1];
+typedef char dg__check_relax_hidden_range[(DG_RELAX_HIDDEN >= 1 && DG_RELAX_HIDDEN <= 256) ? 1 : -1];
 
 #ifdef __cplusplus
 extern "C" {
@@ -310,10 +318,21 @@ typedef struct dg_problem {
     dg_real (*f_grad)(const dg_real *z, dg_real *dz, void *user);
     void *user;                 /* passed back to every callback */
 
-    /* Optional extras: a zero-initialised problem leaves them unused. */
-    dg_real baseline_input;     /* DG_BASELINE_INPUT (NVIL): b(x) for this call */
-    /* DG_BASELINE_CV: a control variate b(z) and the gradient of its mean mu(phi) = E_q b(z)
-       with respect to the logits (written to grad, same shape as logits). */
+    /* Optional extras: a zero-initialised problem leaves them unused, and only the baseline
+       that names them reads them. */
+
+    /* DG_BASELINE_INPUT (NVIL): the caller's input-dependent baseline b(x) for this call, e.g.
+       the output of a small network on the input x that produced the logits. Must be finite
+       (DG_EDOMAIN otherwise). Fit it by minimising (f - b(x))^2, whose gradient with respect to
+       b(x) is -2 dg_info.learning_signal. */
+    dg_real baseline_input;
+    /* DG_BASELINE_CV: a control variate b(z) of the sample (same z as f receives) whose mean
+       mu(phi) = E_q b(z) the caller knows in closed form (b linear in z, say), and
+       cv_mean_grad, which writes grad_phi mu(phi) (same shape as logits) to grad. Both are
+       needed (DG_EINVAL if either is NULL); a value that is not finite gives DG_EDOMAIN. cv is
+       called once per draw, cv_mean_grad once per dg_estimate call; neither is counted in
+       dg_info. A wrong mean gradient makes the estimate biased: it is the only part of the
+       estimate that b's expectation enters. */
     dg_real (*cv)(const dg_real *z, void *user);
     void (*cv_mean_grad)(const dg_real *logits, dg_real *grad, void *user);
 } dg_problem;
@@ -321,12 +340,62 @@ typedef struct dg_problem {
 /* ---------------------------------------------------------------------------------------------
    Estimators
    ------------------------------------------------------------------------------------------- */
+/* The estimators. Each returns from dg_estimate an estimate of grad_phi E_q[f(z)]; the table at
+   the top of the file sums up cost and bias. M below is cfg.samples.
+
+   DG_REINFORCE  score function (Williams 1992): the mean over M independent draws of
+       (f(z) - c) s(z), s = z - E_q z the score with respect to the logits, c from cfg.baseline
+       (see dg_baseline). Both kinds, unbiased for every baseline, M f-calls. Needs only f.
+   DG_RLOO  leave-one-out REINFORCE (Kool et al. 2019): 1/(M-1) sum_m (f_m - mean f) s_m, each
+       draw's baseline being the mean of the other M - 1. M >= 2 (default 2; an explicit 1 is
+       DG_EINVAL). Both kinds, unbiased, M f-calls. cfg.baseline is ignored.
+   DG_ARM  augment-REINFORCE-merge (Yin & Zhou 2019). Bernoulli: per pair one u in (0,1)^D,
+       b1 = 1[u > sigmoid(-phi)], b2 = 1[u < sigmoid(phi)], estimate (f(b1) - f(b2))(u - 1/2)
+       averaged over M pairs; unbiased, 2M f-calls. Categorical: the augment-REINFORCE-swap
+       (ARS) estimator of Yin, Yue & Zhou 2019 ("ARSM", ICML): per draw Dirichlet(1) weights w_d
+       per variable, a reference class j, and the samples z^(m<->j) with w_dm and w_dj swapped
+       in every variable; g_dc = (f(z^(c<->j)) - mean_m f(z^(m<->j))) (1 - K w_dj). Unbiased;
+       up to K f-calls per draw (swaps that leave the sample unchanged reuse f(z); dg_info
+       counts the calls made), O(D K^2) work per draw.
+   DG_DISARM  ARM with u integrated out (Dong, Mnih & Tucker 2020), Bernoulli only: the same
+       pairs, estimate 1/2 (f(b1) - f(b2)) (-1)^b2 1[b1 != b2] sigmoid(|phi|) per coordinate.
+       Unbiased, never more variance than ARM, 2M f-calls. Categorical: DG_EUNSUPPORTED (the
+       categorical couplings of Dong, Mnih & Tucker 2021 are not built).
+
+   Memory: the score-function methods reduce each draw to per-coordinate sums as it comes, so
+   any M costs O(D*K) scratch in the estimator and no extra stack; ARM and DisARM keep one pair
+   at a time, categorical ARM one draw's keys and its K swapped values of f. */
 typedef enum dg_method {
     DG_EXACT = 1, DG_REINFORCE, DG_RLOO, DG_GUMBEL_SOFTMAX, DG_STRAIGHT_THROUGH,
     DG_GUMBEL_RAO, DG_MUPROP, DG_REBAR, DG_RELAX, DG_ARM, DG_DISARM
 } dg_method;
 #define DG__METHOD_LAST DG_DISARM
 
+/* Baselines of DG_REINFORCE (cfg.baseline; other methods ignore it). Every one is independent of
+   the draw it is subtracted from, so the estimate stays unbiased; they differ in variance.
+
+   DG_BASELINE_NONE      c = 0.
+   DG_BASELINE_CONSTANT  c = cfg.baseline_value.
+   DG_BASELINE_EMA       c = moving average of f over earlier calls, c <- beta c + (1 - beta) mean f,
+                         beta = cfg.ema_decay; updated after the call's estimate is formed, and 0
+                         until the first call has succeeded.
+   DG_BASELINE_OPTIMAL   per coordinate, the variance-minimising constant c_i = E[f s_i^2]/E[s_i^2]
+                         (Cov[f s_i, s_i]/Var[s_i] with E s_i = 0), estimated from sums of
+                         f s_i^2 and s_i^2 over earlier calls, decayed by cfg.ema_decay per call
+                         so they follow moving logits (raise it, e.g. 0.99, for a steadier
+                         estimate on slowly moving logits), plus, when M > 1, the call's other
+                         draws (leave-one-out, computed in closed form, no second pass). 0 until
+                         something is known. An estimator follows one problem size: a problem with
+                         a different number of logits restarts the sums.
+   DG_BASELINE_INPUT     NVIL (Mnih & Gregor 2014): c = problem.baseline_input, the caller's b(x).
+                         dg_info.learning_signal returns mean f - b(x), which the caller uses to
+                         fit b(x). With cfg.normalize the estimate is divided by
+                         max(1, running std of f - b(x)) over earlier calls (decay
+                         cfg.ema_decay): a scale change that steadies step sizes, not a change of
+                         direction; it is then an unbiased estimate of the gradient divided by
+                         that scale.
+   DG_BASELINE_CV        a control variate with known mean: (f(z) - b(z)) s(z) + grad_phi E_q b,
+                         from problem.cv and problem.cv_mean_grad (DG_EINVAL if either is NULL). */
 typedef enum dg_baseline {
     DG_BASELINE_NONE = 0, DG_BASELINE_CONSTANT, DG_BASELINE_EMA, DG_BASELINE_OPTIMAL,
     DG_BASELINE_INPUT /* NVIL */, DG_BASELINE_CV /* control variate with known mean */
@@ -342,7 +411,9 @@ typedef struct dg_config {
                                    STRAIGHT_THROUGH and GUMBEL_RAO; 0.5 for REBAR and RELAX */
     dg_baseline baseline;       /* REINFORCE only: default DG_BASELINE_NONE */
     dg_real baseline_value;     /* DG_BASELINE_CONSTANT: the constant c */
-    dg_real ema_decay;          /* DG_BASELINE_EMA: beta in (0,1), default 0.9 */
+    dg_real ema_decay;          /* beta in (0,1), default 0.9: the decay per call of the running
+                                   averages of DG_BASELINE_EMA, DG_BASELINE_OPTIMAL and the
+                                   normalisation of DG_BASELINE_INPUT */
     int normalize;              /* DG_BASELINE_INPUT: nonzero divides the learning signal by
                                    max(1, running std), changing the scale, not the direction */
     int tune;                   /* REBAR/RELAX: nonzero learns eta, tau (and surrogate) online */
@@ -351,19 +422,86 @@ typedef struct dg_config {
     uint64_t seed, stream;      /* the rng's seed and stream: default 0, 0 */
 } dg_config;
 
-/* Running state of the score-function baselines (owned by the estimator). */
+/* Running state of the score-function baselines (owned by the estimator). Each part changes
+   only after a successful call that uses it; the sums describe earlier calls only, never the
+   draws of the call they are used in, which is what keeps the baselines unbiased. */
 typedef struct dg_sf_state {
     dg_real ema;                    /* DG_BASELINE_EMA: current average of f */
     int ema_ready;                  /* the average has seen at least one step */
+    int opt_n;                      /* DG_BASELINE_OPTIMAL: logits the sums describe, 0 = none;
+                                       a problem of another size starts them afresh */
+    dg_real opt_fs2[DG_MAX_DIM];    /* decayed sums over earlier draws of f s_i^2 ... */
+    dg_real opt_s2[DG_MAX_DIM];     /* ... and of s_i^2: c_i = opt_fs2[i] / opt_s2[i] */
+    dg_real sig_mean, sig_var;      /* DG_BASELINE_INPUT with normalize: running mean and
+                                       variance of the learning signal f - b(x) */
+    int sig_ready;                  /* the running moments have seen at least one step */
 } dg_sf_state;
+
+/* The control-variate estimators DG_MUPROP, DG_REBAR and DG_RELAX (both kinds, all need f_grad).
+   Unbiased for every setting of their parameters; cfg.samples draws are averaged per call.
+
+   DG_MUPROP (Gu et al. 2016): first-order Taylor baseline around zbar = E_q z,
+       g = [f(z) - f(zbar) - f'(zbar).(z - zbar)] s(z) + J(zbar)^T f'(zbar),  s = z - E_q z,
+     J = diag(pi) - pi pi^T per categorical row, p(1 - p) per bit. Cost: 1 f_grad per call plus
+     1 f per draw. No learned state.
+   DG_REBAR (Tucker et al. 2017): x = phi + noise(u), b = H(x), x~ = the conditional noise given b
+     from an independent v, y = relax_tau(x), y~ = relax_tau(x~),
+       g = [f(b) - eta f(y~)] s(b) + eta grad_phi f(y) - eta grad_phi f(y~),
+     the last term through x~(phi, b, v) with b, v fixed. eta = cfg.eta (default 1), tau = cfg.tau
+     (default 0.5). Cost: 1 f + 2 f_grad per draw.
+   DG_RELAX (Grathwohl et al. 2018): the same with the surrogate
+       c(x) = eta f(relax_tau(x)) + r(relax_tau(x)),
+       r(y) = b2 + sum_h w2_h tanh(b1_h + W1_h.y / sqrt(n)),
+     DG_RELAX_HIDDEN tanh units on the relaxed input (n = D or D*K). The net starts with w2 = b2 = 0
+     (RELAX starts as REBAR) and W1 uniform in (-1, 1) from (seed, stream). The net assumes one
+     problem shape per estimator. Cost: 1 f + 2 f_grad per draw.
+
+   Tuning (cfg.tune != 0) updates the parameters after each successful call from that call's
+   draws, so a call's estimate uses only what earlier calls learned and stays unbiased. Every
+   parameter descends
+   the single-draw E||g||^2 (its mean E g does not depend on them, so this is the variance):
+     eta, REBAR: g = a - eta c is affine in eta, so eta* = E[a.c]/E[c.c]; both are tracked as
+       averages over calls with decay 0.999 and eta jumps to their ratio once 20 draws were seen.
+     eta, RELAX, and the net: Adam (lr cfg.lr, default 0.01, betas 0.9 and 0.999) on the exact
+       gradient 2 (dg/dpsi)^T g; the mixed derivative of the net (d/dpsi of the directional
+       derivative of r along (dx/dphi) g) is written out by hand, so it costs no calls.
+     log tau, both: Adam on a common-random-numbers central difference of ||g||^2 in log tau,
+       step 0.05, which recomputes g at tau e^(+-0.05) with the same u, v (the exact derivative
+       would need the Hessian of f): 4 more f_grad calls per draw. tau stays in [0.01, 10] and
+       eta in [-100, 100].
+     So with tuning a draw costs 1 f + 6 f_grad. dg_info reports eta and tau used by the call and
+     surrogate_loss = the mean over the call's draws of ||g||^2.
+   Memory: the net's weights and their two Adam moments take 3 (DG_RELAX_HIDDEN (DG_MAX_DIM + 2)
+   + 1) reals (about 240 KiB at the defaults, in double), and RELAX's tuning uses
+   DG_RELAX_HIDDEN of the estimator's scratch vectors (DG__NWORK = 15 + DG_RELAX_HIDDEN).
+   Define DG_MAX_DIM or DG_RELAX_HIDDEN smaller to shrink them. Stack: a few arrays of
+   DG_RELAX_HIDDEN reals; every vector lives in the estimator's scratch. */
+
+/* The weights of DG_RELAX's surrogate net, r(y) = b2 + w2 . tanh(b1 + W1 y / sqrt(n)). */
+typedef struct dg_relax_net {
+    dg_real b2;
+    dg_real w2[DG_RELAX_HIDDEN];
+    dg_real b1[DG_RELAX_HIDDEN];
+    dg_real w1[DG_RELAX_HIDDEN][DG_MAX_DIM];
+} dg_relax_net;
 
 /* Running state of the control-variate estimators (owned by the estimator). */
 typedef struct dg_cv_state {
     dg_real eta;                    /* current eta */
     dg_real log_tau;                /* current log tau */
+    long tune_steps;                /* tuning updates made (Adam's step count) */
+    long tune_draws;                /* draws seen by tuning */
+    dg_real avg_ac, avg_cc;         /* REBAR: running averages of a.c and c.c (decay 0.999) */
+    dg_real beta1_pow, beta2_pow;   /* Adam: beta1^t and beta2^t for the bias corrections */
+    dg_real m_eta, v_eta;           /* Adam moments of eta (RELAX) */
+    dg_real m_log_tau, v_log_tau;   /* Adam moments of log tau */
+    dg_relax_net net;               /* RELAX: the surrogate's net */
+    dg_relax_net net_m, net_v;      /* RELAX: its Adam moments */
 } dg_cv_state;
 
-#define DG__NWORK 10  /* scratch vectors of DG_MAX_DIM values in each estimator */
+/* scratch vectors of DG_MAX_DIM values in each estimator: RELAX's tuning needs
+   DG_RELAX_HIDDEN of them on top of the 15 the control-variate estimators share */
+#define DG__NWORK (15 + DG_RELAX_HIDDEN)
 
 /* A plain value of fixed-size arrays with no pointers: copying it copies the configuration, the
    rng and every learned quantity. Initialise with dg_init; treat the fields as private. */
@@ -381,10 +519,15 @@ typedef struct dg_info {
     dg_real f_mean;             /* mean of the f values evaluated at discrete samples */
     int f_evals;                /* calls of f */
     int grad_evals;             /* calls of f_grad */
-    dg_real learning_signal;    /* DG_BASELINE_INPUT: mean of f - b(x), to fit b(x) */
-    dg_real baseline;           /* the baseline used for this call (score-function family) */
+    dg_real learning_signal;    /* REINFORCE: f_mean - baseline, before any normalisation; for
+                                   DG_BASELINE_INPUT the mean of f - b(x), to fit b(x) by */
+    dg_real baseline;           /* the baseline used for this call, averaged over draws (and,
+                                   for DG_BASELINE_OPTIMAL, coordinates); DG_BASELINE_CV: mean
+                                   b(z); RLOO: f_mean (the mean of the leave-one-out means);
+                                   0 for methods without one (ARM, DisARM) */
     dg_real eta, tau;           /* REBAR/RELAX: the values used for this call */
-    dg_real surrogate_loss;     /* RELAX: the squared norm of the estimate, which tuning lowers */
+    dg_real surrogate_loss;     /* REBAR/RELAX: mean over the call's draws of a single draw's
+                                   squared norm ||g||^2, which tuning lowers */
 } dg_info;
 
 /* Initialises e from cfg, filling in defaults and seeding the rng from cfg->seed, cfg->stream.
@@ -399,11 +542,14 @@ DGDEF int dg_init(dg_estimator *e, const dg_config *cfg);
      p     the problem; validated in full before anything is evaluated.
      grad  D or D*K values, written only on success.
      info  optional (may be NULL): evaluation counts and what was used, written only on success.
-   Return value: DG_OK; DG_EINVAL (NULL, kind, D or K out of range); DG_ECAPACITY (D*K >
-     DG_MAX_DIM, K > DG_MAX_K); DG_EDOMAIN (a logit not finite, or f or f_grad returned a value
-     that is not finite); DG_ENEEDGRAD; DG_EUNSUPPORTED (method not available for this kind).
+   Return value: DG_OK; DG_EINVAL (NULL, kind, D or K out of range; DG_BASELINE_CV without
+     problem.cv and problem.cv_mean_grad); DG_ECAPACITY (D*K > DG_MAX_DIM, K > DG_MAX_K);
+     DG_EDOMAIN (a logit not finite, or f, f_grad or a baseline callback returned a value that
+     is not finite, or finite values overflowed the estimate); DG_ENEEDGRAD; DG_EUNSUPPORTED
+     (method not available for this kind, e.g. DG_DISARM on categorical variables).
    Remarks: on error grad, info and the learned state are untouched (the rng may have advanced).
-     Cost and bias of each method: see the estimator table at the top of the file. */
+     Cost and bias of each method: see the estimator table at the top of the file and the notes
+     beside dg_method and dg_baseline. */
 DGDEF int dg_estimate(dg_estimator *e, const dg_problem *p, dg_real *grad, dg_info *info);
 
 /* The exact gradient by enumerating all 2^D (Bernoulli) or K^D (categorical) configurations:
@@ -1554,6 +1700,8 @@ static dg_real dg__default_tau(dg_method m)
     return (m == DG_REBAR || m == DG_RELAX) ? (dg_real)0.5 : (dg_real)1;
 }
 
+static void dg__cv_init(dg_cv_state *cv, const dg_config *c); /* control-variate section */
+
 DGDEF int dg_init(dg_estimator *e, const dg_config *cfg)
 {
     dg_config c;
@@ -1577,8 +1725,10 @@ DGDEF int dg_init(dg_estimator *e, const dg_config *cfg)
     e->steps = 0;
     e->sf.ema = 0;
     e->sf.ema_ready = 0;
-    e->cv.eta = c.eta;
-    e->cv.log_tau = DG_LOG(c.tau);
+    e->sf.opt_n = 0;
+    e->sf.sig_mean = e->sf.sig_var = 0;
+    e->sf.sig_ready = 0;
+    dg__cv_init(&e->cv, &c);
     return DG_OK;
 }
 
@@ -1643,17 +1793,267 @@ DGDEF int dg_estimate(dg_estimator *e, const dg_problem *p, dg_real *grad, dg_in
 
 /* ---------------------------------------------------------------------------------------------
    score-function family
+
+   Every coordinate i of a discrete sample is 0 or 1 in both kinds (a bit, or one entry of a
+   one-hot row), so its score s_i = hard_i - pi_i takes only two values: 1 - pi_i or -pi_i. Any
+   sum over the M draws of a call of (v_m - c_m) s_mi, for every baseline rule here, is then a
+   function of two per-coordinate sums (how many draws had hard_i = 1, and the sum of their
+   signals v) and a few scalars. The draws are reduced to those sums as they come, so a call of
+   M draws keeps O(D*K) values whatever M is, and the leave-one-out baselines (RLOO, the optimal
+   c within a call) come out in closed form from the same sums without a second pass.
+   Signals are summed relative to the first draw's value (shift), so a large common offset in f
+   does not swamp the differences that carry the gradient.
    ------------------------------------------------------------------------------------------- */
+enum { DG__W_SF_PROBS = 1, DG__W_SF_HARD, DG__W_SF_ONES, DG__W_SF_SUM1, DG__W_SF_CVGRAD };
+
+/* The sufficient statistics of one call's draws (see above). */
+typedef struct dg__sf_draws {
+    int M;                      /* draws */
+    dg_real shift;              /* the first draw's signal */
+    dg_real total;              /* sum of (v_m - shift) */
+    dg_real total_sq;           /* sum of (v_m - shift)^2 */
+    dg_real f_mean;             /* mean of f_m, as a running mean that cannot overflow */
+    dg_real cv_total;           /* DG_BASELINE_CV: sum of b(z_m) */
+    const dg_real *probs;       /* pi = E_q z */
+    dg_real *ones;              /* ones[i]: draws with hard_i = 1 */
+    dg_real *sum1;              /* sum1[i]: sum of (v_m - shift) over those draws */
+} dg__sf_draws;
+
+/* A discrete sample drawn straight from probs: one uniform per Bernoulli variable (1[u < p]),
+   one per categorical row by inverting its CDF. The score family needs no relaxation, so this
+   skips the per-logit noise of dg__draw_perturbed. */
+static void dg__sample_hard(dg_rng *r, const dg_problem *p, const dg_real *probs, dg_real *hard)
+{
+    int d, k, K = dg__row(p);
+    if (p->kind == DG_BERNOULLI) {
+        for (d = 0; d < p->D; ++d) hard[d] = dg_uniform(r) < probs[d];
+        return;
+    }
+    for (d = 0; d < p->D; ++d) {
+        const dg_real *row = probs + d * K;
+        dg_real target = dg_uniform(r), acc = 0;
+        int pick = -1, last = 0;
+        for (k = 0; k < K; ++k) {
+            acc += row[k];
+            if (row[k] > 0) last = k;
+            if (pick < 0 && target < acc) pick = k;
+            hard[d * K + k] = 0;
+        }
+        /* rounding can leave the running sum below target: the last class with mass */
+        hard[d * K + (pick < 0 ? last : pick)] = 1;
+    }
+}
+
+/* Draws e->cfg.samples samples and reduces them to s. The signal of a draw is f(z), or
+   f(z) - b(z) when use_cv. */
+static int dg__sf_draw(dg_estimator *e, const dg_problem *p, int use_cv, dg__sf_draws *s,
+                       dg_info *info)
+{
+    int m, i, n = dg__n(p), rc;
+    dg_real *hard = e->work[DG__W_SF_HARD], *probs = e->work[DG__W_SF_PROBS];
+    s->M = e->cfg.samples;
+    s->shift = s->total = s->total_sq = s->f_mean = s->cv_total = 0;
+    s->probs = probs;
+    s->ones = e->work[DG__W_SF_ONES];
+    s->sum1 = e->work[DG__W_SF_SUM1];
+    dg__probs(p, probs);
+    for (i = 0; i < n; ++i) s->ones[i] = s->sum1[i] = 0;
+    for (m = 0; m < s->M; ++m) {
+        dg_real f, v, g;
+        dg__sample_hard(&e->rng, p, probs, hard);
+        rc = dg__eval_f(p, hard, &f, info);
+        if (rc) return rc;
+        v = f;
+        if (use_cv) {
+            dg_real b = p->cv(hard, p->user);
+            if (!dg__finite(b)) return DG_EDOMAIN;
+            s->cv_total += b;
+            v = f - b;
+        }
+        if (m == 0) s->shift = v;
+        g = v - s->shift;
+        s->total += g;
+        s->total_sq += g * g;
+        s->f_mean += (f - s->f_mean) / (dg_real)(m + 1);
+        for (i = 0; i < n; ++i)
+            if (hard[i] > 0) { s->ones[i] += 1; s->sum1[i] += g; }
+    }
+    return DG_OK;
+}
+
+/* grad_i = (1/M) sum_m (v_m - c) s_mi for one baseline c shared by every draw and coordinate. */
+static void dg__sf_fixed_baseline(const dg__sf_draws *s, int n, dg_real c, dg_real *grad)
+{
+    int i;
+    dg_real cs = c - s->shift, inv_m = (dg_real)1 / (dg_real)s->M;
+    for (i = 0; i < n; ++i) {
+        dg_real pi = s->probs[i], n1 = s->ones[i], n0 = (dg_real)s->M - n1;
+        dg_real g1 = s->sum1[i], g0 = s->total - g1;
+        grad[i] = ((1 - pi) * (g1 - n1 * cs) - pi * (g0 - n0 * cs)) * inv_m;
+    }
+}
+
+/* RLOO: grad_i = 1/(M-1) sum_m (v_m - mean v) s_mi, which is the average over draws of
+   (v_m - mean of the other draws) s_mi. */
+static void dg__sf_loo_mean(const dg__sf_draws *s, int n, dg_real *grad)
+{
+    int i;
+    dg_real mean = s->total / (dg_real)s->M, inv = (dg_real)1 / (dg_real)(s->M - 1);
+    for (i = 0; i < n; ++i) {
+        dg_real pi = s->probs[i], n1 = s->ones[i], n0 = (dg_real)s->M - n1;
+        dg_real g1 = s->sum1[i], g0 = s->total - g1;
+        grad[i] = ((1 - pi) * (g1 - n1 * mean) - pi * (g0 - n0 * mean)) * inv;
+    }
+}
+
+/* DG_BASELINE_OPTIMAL: draw m's baseline for coordinate i is c_i = sum f s_i^2 / sum s_i^2 over
+   the earlier calls' sums (sf->opt_*) and this call's other draws, never draw m itself. With
+   w1 = (1 - pi)^2, w0 = pi^2 and the draws grouped by hard_i, c_i is the same ratio for every
+   draw of a group except for removing its own term, so each group's sum of c_i and of
+   (v - c_i) s_i has a closed form. A ratio with nothing in its denominator (the first call with
+   one draw) falls back to c_i = 0. Returns the mean over draws and coordinates of the c used. */
+static dg_real dg__sf_optimal(const dg_sf_state *sf, const dg__sf_draws *s, int n, dg_real *grad)
+{
+    int i, have = sf->opt_n == n;
+    dg_real inv_m = (dg_real)1 / (dg_real)s->M, c_total = 0;
+    for (i = 0; i < n; ++i) {
+        dg_real pi = s->probs[i], w1 = (1 - pi) * (1 - pi), w0 = pi * pi;
+        dg_real n1 = s->ones[i], n0 = (dg_real)s->M - n1;
+        dg_real g1 = s->sum1[i], g0 = s->total - g1;
+        dg_real B = have ? sf->opt_s2[i] : 0;
+        dg_real A = have ? sf->opt_fs2[i] - s->shift * B : 0; /* in the shifted frame */
+        dg_real t1 = 0, t0 = 0, c1 = 0, c0 = 0;      /* per group: sum of (v - c), of c */
+        if (n1 > 0) {
+            dg_real den = B + (n1 - 1) * w1 + n0 * w0;
+            c1 = den > 0 ? (n1 * A + (n1 - 1) * g1 * w1 + n1 * g0 * w0) / den : -n1 * s->shift;
+            t1 = g1 - c1;
+        }
+        if (n0 > 0) {
+            dg_real den = B + n1 * w1 + (n0 - 1) * w0;
+            c0 = den > 0 ? (n0 * A + n0 * g1 * w1 + (n0 - 1) * g0 * w0) / den : -n0 * s->shift;
+            t0 = g0 - c0;
+        }
+        grad[i] = ((1 - pi) * t1 - pi * t0) * inv_m;
+        c_total += (c1 + c0) * inv_m + s->shift;
+    }
+    return c_total / (dg_real)n;
+}
+
+/* The decayed sums of DG_BASELINE_OPTIMAL with this call's draws folded in, written to fs2 and
+   s2 (n values each) for the caller to commit; DG_EDOMAIN if a sum overflowed. */
+static int dg__sf_optimal_next(const dg_sf_state *sf, const dg__sf_draws *s, int n, dg_real decay,
+                               dg_real *fs2, dg_real *s2)
+{
+    int i, have = sf->opt_n == n;
+    for (i = 0; i < n; ++i) {
+        dg_real pi = s->probs[i], w1 = (1 - pi) * (1 - pi), w0 = pi * pi;
+        dg_real n1 = s->ones[i], n0 = (dg_real)s->M - n1;
+        dg_real f1 = s->sum1[i] + n1 * s->shift, f0 = (s->total - s->sum1[i]) + n0 * s->shift;
+        fs2[i] = f1 * w1 + f0 * w0 + (have ? decay * sf->opt_fs2[i] : 0);
+        s2[i] = n1 * w1 + n0 * w0 + (have ? decay * sf->opt_s2[i] : 0);
+    }
+    return dg__all_finite(fs2, n) && dg__all_finite(s2, n) ? DG_OK : DG_EDOMAIN;
+}
+
+/* The running mean and variance of the learning signal l = f - b(x) that DG_BASELINE_INPUT's
+   normalisation divides by, with this call's draws folded in (the draws' v is f; b is
+   subtracted here). The variance tracks E(l - previous mean)^2, which stays right when the mean
+   drifts. DG_EDOMAIN if a moment overflowed. */
+static int dg__sf_signal_next(const dg_sf_state *sf, const dg__sf_draws *s, dg_real b,
+                              dg_real decay, dg_real *mean, dg_real *var)
+{
+    dg_real mean_g = s->total / (dg_real)s->M;
+    dg_real var_b = s->total_sq / (dg_real)s->M - mean_g * mean_g;
+    dg_real mean_b = s->shift + mean_g - b, dm;
+    if (var_b < 0) var_b = 0;
+    if (!sf->sig_ready) {
+        *mean = mean_b;
+        *var = var_b;
+    } else {
+        dm = mean_b - sf->sig_mean;
+        *var = decay * sf->sig_var + (1 - decay) * (var_b + dm * dm);
+        *mean = decay * sf->sig_mean + (1 - decay) * mean_b;
+    }
+    return dg__finite(*mean) && dg__finite(*var) ? DG_OK : DG_EDOMAIN;
+}
+
+/* A finite f can still overflow a sum of them: the last check before a method succeeds. */
+static int dg__finish(const dg_problem *p, const dg_real *grad, const dg_info *info)
+{
+    if (!dg__finite(info->f_mean) || !dg__finite(info->baseline) ||
+        !dg__finite(info->learning_signal))
+        return DG_EDOMAIN;
+    return dg__all_finite(grad, dg__n(p)) ? DG_OK : DG_EDOMAIN;
+}
+
 static int dg__est_reinforce(dg_estimator *e, const dg_problem *p, dg_real *grad, dg_info *info)
 {
-    (void)e; (void)p; (void)grad; (void)info;
-    return DG_EUNSUPPORTED;
+    dg_baseline bl = e->cfg.baseline;
+    dg_real decay = e->cfg.ema_decay, c = 0, scale = 1, sig_mean = 0, sig_var = 0;
+    dg__sf_draws s;
+    int i, n = dg__n(p), rc;
+    if (bl == DG_BASELINE_CV && (!p->cv || !p->cv_mean_grad)) return DG_EINVAL;
+    if (bl == DG_BASELINE_INPUT && !dg__finite(p->baseline_input)) return DG_EDOMAIN;
+    rc = dg__sf_draw(e, p, bl == DG_BASELINE_CV, &s, info);
+    if (rc) return rc;
+    info->f_mean = s.f_mean;
+    switch (bl) {
+    case DG_BASELINE_CONSTANT: c = e->cfg.baseline_value; break;
+    case DG_BASELINE_EMA: c = e->sf.ema_ready ? e->sf.ema : 0; break;
+    case DG_BASELINE_INPUT:
+        c = p->baseline_input;
+        if (e->cfg.normalize && e->sf.sig_ready && e->sf.sig_var > 1) scale = DG_SQRT(e->sf.sig_var);
+        break;
+    default: break;
+    }
+    if (bl == DG_BASELINE_OPTIMAL) {
+        info->baseline = dg__sf_optimal(&e->sf, &s, n, grad);
+    } else {
+        dg__sf_fixed_baseline(&s, n, c, grad);
+        info->baseline = bl == DG_BASELINE_CV ? s.cv_total / (dg_real)s.M : c;
+    }
+    if (scale != 1)
+        for (i = 0; i < n; ++i) grad[i] /= scale;
+    if (bl == DG_BASELINE_CV) {
+        dg_real *mean_grad = e->work[DG__W_SF_CVGRAD];
+        p->cv_mean_grad(p->logits, mean_grad, p->user);
+        if (!dg__all_finite(mean_grad, n)) return DG_EDOMAIN;
+        for (i = 0; i < n; ++i) grad[i] += mean_grad[i];
+    }
+    info->learning_signal = info->f_mean - info->baseline;
+    rc = dg__finish(p, grad, info);
+    /* the next state goes to scratch (the draws' slots are free by now) and is checked */
+    if (!rc && bl == DG_BASELINE_OPTIMAL)
+        rc = dg__sf_optimal_next(&e->sf, &s, n, decay, e->work[DG__W_SF_HARD], e->work[DG__W_SF_CVGRAD]);
+    if (!rc && bl == DG_BASELINE_INPUT && e->cfg.normalize)
+        rc = dg__sf_signal_next(&e->sf, &s, c, decay, &sig_mean, &sig_var);
+    if (rc) return rc;
+    /* nothing can fail from here on: the state moves */
+    if (bl == DG_BASELINE_EMA) {
+        e->sf.ema = e->sf.ema_ready ? decay * e->sf.ema + (1 - decay) * info->f_mean : info->f_mean;
+        e->sf.ema_ready = 1;
+    } else if (bl == DG_BASELINE_OPTIMAL) {
+        dg__copy(e->sf.opt_fs2, e->work[DG__W_SF_HARD], n);
+        dg__copy(e->sf.opt_s2, e->work[DG__W_SF_CVGRAD], n);
+        e->sf.opt_n = n;
+    } else if (bl == DG_BASELINE_INPUT && e->cfg.normalize) {
+        e->sf.sig_mean = sig_mean;
+        e->sf.sig_var = sig_var;
+        e->sf.sig_ready = 1;
+    }
+    return DG_OK;
 }
 
 static int dg__est_rloo(dg_estimator *e, const dg_problem *p, dg_real *grad, dg_info *info)
 {
-    (void)e; (void)p; (void)grad; (void)info;
-    return DG_EUNSUPPORTED;
+    dg__sf_draws s;
+    int rc;
+    if (e->cfg.samples < 2) return DG_EINVAL;
+    rc = dg__sf_draw(e, p, 0, &s, info);
+    if (rc) return rc;
+    dg__sf_loo_mean(&s, dg__n(p), grad);
+    info->f_mean = info->baseline = s.f_mean;
+    return dg__finish(p, grad, info);
 }
 
 /* ---------------------------------------------------------------------------------------------
@@ -1807,37 +2207,504 @@ DGDEF int dg_set_tau(dg_estimator *e, dg_real tau)
 /* ---------------------------------------------------------------------------------------------
    control-variate estimators
    ------------------------------------------------------------------------------------------- */
+
+/* Scratch slots of the control-variate estimators (slot 0 holds the estimate). */
+#define DG__W_CV_PROBS 1   /* E_q z */
+#define DG__W_CV_X 2       /* perturbed logits x */
+#define DG__W_CV_HARD 3    /* b = H(x) */
+#define DG__W_CV_NOISE 4   /* conditional noise v */
+#define DG__W_CV_XT 5      /* conditional perturbed logits x~ */
+#define DG__W_CV_Y 6       /* relax_tau(x) */
+#define DG__W_CV_YT 7      /* relax_tau(x~) */
+#define DG__W_CV_T1 8      /* scratch: gradients at y */
+#define DG__W_CV_T2 9      /* scratch: gradients at y~ */
+#define DG__W_CV_C 10      /* c = -dg/deta */
+#define DG__W_CV_G 11      /* one draw's estimate g */
+#define DG__W_CV_FD_Y 12   /* the temperature's finite difference: y, y~ and g at tau e^(+-h) */
+#define DG__W_CV_FD_YT 13
+#define DG__W_CV_FD_G 14
+#define DG__W_CV_DW1 15    /* DG_RELAX_HIDDEN slots: the gradient of ||g||^2 wrt the net's W1 */
+typedef char dg__check_cv_slots[(DG__W_CV_DW1 + DG_RELAX_HIDDEN <= DG__NWORK) ? 1 : -1];
+
+#define DG__CV_AVG_DECAY ((dg_real)0.999) /* REBAR's running averages of a.c and c.c */
+#define DG__CV_ETA_WARMUP 20              /* draws before eta jumps to their ratio */
+#define DG__CV_ETA_MAX ((dg_real)100)
+#define DG__CV_TAU_MIN ((dg_real)0.01)
+#define DG__CV_TAU_MAX ((dg_real)10)
+#define DG__CV_FD_STEP ((dg_real)0.05)    /* central difference step in log tau */
+#define DG__ADAM_BETA1 ((dg_real)0.9)
+#define DG__ADAM_BETA2 ((dg_real)0.999)
+#define DG__ADAM_EPS ((dg_real)1e-8)
+
+static dg_real dg__clamp(dg_real x, dg_real lo, dg_real hi) { return x < lo ? lo : x > hi ? hi : x; }
+
+static dg_real dg__dot(const dg_real *a, const dg_real *b, int n)
+{
+    int i;
+    dg_real s = 0;
+    for (i = 0; i < n; ++i) s += a[i] * b[i];
+    return s;
+}
+
+static dg_real dg__tanh(dg_real a) { return 2 * dg_sigmoid(2 * a) - 1; }
+
+static void dg__cv_init(dg_cv_state *cv, const dg_config *c)
+{
+    int h, i;
+    cv->eta = c->eta;
+    cv->log_tau = DG_LOG(c->tau);
+    cv->tune_steps = cv->tune_draws = 0;
+    cv->avg_ac = cv->avg_cc = 0;
+    cv->beta1_pow = cv->beta2_pow = 1;
+    cv->m_eta = cv->v_eta = cv->m_log_tau = cv->v_log_tau = 0;
+    if (c->method != DG_RELAX) return; /* the net is large: only RELAX pays for its start */
+    {
+        /* W1 random so the hidden units differ; w2 = 0 so RELAX starts as REBAR. The weights get
+           their own stream so the sampling stream is the one every method starts from. */
+        dg_rng r;
+        dg_rng_seed(&r, c->seed, c->stream ^ UINT64_C(0x52454c4158));
+        cv->net.b2 = cv->net_m.b2 = cv->net_v.b2 = 0;
+        for (h = 0; h < DG_RELAX_HIDDEN; ++h) {
+            cv->net.w2[h] = cv->net.b1[h] = 0;
+            cv->net_m.w2[h] = cv->net_m.b1[h] = cv->net_v.w2[h] = cv->net_v.b1[h] = 0;
+            for (i = 0; i < DG_MAX_DIM; ++i) {
+                cv->net.w1[h][i] = 2 * dg_uniform(&r) - 1;
+                cv->net_m.w1[h][i] = cv->net_v.w1[h][i] = 0;
+            }
+        }
+    }
+}
+
+/* The net at y: writes the hidden activations t (DG_RELAX_HIDDEN) and returns r(y). */
+static dg_real dg__net_forward(const dg_relax_net *net, const dg_real *y, int n, dg_real *t)
+{
+    int h;
+    dg_real r = net->b2, kappa = 1 / DG_SQRT((dg_real)n);
+    for (h = 0; h < DG_RELAX_HIDDEN; ++h) {
+        t[h] = dg__tanh(net->b1[h] + kappa * dg__dot(net->w1[h], y, n));
+        r += net->w2[h] * t[h];
+    }
+    return r;
+}
+
+/* dr/dy at y (n values) into dy; returns r(y). */
+static dg_real dg__net_input_grad(const dg_relax_net *net, const dg_real *y, int n, dg_real *dy)
+{
+    int h, i;
+    dg_real t[DG_RELAX_HIDDEN], kappa = 1 / DG_SQRT((dg_real)n);
+    dg_real r = dg__net_forward(net, y, n, t);
+    for (i = 0; i < n; ++i) dy[i] = 0;
+    for (h = 0; h < DG_RELAX_HIDDEN; ++h) {
+        dg_real a = net->w2[h] * (1 - t[h] * t[h]) * kappa;
+        for (i = 0; i < n; ++i) dy[i] += a * net->w1[h][i];
+    }
+    return r;
+}
+
+/* Jacobian-vector product of x~(phi) (hard and noise fixed): dxt = (d x~ / d phi) dphi.
+   Bernoulli: the diagonal derivative. Categorical row, with r_i = (E_i/pi_i)/(E_i/pi_i + E_b)
+   (0 at i = b): d x~_i / d phi_j = delta_ij r_i + pi_j (1 - r_i), the transpose of
+   dg__cond_gumbel_row_vjp. dxt may alias dphi. */
+static void dg__cond_perturbed_jvp(const dg_problem *p, const dg_real *hard, const dg_real *noise,
+                                   const dg_real *dphi, dg_real *dxt)
+{
+    int d, j, K = dg__row(p);
+    if (p->kind == DG_BERNOULLI) {
+        for (d = 0; d < p->D; ++d)
+            dxt[d] = dphi[d] * dg__cond_logistic_deriv(p->logits[d], hard[d] > 0, noise[d]);
+        return;
+    }
+    for (d = 0; d < p->D; ++d) {
+        const dg_real *lg = p->logits + d * K, *E = noise + d * K;
+        const dg_real *v = dphi + d * K;
+        dg_real *out = dxt + d * K;
+        int b = dg__hard_index(hard + d * K, K);
+        dg_real lse = dg_logsumexp(lg, K), log_eb = DG_LOG(E[b]), piv = 0;
+        for (j = 0; j < K; ++j) piv += DG_EXP(lg[j] - lse) * v[j];
+        for (j = 0; j < K; ++j) {
+            dg_real r = j == b ? 0 : dg_sigmoid(DG_LOG(E[j]) - (lg[j] - lse) - log_eb);
+            out[j] = r * v[j] + (1 - r) * piv;
+        }
+    }
+}
+
 static int dg__est_muprop(dg_estimator *e, const dg_problem *p, dg_real *grad, dg_info *info)
 {
-    (void)e; (void)p; (void)grad; (void)info;
-    return DG_EUNSUPPORTED;
+    dg_real *zbar = e->work[DG__W_CV_PROBS], *dfbar = e->work[DG__W_CV_T1];
+    dg_real *x = e->work[DG__W_CV_X], *hard = e->work[DG__W_CV_HARD];
+    dg_real fbar, fz, fsum = 0;
+    int n = dg__n(p), M = e->cfg.samples, i, m, rc;
+    dg__probs(p, zbar);
+    rc = dg__eval_f_grad(p, zbar, dfbar, &fbar, info);
+    if (rc) return rc;
+    for (i = 0; i < n; ++i) grad[i] = 0;
+    for (m = 0; m < M; ++m) {
+        dg_real taylor = fbar;
+        dg__draw_perturbed(&e->rng, p, x);
+        dg__hard(p, x, hard);
+        rc = dg__eval_f(p, hard, &fz, info);
+        if (rc) return rc;
+        fsum += fz;
+        for (i = 0; i < n; ++i) taylor += dfbar[i] * (hard[i] - zbar[i]);
+        for (i = 0; i < n; ++i) grad[i] += (fz - taylor) * (hard[i] - zbar[i]);
+    }
+    /* the baseline's mean: E_q[f'(zbar).z] has gradient J(zbar)^T f'(zbar), the softmax VJP at
+       tau = 1 (or p(1 - p) per bit) evaluated at zbar itself */
+    dg__relax_backward(p, zbar, dfbar, 1, x);
+    for (i = 0; i < n; ++i) grad[i] = grad[i] / (dg_real)M + x[i];
+    info->f_mean = fsum / (dg_real)M;
+    return dg__all_finite(grad, n) ? DG_OK : DG_EDOMAIN;
+}
+
+/* One draw of REBAR (net NULL) or RELAX at temperature tau and scale eta, for the noise already
+   in the scratch slots (x, hard, noise, x~) and fb = f(hard):
+     g = [f(b) - c(x~)] s + grad_phi c(x) - grad_phi c(x~),  c(x) = eta f(y) + r(y),  y = relax(x).
+   Writes g, the relaxations y and yt, and (when cvec is not NULL) c = -dg/deta
+   = f(y~) s - grad_phi f(y) + grad_phi f(y~). t1 and t2 are scratch; 2 f_grad calls. */
+static int dg__cv_draw(dg_estimator *e, const dg_problem *p, const dg_relax_net *net,
+                       dg_real eta, dg_real tau, dg_real fb, dg_real *y, dg_real *yt,
+                       dg_real *g, dg_real *cvec, dg_info *info)
+{
+    const dg_real *probs = e->work[DG__W_CV_PROBS], *x = e->work[DG__W_CV_X];
+    const dg_real *hard = e->work[DG__W_CV_HARD], *noise = e->work[DG__W_CV_NOISE];
+    const dg_real *xt = e->work[DG__W_CV_XT];
+    dg_real *t1 = e->work[DG__W_CV_T1], *t2 = e->work[DG__W_CV_T2];
+    dg_real fy, fyt;
+    int i, n = dg__n(p), rc;
+    dg__relax(p, x, tau, y);
+    rc = dg__eval_f_grad(p, y, t1, &fy, info);
+    if (rc) return rc;
+    dg__relax_backward(p, y, t1, tau, t1); /* x = phi + noise: dx/dphi = I (softmax ignores the shift) */
+    dg__relax(p, xt, tau, yt);
+    rc = dg__eval_f_grad(p, yt, t2, &fyt, info);
+    if (rc) return rc;
+    dg__relax_backward(p, yt, t2, tau, t2);
+    dg__cond_perturbed_vjp(p, hard, noise, t2, t2);
+    for (i = 0; i < n; ++i) {
+        dg_real s = hard[i] - probs[i], c = fyt * s - t1[i] + t2[i];
+        g[i] = fb * s - eta * c;
+        if (cvec) cvec[i] = c;
+    }
+    if (net) {
+        dg_real rt;
+        dg__net_input_grad(net, y, n, t1);
+        dg__relax_backward(p, y, t1, tau, t1);
+        rt = dg__net_input_grad(net, yt, n, t2);
+        dg__relax_backward(p, yt, t2, tau, t2);
+        dg__cond_perturbed_vjp(p, hard, noise, t2, t2);
+        for (i = 0; i < n; ++i) g[i] += -rt * (hard[i] - probs[i]) + t1[i] - t2[i];
+    }
+    (void)fy;
+    return DG_OK;
+}
+
+/* The gradient of ||g||^2 with respect to the net's weights for one draw, added to gb2, gw2,
+   gb1 and the W1 rows e->work[DG__W_CV_DW1 + h]. With S = s.g, u = J_y g and
+   u~ = J_y~ (dx~/dphi) g (relax's Jacobian is symmetric, so its VJP is its JVP), and
+   D(y, u) = u . grad_y r(y) the directional derivative of the net:
+     d||g||^2/dpsi = 2 [ -S dr(y~)/dpsi + dD(y, u)/dpsi - dD(y~, u~)/dpsi ].
+   With a_h = b1_h + k W1_h.y, t_h = tanh a_h, k = 1/sqrt(n), d_h = W1_h.u, q_h = 1 - t_h^2:
+     dr/db2 = 1, dr/dw2_h = t_h, dr/db1_h = w2_h q_h, dr/dW1_h = w2_h q_h k y;
+     D = sum_h w2_h q_h k d_h: dD/dw2_h = q_h k d_h, dD/db1_h = -2 w2_h t_h q_h k d_h,
+     dD/dW1_h = w2_h k (q_h u - 2 t_h q_h k d_h y). */
+static void dg__relax_net_grad(dg_estimator *e, const dg_problem *p, dg_real tau,
+                               const dg_real *y, const dg_real *yt, const dg_real *g,
+                               dg_real *gb2, dg_real *gw2, dg_real *gb1)
+{
+    const dg_relax_net *net = &e->cv.net;
+    const dg_real *probs = e->work[DG__W_CV_PROBS], *hard = e->work[DG__W_CV_HARD];
+    const dg_real *noise = e->work[DG__W_CV_NOISE];
+    dg_real *u = e->work[DG__W_CV_T1], *ut = e->work[DG__W_CV_T2];
+    dg_real t[DG_RELAX_HIDDEN], tt[DG_RELAX_HIDDEN], S = 0, kappa;
+    int h, i, n = dg__n(p);
+    kappa = 1 / DG_SQRT((dg_real)n);
+    for (i = 0; i < n; ++i) S += (hard[i] - probs[i]) * g[i];
+    dg__relax_backward(p, y, g, tau, u);
+    dg__cond_perturbed_jvp(p, hard, noise, g, ut);
+    dg__relax_backward(p, yt, ut, tau, ut);
+    dg__net_forward(net, y, n, t);
+    dg__net_forward(net, yt, n, tt);
+    *gb2 += -2 * S;
+    for (h = 0; h < DG_RELAX_HIDDEN; ++h) {
+        dg_real q = 1 - t[h] * t[h], qt = 1 - tt[h] * tt[h], w2 = net->w2[h];
+        dg_real d = dg__dot(net->w1[h], u, n), dt = dg__dot(net->w1[h], ut, n);
+        dg_real cy = 2 * w2 * kappa * (-2 * t[h] * q * kappa * d);
+        dg_real cu = 2 * w2 * kappa * q;
+        dg_real cyt = 2 * (-S * w2 * qt * kappa - w2 * kappa * (-2 * tt[h] * qt * kappa * dt));
+        dg_real cut = -2 * w2 * kappa * qt;
+        dg_real *row = e->work[DG__W_CV_DW1 + h];
+        gw2[h] += 2 * (-S * tt[h] + q * kappa * d - qt * kappa * dt);
+        gb1[h] += 2 * (-S * w2 * qt - 2 * w2 * t[h] * q * kappa * d + 2 * w2 * tt[h] * qt * kappa * dt);
+        for (i = 0; i < n; ++i) row[i] += cy * y[i] + cu * u[i] + cyt * yt[i] + cut * ut[i];
+    }
+}
+
+/* One Adam step on n parameters, gradients g averaged already; c1, c2 the bias corrections. */
+static void dg__adam(dg_real *w, dg_real *m, dg_real *v, const dg_real *g, int n, dg_real lr,
+                     dg_real c1, dg_real c2)
+{
+    int i;
+    for (i = 0; i < n; ++i) {
+        m[i] = DG__ADAM_BETA1 * m[i] + (1 - DG__ADAM_BETA1) * g[i];
+        v[i] = DG__ADAM_BETA2 * v[i] + (1 - DG__ADAM_BETA2) * g[i] * g[i];
+        w[i] -= lr * (m[i] / c1) / (DG_SQRT(v[i] / c2) + DG__ADAM_EPS);
+    }
+}
+
+/* REBAR (relax_net 0) and RELAX (relax_net 1), both kinds, one code path. */
+static int dg__est_relaxed_cv(dg_estimator *e, const dg_problem *p, dg_real *grad, dg_info *info,
+                              int relax_net)
+{
+    dg_cv_state *cv = &e->cv;
+    const dg_relax_net *net = relax_net ? &cv->net : 0;
+    dg_real *probs = e->work[DG__W_CV_PROBS], *x = e->work[DG__W_CV_X];
+    dg_real *hard = e->work[DG__W_CV_HARD], *noise = e->work[DG__W_CV_NOISE];
+    dg_real *xt = e->work[DG__W_CV_XT], *y = e->work[DG__W_CV_Y], *yt = e->work[DG__W_CV_YT];
+    dg_real *cvec = e->work[DG__W_CV_C], *g = e->work[DG__W_CV_G];
+    dg_real *fdy = e->work[DG__W_CV_FD_Y], *fdyt = e->work[DG__W_CV_FD_YT];
+    dg_real *fdg = e->work[DG__W_CV_FD_G];
+    dg_real eta = cv->eta, tau = DG_EXP(cv->log_tau), fb, fsum = 0, loss = 0;
+    dg_real sum_ac = 0, sum_cc = 0, d_eta = 0, d_log_tau = 0, d_b2 = 0;
+    dg_real d_w2[DG_RELAX_HIDDEN], d_b1[DG_RELAX_HIDDEN];
+    int n = dg__n(p), M = e->cfg.samples, tune = e->cfg.tune != 0, i, h, m, rc;
+
+    dg__probs(p, probs);
+    for (i = 0; i < n; ++i) grad[i] = 0;
+    for (h = 0; h < DG_RELAX_HIDDEN; ++h) {
+        d_w2[h] = d_b1[h] = 0;
+        if (tune && net) for (i = 0; i < n; ++i) e->work[DG__W_CV_DW1 + h][i] = 0;
+    }
+    for (m = 0; m < M; ++m) {
+        dg_real gg;
+        dg__draw_perturbed(&e->rng, p, x);
+        dg__hard(p, x, hard);
+        dg__draw_cond_noise(&e->rng, p, noise);
+        dg__cond_perturbed(p, hard, noise, xt);
+        rc = dg__eval_f(p, hard, &fb, info);
+        if (rc) return rc;
+        fsum += fb;
+        rc = dg__cv_draw(e, p, net, eta, tau, fb, y, yt, g, cvec, info);
+        if (rc) return rc;
+        gg = dg__dot(g, g, n);
+        loss += gg;
+        for (i = 0; i < n; ++i) grad[i] += g[i];
+        if (!tune) continue;
+        {
+            /* common random numbers: the same x, b, v at tau e^(+-h) */
+            dg_real gp, gm, cc = dg__dot(cvec, cvec, n), gc = dg__dot(g, cvec, n);
+            rc = dg__cv_draw(e, p, net, eta, tau * DG_EXP(DG__CV_FD_STEP), fb, fdy, fdyt, fdg, 0, info);
+            if (rc) return rc;
+            gp = dg__dot(fdg, fdg, n);
+            rc = dg__cv_draw(e, p, net, eta, tau * DG_EXP(-DG__CV_FD_STEP), fb, fdy, fdyt, fdg, 0, info);
+            if (rc) return rc;
+            gm = dg__dot(fdg, fdg, n);
+            d_log_tau += (gp - gm) / (2 * DG__CV_FD_STEP);
+            sum_ac += gc + eta * cc; /* a = g + eta c */
+            sum_cc += cc;
+            d_eta += -2 * gc;
+            if (net) dg__relax_net_grad(e, p, tau, y, yt, g, &d_b2, d_w2, d_b1);
+        }
+    }
+    for (i = 0; i < n; ++i) grad[i] /= (dg_real)M;
+    loss /= (dg_real)M;
+    if (!dg__all_finite(grad, n) || !dg__finite(loss)) return DG_EDOMAIN;
+    info->f_mean = fsum / (dg_real)M;
+    info->eta = eta;
+    info->tau = tau;
+    info->surrogate_loss = loss;
+    if (!tune) return DG_OK;
+    d_log_tau /= (dg_real)M;
+    d_eta /= (dg_real)M;
+    /* a tuning step whose gradient is not finite is skipped; the estimate itself is fine */
+    if (!dg__finite(d_log_tau) || !dg__finite(d_eta) || !dg__finite(sum_ac) || !dg__finite(sum_cc))
+        return DG_OK;
+    if (net) {
+        int ok = dg__finite(d_b2) && dg__all_finite(d_w2, DG_RELAX_HIDDEN) &&
+                 dg__all_finite(d_b1, DG_RELAX_HIDDEN);
+        for (h = 0; ok && h < DG_RELAX_HIDDEN; ++h) ok = dg__all_finite(e->work[DG__W_CV_DW1 + h], n);
+        if (!ok) return DG_OK;
+    }
+
+    /* nothing can fail from here: update the learned state */
+    cv->tune_steps++;
+    cv->tune_draws += M;
+    cv->beta1_pow *= DG__ADAM_BETA1;
+    cv->beta2_pow *= DG__ADAM_BETA2;
+    {
+        dg_real lr = e->cfg.lr, c1 = 1 - cv->beta1_pow, c2 = 1 - cv->beta2_pow;
+        dg__adam(&cv->log_tau, &cv->m_log_tau, &cv->v_log_tau, &d_log_tau, 1, lr, c1, c2);
+        cv->log_tau = dg__clamp(cv->log_tau, DG_LOG(DG__CV_TAU_MIN), DG_LOG(DG__CV_TAU_MAX));
+        if (!net) {
+            cv->avg_ac = DG__CV_AVG_DECAY * cv->avg_ac + (1 - DG__CV_AVG_DECAY) * sum_ac / (dg_real)M;
+            cv->avg_cc = DG__CV_AVG_DECAY * cv->avg_cc + (1 - DG__CV_AVG_DECAY) * sum_cc / (dg_real)M;
+            if (cv->tune_draws >= DG__CV_ETA_WARMUP && cv->avg_cc > 0)
+                cv->eta = dg__clamp(cv->avg_ac / cv->avg_cc, -DG__CV_ETA_MAX, DG__CV_ETA_MAX);
+            return DG_OK;
+        }
+        dg__adam(&cv->eta, &cv->m_eta, &cv->v_eta, &d_eta, 1, lr, c1, c2);
+        cv->eta = dg__clamp(cv->eta, -DG__CV_ETA_MAX, DG__CV_ETA_MAX);
+        d_b2 /= (dg_real)M;
+        dg__adam(&cv->net.b2, &cv->net_m.b2, &cv->net_v.b2, &d_b2, 1, lr, c1, c2);
+        for (h = 0; h < DG_RELAX_HIDDEN; ++h) {
+            dg_real *row = e->work[DG__W_CV_DW1 + h];
+            d_w2[h] /= (dg_real)M;
+            d_b1[h] /= (dg_real)M;
+            for (i = 0; i < n; ++i) row[i] /= (dg_real)M;
+            dg__adam(cv->net.w1[h], cv->net_m.w1[h], cv->net_v.w1[h], row, n, lr, c1, c2);
+        }
+        dg__adam(cv->net.w2, cv->net_m.w2, cv->net_v.w2, d_w2, DG_RELAX_HIDDEN, lr, c1, c2);
+        dg__adam(cv->net.b1, cv->net_m.b1, cv->net_v.b1, d_b1, DG_RELAX_HIDDEN, lr, c1, c2);
+    }
+    return DG_OK;
 }
 
 static int dg__est_rebar(dg_estimator *e, const dg_problem *p, dg_real *grad, dg_info *info)
 {
-    (void)e; (void)p; (void)grad; (void)info;
-    return DG_EUNSUPPORTED;
+    return dg__est_relaxed_cv(e, p, grad, info, 0);
 }
 
 static int dg__est_relax(dg_estimator *e, const dg_problem *p, dg_real *grad, dg_info *info)
 {
-    (void)e; (void)p; (void)grad; (void)info;
-    return DG_EUNSUPPORTED;
+    return dg__est_relaxed_cv(e, p, grad, info, 1);
 }
 
 /* ---------------------------------------------------------------------------------------------
    antithetic estimators
+
+   ARM and DisARM (Bernoulli): each pair shares one uniform vector u; b1 = 1[u > sigma(-phi)]
+   and b2 = 1[u < sigma(phi)] are each distributed as q, and their difference in f carries the
+   gradient. The weight per coordinate is the only difference between the two.
    ------------------------------------------------------------------------------------------- */
+enum { DG__W_AT_U = 1, DG__W_AT_B1, DG__W_AT_B2, DG__W_AT_P1, DG__W_AT_P0 };
+
+static int dg__est_antithetic(dg_estimator *e, const dg_problem *p, dg_real *grad, dg_info *info,
+                              int disarm)
+{
+    int m, d, D = p->D, M = e->cfg.samples, rc;
+    dg_real *u = e->work[DG__W_AT_U], *b1 = e->work[DG__W_AT_B1], *b2 = e->work[DG__W_AT_B2];
+    dg_real *p1 = e->work[DG__W_AT_P1], *p0 = e->work[DG__W_AT_P0]; /* sigma(phi), sigma(-phi) */
+    dg_real f_mean = 0; /* a running mean: finite whenever every f is */
+    if (p->kind != DG_BERNOULLI) return DG_EUNSUPPORTED;
+    for (d = 0; d < D; ++d) {
+        p1[d] = dg_sigmoid(p->logits[d]);
+        p0[d] = dg_sigmoid(-p->logits[d]);
+        grad[d] = 0;
+    }
+    for (m = 0; m < M; ++m) {
+        dg_real f1, f2, diff;
+        for (d = 0; d < D; ++d) {
+            u[d] = dg_uniform(&e->rng);
+            b1[d] = u[d] > p0[d];
+            b2[d] = u[d] < p1[d];
+        }
+        rc = dg__eval_f(p, b1, &f1, info);
+        if (rc) return rc;
+        rc = dg__eval_f(p, b2, &f2, info);
+        if (rc) return rc;
+        f_mean += (f1 - f_mean) / (dg_real)(2 * m + 2) + (f2 - f_mean) / (dg_real)(2 * m + 2);
+        diff = f1 - f2;
+        for (d = 0; d < D; ++d) {
+            if (!disarm) {
+                grad[d] += diff * (u[d] - (dg_real)0.5);
+            } else if (b1[d] != b2[d]) {
+                /* sigma(|phi|) = max(sigma(phi), sigma(-phi)); the sign is (-1)^b2 */
+                dg_real w = p1[d] > p0[d] ? p1[d] : p0[d];
+                grad[d] += (dg_real)0.5 * diff * (b2[d] > 0 ? -w : w);
+            }
+        }
+    }
+    for (d = 0; d < D; ++d) grad[d] /= (dg_real)M;
+    info->f_mean = f_mean;
+    return dg__finish(p, grad, info);
+}
+
+/* Categorical ARM: the augment-REINFORCE-swap (ARS) estimator of Yin, Yue & Zhou 2019, "ARSM:
+   Augment-REINFORCE-Swap-Merge estimator for gradient backpropagation through categorical
+   variables" (ICML), with all variables swapped together. Per draw: E_dk ~ Exp(1), so that
+   w_d = E_d / sum_k E_dk ~ Dirichlet(1); z_d = argmin_k (log E_dk - phi_dk) ~ q; a reference
+   class j uniform in [0, K); z^(m<->j) the sample with w_dm and w_dj swapped in every row. Then
+     g_dc = (f(z^(c<->j)) - (1/K) sum_m f(z^(m<->j))) (1 - K w_dj).
+   Unbiased: swapping back turns the c term into the augment-REINFORCE estimate
+   E[f(z)(1 - K w_dc)] of the gradient, and the m terms into the sum over classes of those,
+   which is 0 because softmax is shift-invariant. Costs up to K f-calls per draw: a swap that
+   leaves every row's argmin unchanged reuses f(z). */
+enum { DG__W_ARS_KEY = 1, DG__W_ARS_HARD, DG__W_ARS_SWAP, DG__W_ARS_F, DG__W_ARS_LOGE };
+
+/* The one-hot sample of the keys (log E - phi) with classes a and b swapped in E in every row
+   (a == b: the sample itself). Returns whether it equals hard (not compared when NULL). */
+static int dg__ars_swapped(const dg_problem *p, const dg_real *key, const dg_real *log_e, int a,
+                           int b, const dg_real *hard, dg_real *out)
+{
+    int d, k, K = p->K, same = 1;
+    for (d = 0; d < p->D; ++d) {
+        const dg_real *kr = key + d * K, *er = log_e + d * K, *phi = p->logits + d * K;
+        int best = 0;
+        dg_real best_v = 0;
+        for (k = 0; k < K; ++k) {
+            dg_real v = kr[k];
+            if (k == a) v = er[b] - phi[a];
+            else if (k == b) v = er[a] - phi[b];
+            if (k == 0 || v < best_v) { best = k; best_v = v; }
+        }
+        for (k = 0; k < K; ++k) out[d * K + k] = k == best;
+        if (hard) same &= hard[d * K + best] > 0;
+    }
+    return same;
+}
+
+static int dg__est_ars(dg_estimator *e, const dg_problem *p, dg_real *grad, dg_info *info)
+{
+    int s, d, k, m, K = p->K, n = dg__n(p), M = e->cfg.samples, rc;
+    dg_real *key = e->work[DG__W_ARS_KEY], *hard = e->work[DG__W_ARS_HARD];
+    dg_real *swap = e->work[DG__W_ARS_SWAP], *fv = e->work[DG__W_ARS_F];
+    dg_real *log_e = e->work[DG__W_ARS_LOGE];
+    dg_real f_mean = 0;
+    long evals = 0;
+    for (k = 0; k < n; ++k) grad[k] = 0;
+    for (s = 0; s < M; ++s) {
+        dg_real f0, fbar = 0;
+        int j;
+        for (k = 0; k < n; ++k) {
+            log_e[k] = DG_LOG(dg_exponential(&e->rng));
+            key[k] = log_e[k] - p->logits[k];
+        }
+        j = (int)(dg_uniform(&e->rng) * (dg_real)K);
+        if (j >= K) j = K - 1;
+        dg__ars_swapped(p, key, log_e, j, j, NULL, hard);
+        rc = dg__eval_f(p, hard, &f0, info);
+        if (rc) return rc;
+        f_mean += (f0 - f_mean) / (dg_real)(++evals);
+        for (m = 0; m < K; ++m) {
+            if (m == j || dg__ars_swapped(p, key, log_e, m, j, hard, swap)) {
+                fv[m] = f0;
+                continue;
+            }
+            rc = dg__eval_f(p, swap, &fv[m], info);
+            if (rc) return rc;
+            f_mean += (fv[m] - f_mean) / (dg_real)(++evals);
+        }
+        for (m = 0; m < K; ++m) fbar += fv[m] / (dg_real)K;
+        for (d = 0; d < p->D; ++d) {
+            /* 1 - K w_dj, with w_dj = E_dj / sum_k E_dk in log space */
+            dg_real weight = 1 - (dg_real)K * DG_EXP(log_e[d * K + j] -
+                                                     dg_logsumexp(log_e + d * K, K));
+            for (k = 0; k < K; ++k) grad[d * K + k] += (fv[k] - fbar) * weight;
+        }
+    }
+    for (k = 0; k < n; ++k) grad[k] /= (dg_real)M;
+    info->f_mean = f_mean;
+    return dg__finish(p, grad, info);
+}
+
 static int dg__est_arm(dg_estimator *e, const dg_problem *p, dg_real *grad, dg_info *info)
 {
-    (void)e; (void)p; (void)grad; (void)info;
-    return DG_EUNSUPPORTED;
+    if (p->kind == DG_CATEGORICAL) return dg__est_ars(e, p, grad, info);
+    return dg__est_antithetic(e, p, grad, info, 0);
 }
 
 static int dg__est_disarm(dg_estimator *e, const dg_problem *p, dg_real *grad, dg_info *info)
 {
-    (void)e; (void)p; (void)grad; (void)info;
-    return DG_EUNSUPPORTED;
+    return dg__est_antithetic(e, p, grad, info, 1);
 }
 
 /* ---------------------------------------------------------------------------------------------
