@@ -2238,14 +2238,6 @@ typedef char dg__check_cv_slots[(DG__W_CV_DW1 + DG_RELAX_HIDDEN <= DG__NWORK) ? 
 
 static dg_real dg__clamp(dg_real x, dg_real lo, dg_real hi) { return x < lo ? lo : x > hi ? hi : x; }
 
-static dg_real dg__dot(const dg_real *a, const dg_real *b, int n)
-{
-    int i;
-    dg_real s = 0;
-    for (i = 0; i < n; ++i) s += a[i] * b[i];
-    return s;
-}
-
 static dg_real dg__tanh(dg_real a) { return 2 * dg_sigmoid(2 * a) - 1; }
 
 static void dg__cv_init(dg_cv_state *cv, const dg_config *c)
