@@ -2,8 +2,8 @@
    (dg__draw_perturbed), the relaxation (dg__relax: softmax_tau rows or sigma(x/tau)) and its
    vector-Jacobian product (dg__relax_backward), on a categorical D x K and a Bernoulli problem.
 
-   The est-* cases time whole dg_estimate calls (one sample) of Gumbel-softmax and
-   straight-through with a linear objective whose gradient is a copy, so the library's own
+   The est-* cases time whole dg_estimate calls (one sample) of Gumbel-softmax (gs),
+   straight-through (st) and REINFORCE (rf) with a linear objective whose gradient is a copy, so the library's own
    work dominates.
 
    Usage:  microbench                 every case, wall-clock ns per logit (best of several runs)
@@ -43,6 +43,8 @@ static const mb_case mb_cases[] = {
     {"est-gs-32x10", DG_CATEGORICAL, 32, 10, DG_GUMBEL_SOFTMAX},
     {"est-st-32x10", DG_CATEGORICAL, 32, 10, DG_STRAIGHT_THROUGH},
     {"est-gs-1x2", DG_CATEGORICAL, 1, 2, DG_GUMBEL_SOFTMAX},
+    {"est-rf-1024x64", DG_CATEGORICAL, 1024, 64, DG_REINFORCE},
+    {"est-rf-32x10", DG_CATEGORICAL, 32, 10, DG_REINFORCE},
 };
 static dg_estimator mb_est;
 #define MB_NCASES (int)(sizeof mb_cases / sizeof mb_cases[0])
