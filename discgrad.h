@@ -1085,16 +1085,14 @@ DGDEF dg_real dg_logistic(dg_rng *r) { return dg__logistic_of(dg_uniform(r)); }
 /* Fills u with the next n uniforms, exactly the values n dg_uniform calls return. The state
    recursion is serial, so it runs alone in a tight loop over locals that only records s[1];
    the scrambler and the conversion then run as a separate loop over a multiple of 8 values
-   (which gcc vectorises at -O2 too: no scalar tail, no aliasing with the local raw words), the
-   last few values as one more group of 8 padded with zero words. */
+   (which gcc vectorises at -O2 too: no aliasing with the local raw words), the last few one at
+   a time (a few integer operations each). */
 static void dg__uniform_block(dg_rng *r, dg_real *u, int n)
 {
     uint64_t s0 = r->s[0], s1 = r->s[1], s2 = r->s[2], s3 = r->s[3], raw[DG__BLOCK];
-    dg_real t[8];
-    int i0, i, j, m, m8;
+    int i0, i, m, m8;
     for (i0 = 0; i0 < n; i0 += DG__BLOCK) {
         m = n - i0 < DG__BLOCK ? n - i0 : DG__BLOCK;
-        for (i = m; i < DG__BLOCK && (i & 7); ++i) raw[i] = 0;
         for (i = 0; i < m; ++i) {
             uint64_t t = s1 << 17;
             raw[i] = s1;
@@ -1107,10 +1105,7 @@ static void dg__uniform_block(dg_rng *r, dg_real *u, int n)
         }
         m8 = m & ~7;
         for (i = 0; i < m8; ++i) u[i0 + i] = dg__uniform_from_bits(dg__xoshiro_out(raw[i]));
-        if (m8 < m) {
-            for (j = 0; j < 8; ++j) t[j] = dg__uniform_from_bits(dg__xoshiro_out(raw[m8 + j]));
-            for (j = 0; m8 + j < m; ++j) u[i0 + m8 + j] = t[j];
-        }
+        for (i = m8; i < m; ++i) u[i0 + i] = dg__uniform_from_bits(dg__xoshiro_out(raw[i]));
     }
     r->s[0] = s0;
     r->s[1] = s1;
@@ -1140,24 +1135,18 @@ DGDEF dg_real dg_sigmoid(dg_real x) { return dg__sigmoid(x); }
 /* The element-wise maps of the hot loops, y = op(y) in place over n values. */
 enum { DG__MAP_EXP, DG__MAP_GUMBEL, DG__MAP_LOGISTIC, DG__MAP_EXPONENTIAL, DG__MAP_SIGMOID };
 
-/* In place over the largest multiple of 8 values, then the rest as one group of 8 in a local
-   array padded with 1/2 (a valid argument of every op). gcc vectorises the first loop at -O2
-   as well as -O3 because its trip count is a multiple of any vector width and one pointer
-   cannot alias another, and the last values go through the same vector code instead of a
-   scalar tail (one scalar kernel call costs about as much as a vector of 8). */
+/* In place over the largest multiple of 8 values, then the last few one at a time. gcc
+   vectorises the first loop at -O2 as well as -O3 because its trip count is a multiple of any
+   vector width and a single pointer cannot alias another (an open-ended loop over two arrays
+   needs -O3's cost model and a runtime alias check). Padding the last few into a vector was
+   measured no faster than the scalar kernel for them. */
 #define DG__MAP_GROUPS(expr)                                                                     \
     for (i = 0; i < n8; ++i) { dg_real v = y[i]; y[i] = (expr); }                                \
-    if (n8 < n) {                                                                                \
-        for (j = 0; j < 8; ++j) t[j] = (dg_real)0.5;                                             \
-        for (j = 0; n8 + j < n; ++j) t[j] = y[n8 + j];                                           \
-        for (j = 0; j < 8; ++j) { dg_real v = t[j]; t[j] = (expr); }                             \
-        for (j = 0; n8 + j < n; ++j) y[n8 + j] = t[j];                                           \
-    }
+    for (i = n8; i < n; ++i) { dg_real v = y[i]; y[i] = (expr); }
 
 static DG__NOINLINE void dg__map(int op, dg_real *y, int n)
 {
-    dg_real t[8];
-    int i, j, n8 = n & ~7;
+    int i, n8 = n & ~7;
     switch (op) {
     case DG__MAP_EXP: DG__MAP_GROUPS(DG_EXP(v)) break;
     case DG__MAP_GUMBEL: DG__MAP_GROUPS(dg__gumbel_of(v)) break;
