@@ -740,7 +740,7 @@ extern "C" {
    shifts, adds and logical operations only, which SSE2 and AVX2 have; int64 <-> double
    conversions (AVX-512 only) are replaced by the 1.5 * 2^52 shifter trick.
    Maximum error against correctly rounded results, measured by tests/test_math.c over dense
-   grids of the whole domain: 1.12 ulp (exp), 0.79 (log), 1.43 (log1p) in double; 1.00, 0.82,
+   grids of the whole domain: 1.12 ulp (exp), 0.81 (log), 1.43 (log1p) in double; 1.00, 0.82,
    1.44 in float.
    ------------------------------------------------------------------------------------------- */
 #if defined(__GNUC__) || defined(__clang__)
@@ -787,40 +787,39 @@ static DG__INLINE float dg__sel_f32(uint32_t m, float a, float b)
 #define DG__SHIFT_F32 12582912.0f
 
 /* exp(x) = 2^n e^r, n = round(x / ln 2), r = x - n ln 2 (ln 2 split so n ln2_hi is exact),
-   e^r = 1 + r + r^2/2 + r^3 P(r) with P a degree-8 fit on |r| <= ln2/2 (error 2.6e-17).
-   2^n is applied as 2^n1 * 2^n2 so that results in the denormal range round once and the
-   exponent field never overflows; x is clamped to [-746, 710], beyond which exp is 0 or inf. */
+   e^r = 1 + r + r^2/2 + r^3 P(r) with P a degree-8 fit on |r| <= ln2/2 (error 2.6e-17),
+   evaluated in Estrin's scheme (a short dependency chain: one value at a time, as in the
+   single draws and the last few values of a loop, the latency is what costs). 2^n is applied
+   as 2^n1 * 2^n2 so that results in the denormal range round once and the exponent field
+   never overflows for x in [-746, 710]; beyond, exp is 0 or inf, selected at the end rather
+   than by clamping x first, which would lengthen the chain. NaN propagates through. */
 static DG__INLINE double dg__exp_f64(double x)
 {
-    double t, n, r, p, y, n1, s1, s2;
-    x = dg__sel_f64(dg__mask64(x < -746.0), -746.0, x); /* NaN passes both clamps */
-    x = dg__sel_f64(dg__mask64(x > 710.0), 710.0, x);
+    double t, n, r, r2, r4, p, y, n1, s1, s2;
     t = x * 1.4426950408889634 + DG__SHIFT_F64;
     n = t - DG__SHIFT_F64;
     r = (x - n * 0.693147180369123816490) - n * 1.9082149292705877e-10;
-    p = 2.509554598170022e-08;
-    p = p * r + 2.7613795554519861e-07;
-    p = p * r + 2.7557280082684685e-06;
-    p = p * r + 2.4801536409064087e-05;
-    p = p * r + 0.00019841269854330769;
-    p = p * r + 0.0013888888905871347;
-    p = p * r + 0.0083333333333321571;
-    p = p * r + 0.041666666666651364;
-    p = p * r + 0.16666666666666666;
-    y = 1.0 + (r + r * r * (0.5 + r * p));
+    r2 = r * r;
+    r4 = r2 * r2;
+    p = ((0.16666666666666666 + 0.041666666666651364 * r) +
+         (0.0083333333333321571 + 0.0013888888905871347 * r) * r2) +
+        ((0.00019841269854330769 + 2.4801536409064087e-05 * r) +
+         (2.7557280082684685e-06 + 2.7613795554519861e-07 * r) * r2) * r4 +
+        2.509554598170022e-08 * (r4 * r4);
+    y = 1.0 + (r + r2 * (0.5 + r * p));
     n1 = (n * 0.5 + DG__SHIFT_F64) - DG__SHIFT_F64; /* n1, n - n1 in [-538, 512] */
     s1 = dg__f64_bits(dg__bits_f64(n1 + (DG__SHIFT_F64 + 1023.0)) << 52);
     s2 = dg__f64_bits(dg__bits_f64((n - n1) + (DG__SHIFT_F64 + 1023.0)) << 52);
-    return y * s1 * s2;
+    y = y * s1 * s2;
+    y = dg__sel_f64(dg__mask64(x > 710.0), (double)INFINITY, y);
+    return dg__sel_f64(dg__mask64(x < -746.0), 0.0, y);
 }
 
-/* The same in float: P of degree 4 in e^r = 1 + r + r^2 P(r) (error 7.8e-9), x clamped to
-   [-104, 89]. */
+/* The same in float: P of degree 4 in e^r = 1 + r + r^2 P(r) (error 7.8e-9), computed for x in
+   [-104, 89], 0 or inf selected beyond. */
 static DG__INLINE float dg__exp_f32(float x)
 {
     float t, n, r, p, y, n1, s1, s2;
-    x = dg__sel_f32(dg__mask32(x < -104.0f), -104.0f, x);
-    x = dg__sel_f32(dg__mask32(x > 89.0f), 89.0f, x);
     t = x * 1.44269502f + DG__SHIFT_F32;
     n = t - DG__SHIFT_F32;
     r = (x - n * 0.693145751953125f) - n * 1.42860677e-06f;
@@ -833,17 +832,20 @@ static DG__INLINE float dg__exp_f32(float x)
     n1 = (n * 0.5f + DG__SHIFT_F32) - DG__SHIFT_F32;
     s1 = dg__f32_bits(dg__bits_f32(n1 + (DG__SHIFT_F32 + 127.0f)) << 23);
     s2 = dg__f32_bits(dg__bits_f32((n - n1) + (DG__SHIFT_F32 + 127.0f)) << 23);
-    return y * s1 * s2;
+    y = y * s1 * s2;
+    y = dg__sel_f32(dg__mask32(x > 89.0f), (float)INFINITY, y);
+    return dg__sel_f32(dg__mask32(x < -104.0f), 0.0f, y);
 }
 
 /* log(x) = k ln 2 + log(1 + f), 1 + f in [sqrt(1/2), sqrt(2)), by the fdlibm scheme: with
-   s = f/(2 + f), log(1 + f) = f - s (f - R(s^2)), R a degree-7 fit (error 1.6e-18). k comes out
+   s = f/(2 + f), log(1 + f) = f - s (f - R(s^2)), R a degree-7 fit (error 1.6e-18, evaluated
+   in Estrin's scheme like exp's). k comes out
    of the exponent field as an unsigned 12-bit value through the shifter; denormals are scaled by
    2^52 first. c is added to the result: log1p passes the first-order correction c'/x of an
    argument known as x + c' (plain log passes the constant 0, which folds away). */
 static DG__INLINE double dg__log_f64_c(double x, double c)
 {
-    double m, f, s, z, R, hfsq, k, y;
+    double m, f, s, z, z2, R, hfsq, k, y, spec;
     uint64_t ix, tmp, tiny = dg__mask64(x < 2.2250738585072014e-308);
     ix = dg__bits_f64(dg__sel_f64(tiny, x * 4503599627370496.0, x));
     tmp = ix - UINT64_C(0x3fe6a09e667f3bcd);            /* bits of sqrt(1/2) */
@@ -853,25 +855,23 @@ static DG__INLINE double dg__log_f64_c(double x, double c)
     f = m - 1.0;
     s = f / (2.0 + f);
     z = s * s;
-    R = 0.14616449685043406;
-    R = R * z + 0.15331721600556042;
-    R = R * z + 0.18182889125261723;
-    R = R * z + 0.22222211134795081;
-    R = R * z + 0.28571428625975487;
-    R = R * z + 0.39999999999899505;
-    R = R * z + 0.66666666666666696;
-    R *= z;
+    z2 = z * z;
+    R = z * (((0.66666666666666696 + 0.39999999999899505 * z) +
+              (0.28571428625975487 + 0.22222211134795081 * z) * z2) +
+             ((0.18182889125261723 + 0.15331721600556042 * z) + 0.14616449685043406 * z2) *
+                 (z2 * z2));
     hfsq = 0.5 * f * f;
     y = k * 0.693147180369123816490 -
         (((hfsq - (s * (hfsq + R) + k * 1.9082149292705877e-10)) - f) - c);
-    y = dg__sel_f64(dg__mask64(x == 0), -(double)INFINITY, y);
-    y = dg__sel_f64(dg__mask64(x > 1.7976931348623157e308), x, y);
-    return dg__sel_f64(dg__mask64((x < 0) | (x != x)), (double)NAN, y);
+    /* the special values depend on x alone, so only the last select waits for y */
+    spec = dg__sel_f64(dg__mask64(x > 1.7976931348623157e308), x, (double)NAN);
+    spec = dg__sel_f64(dg__mask64(x == 0), -(double)INFINITY, spec);
+    return dg__sel_f64(dg__mask64(!(x > 0) | (x > 1.7976931348623157e308)), spec, y);
 }
 
 static DG__INLINE float dg__log_f32_c(float x, float c)
 {
-    float m, f, s, z, R, hfsq, k, y;
+    float m, f, s, z, z2, R, hfsq, k, y, spec;
     uint32_t ix, tmp, tiny = dg__mask32(x < 1.17549435e-38f);
     ix = dg__bits_f32(dg__sel_f32(tiny, x * 8388608.0f, x));
     tmp = ix - 0x3f3504f3u;                              /* bits of sqrt(1/2) */
@@ -881,16 +881,13 @@ static DG__INLINE float dg__log_f32_c(float x, float c)
     f = m - 1.0f;
     s = f / (2.0f + f);
     z = s * s;
-    R = 0.233304672f;
-    R = R * z + 0.285508208f;
-    R = R * z + 0.400001218f;
-    R = R * z + 0.666666666f;
-    R *= z;
+    z2 = z * z;
+    R = z * ((0.666666666f + 0.400001218f * z) + (0.285508208f + 0.233304672f * z) * z2);
     hfsq = 0.5f * f * f;
     y = k * 0.693145751953125f - (((hfsq - (s * (hfsq + R) + k * 1.42860677e-06f)) - f) - c);
-    y = dg__sel_f32(dg__mask32(x == 0), -(float)INFINITY, y);
-    y = dg__sel_f32(dg__mask32(x > 3.40282347e38f), x, y);
-    return dg__sel_f32(dg__mask32((x < 0) | (x != x)), (float)NAN, y);
+    spec = dg__sel_f32(dg__mask32(x > 3.40282347e38f), x, (float)NAN);
+    spec = dg__sel_f32(dg__mask32(x == 0), -(float)INFINITY, spec);
+    return dg__sel_f32(dg__mask32(!(x > 0) | (x > 3.40282347e38f)), spec, y);
 }
 
 /* log1p(x) = log(u + c) with u = 1 + x rounded and c = x - (u - 1) its rounding error (exact).
