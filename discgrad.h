@@ -235,7 +235,8 @@ DGDEF dg_real dg_logsumexp(const dg_real *x, int K);
 
 /* y = softmax(x / tau). tau > 0; tau == 0 gives the one-hot argmax (lowest index on ties).
    y may alias x. Returns DG_OK; DG_EINVAL (NULL, K < 1, tau < 0 or NaN); DG_EDOMAIN (x not
-   finite, or tau == +inf). y is untouched on error. */
+   finite, tau == +inf, or tau subnormal: 0 < tau < FLT_MIN/DBL_MIN, where 1/tau overflows).
+   y is untouched on error. */
 DGDEF int dg_softmax(const dg_real *x, int K, dg_real tau, dg_real *y);
 
 /* y = log softmax(x / tau), computed as (x - max)/tau - log sum exp((x - max)/tau); tau == 0
@@ -243,7 +244,8 @@ DGDEF int dg_softmax(const dg_real *x, int K, dg_real tau, dg_real *y);
 DGDEF int dg_log_softmax(const dg_real *x, int K, dg_real tau, dg_real *y);
 
 /* Vector-Jacobian product of y = softmax(x / tau):  dx_j = (1/tau) y_j (dy_j - sum_k y_k dy_k).
-   tau must be > 0 and finite. dx may alias dy. Returns DG_OK, DG_EINVAL or DG_EDOMAIN (a y or dy
+   tau must be > 0, finite and not subnormal (DG_EDOMAIN). dx may alias dy. Returns DG_OK,
+   DG_EINVAL or DG_EDOMAIN (a y or dy
    entry not finite); dx untouched on error. */
 DGDEF int dg_softmax_backward(const dg_real *y, const dg_real *dy, int K, dg_real tau,
                               dg_real *dx);
@@ -351,7 +353,7 @@ typedef struct dg_info {
 
 /* Initialises e from cfg, filling in defaults and seeding the rng from cfg->seed, cfg->stream.
    Returns DG_OK; DG_EINVAL for NULL, an unknown method or baseline, samples < 0, RLOO with an
-   explicit samples < 2, tau < 0 or NaN, ema_decay outside [0,1), eta or lr not finite, lr < 0;
+   explicit samples < 2, tau < 0, NaN, infinite or subnormal (1/tau overflows), ema_decay outside [0,1), eta or lr not finite, lr < 0;
    DG_ECAPACITY for samples > DG_MAX_SAMPLES. e is untouched on error. */
 DGDEF int dg_init(dg_estimator *e, const dg_config *cfg);
 
@@ -442,6 +444,9 @@ extern "C" {
 #define DG__IS_FLOAT (sizeof(dg_real) == sizeof(float))
 
 static int dg__finite(dg_real x) { return x - x == x - x; } /* false for NaN and +-inf */
+
+/* Smallest normal dg_real: a temperature below it (subnormal) makes 1/tau overflow. */
+#define DG__REAL_MIN (DG__IS_FLOAT ? (dg_real)FLT_MIN : (dg_real)DBL_MIN)
 
 static int dg__all_finite(const dg_real *x, int n)
 {
@@ -771,7 +776,8 @@ static void dg__softmax_row_backward(const dg_real *y, const dg_real *dy, int K,
 static int dg__check_softmax_args(const dg_real *x, int K, dg_real tau, const dg_real *y)
 {
     if (!x || !y || K < 1 || !(tau >= 0)) return DG_EINVAL;
-    if (!dg__all_finite(x, K) || !dg__finite(tau)) return DG_EDOMAIN;
+    if (!dg__all_finite(x, K) || !dg__finite(tau) || (tau > 0 && tau < DG__REAL_MIN))
+        return DG_EDOMAIN;
     return DG_OK;
 }
 
@@ -809,7 +815,8 @@ DGDEF int dg_softmax_backward(const dg_real *y, const dg_real *dy, int K, dg_rea
                               dg_real *dx)
 {
     if (!y || !dy || !dx || K < 1 || !(tau > 0)) return DG_EINVAL;
-    if (!dg__finite(tau) || !dg__all_finite(y, K) || !dg__all_finite(dy, K)) return DG_EDOMAIN;
+    if (!dg__finite(tau) || tau < DG__REAL_MIN || !dg__all_finite(y, K) || !dg__all_finite(dy, K))
+        return DG_EDOMAIN;
     dg__softmax_row_backward(y, dy, K, tau, dx);
     return DG_OK;
 }
@@ -999,7 +1006,7 @@ DGDEF int dg_init(dg_estimator *e, const dg_config *cfg)
     if ((int)c.baseline < DG_BASELINE_NONE || (int)c.baseline > DG__BASELINE_LAST) return DG_EINVAL;
     if (c.samples < 0 || (c.method == DG_RLOO && c.samples == 1)) return DG_EINVAL;
     if (c.samples > DG_MAX_SAMPLES) return DG_ECAPACITY;
-    if (!(c.tau >= 0) || !dg__finite(c.tau)) return DG_EINVAL;
+    if (!(c.tau >= 0) || !dg__finite(c.tau) || (c.tau > 0 && c.tau < DG__REAL_MIN)) return DG_EINVAL;
     if (!(c.ema_decay >= 0 && c.ema_decay < 1)) return DG_EINVAL;
     if (!dg__finite(c.eta) || !dg__finite(c.lr) || c.lr < 0) return DG_EINVAL;
     if (!dg__finite(c.baseline_value)) return DG_EINVAL;

@@ -5,11 +5,14 @@
    Extreme-but-valid inputs check that every method returns finite gradients or its documented
    error. The method checks are written against the final contract: a method that is still a
    stub (DG_EUNSUPPORTED) fails them. */
+#include <float.h>
 #include <limits.h>
 #include <stdarg.h>
 #include "common.h"
 
 #define TE_SENT ((dg_real)-4242.25)
+/* A subnormal temperature: 1/tau overflows. */
+#define TE_TAU_SUBNORMAL ((dg_real)(DGT_FLOAT ? FLT_MIN : DBL_MIN) / 4)
 #define TE_NMETHODS 11
 
 static void te_fill(dg_real *x, int n)
@@ -501,6 +504,8 @@ static void errors_init_every_field(void)
         case 11: c.method = DG_GUMBEL_SOFTMAX; c.tau = (dg_real)INFINITY; break;
         case 12: c.method = DG_REBAR; c.tau = -(dg_real)INFINITY; break;
         case 13: c.method = DG_RELAX; c.tau = (dg_real)-1e-30; break;
+        case 26: c.method = DG_GUMBEL_SOFTMAX; c.tau = TE_TAU_SUBNORMAL; break;
+        case 27: c.method = DG_REBAR; c.tau = TE_TAU_SUBNORMAL; break;
         case 14: c.baseline = (dg_baseline)-1; break;
         case 15: c.baseline = (dg_baseline)(DG_BASELINE_CV + 1); break;
         case 16: c.baseline = DG_BASELINE_EMA; c.ema_decay = 1; break;
@@ -515,12 +520,12 @@ static void errors_init_every_field(void)
         case 25: c.method = DG_RELAX; c.lr = (dg_real)INFINITY; break;
         default: c.method = (dg_method)0; break;
         }
-        if (i > 25) break;
+        if (i > 27) break;
         ncase++;
         CHECK_INT(dg_init(&e, &c), want);
         if (memcmp(&e, &copy, sizeof e) != 0) te_fail(__LINE__, "dg_init", "case %d wrote the estimator", i);
     }
-    CHECK_INT(ncase, 26);
+    CHECK_INT(ncase, 28);
     CHECK_INT(dg_init(NULL, &c), DG_EINVAL);
     CHECK_INT(dg_init(&e, NULL), DG_EINVAL);
     CHECK(memcmp(&e, &copy, sizeof e) == 0);
@@ -704,6 +709,7 @@ static void errors_softmax_family(void)
         TE_SM("tau < 0", fwd[f](ok, 3, -1, out), DG_EINVAL);
         TE_SM("tau NaN", fwd[f](ok, 3, (dg_real)NAN, out), DG_EINVAL);
         TE_SM("tau +inf", fwd[f](ok, 3, (dg_real)INFINITY, out), DG_EDOMAIN);
+        TE_SM("tau subnormal", fwd[f](ok, 3, TE_TAU_SUBNORMAL, out), DG_EDOMAIN);
         TE_SM("x NaN", fwd[f](nanv, 3, 1, out), DG_EDOMAIN);
         TE_SM("x -inf", fwd[f](infv, 3, 1, out), DG_EDOMAIN);
         TE_SM("x NaN, tau 0", fwd[f](nanv, 3, 0, out), DG_EDOMAIN);
@@ -722,6 +728,7 @@ static void errors_softmax_family(void)
     TE_BW("backward tau = 0", dg_softmax_backward(ok, ok, 3, 0, out), DG_EINVAL);
     TE_BW("backward tau NaN", dg_softmax_backward(ok, ok, 3, (dg_real)NAN, out), DG_EINVAL);
     TE_BW("backward tau inf", dg_softmax_backward(ok, ok, 3, (dg_real)INFINITY, out), DG_EDOMAIN);
+    TE_BW("backward tau subnormal", dg_softmax_backward(ok, ok, 3, TE_TAU_SUBNORMAL, out), DG_EDOMAIN);
     TE_BW("backward y NaN", dg_softmax_backward(nanv, ok, 3, 1, out), DG_EDOMAIN);
     TE_BW("backward dy inf", dg_softmax_backward(ok, infv, 3, 1, out), DG_EDOMAIN);
 #undef TE_BW
