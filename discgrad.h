@@ -36,6 +36,12 @@
    DG_MAX_DIM: sizeof(dg_estimator) is about 80 KiB at the default configuration (the test
    suite prints it). Shrink it by defining DG_MAX_DIM to the largest problem you have.
 
+   STACK
+      At the default configuration no function's own frame exceeds 16 KiB and no chain of calls
+      inside the library uses more than 32 KiB; the callbacks' own use comes on top. The largest
+      frame is dg_exact's, about 11 KiB (3 DG_EXACT_MAX_DIM scalars, DG_EXACT_MAX_DIM long
+      doubles and ints); it scales with DG_EXACT_MAX_DIM. `make stack` checks both bounds.
+
    QUICK START
 
       #define DISCGRAD_IMPLEMENTATION

@@ -238,7 +238,7 @@ static void te_ctx(char *buf, size_t size, dg_method m, dg_kind kind, const char
    ------------------------------------------------------------------------------------------- */
 static void errors_estimate_bad_problem_every_method(void)
 {
-    static const dg_real nan_first[3] = {NAN, 0, 1}, nan_last[6] = {0, 1, 2, 3, 4, NAN};
+    static const dg_real nan_first[6] = {NAN, 0, 1, 0, 0, 0}, nan_last[6] = {0, 1, 2, 3, 4, NAN};
     static const dg_real pinf[6] = {0, INFINITY, 0, 0, 0, 0}, minf[6] = {0, 0, -INFINITY, 0, 0, 0};
     int mi, ki;
     char ctx[160];
