@@ -63,12 +63,18 @@
       DG_RLOO              both    yes       no            1 (samples >= 2)  planned
       DG_ARM               Bern.   yes       no            2                 planned
       DG_DISARM            Bern.   yes       no            2                 planned
-      DG_GUMBEL_SOFTMAX    both    no        yes           1 grad            planned
-      DG_STRAIGHT_THROUGH  both    no        yes           1 grad            planned
-      DG_GUMBEL_RAO        both    no        yes           1 grad            planned
+      DG_GUMBEL_SOFTMAX    both    no (1)    yes           1 grad            yes
+      DG_STRAIGHT_THROUGH  both    no (1)    yes           1 grad            yes
+      DG_GUMBEL_RAO        both    no (1)    yes           1 grad per call   yes
       DG_MUPROP            both    yes       yes           1 + 1 grad        planned
       DG_REBAR             both    yes       yes           1 + 2 grad        planned
       DG_RELAX             both    yes       yes           1 + 2 grad        planned
+
+      (1) The relaxations are biased for E_q f: Gumbel-softmax estimates the gradient of the
+          relaxed objective E f(softmax_tau(phi + g)) (bias -> 0 as tau -> 0, variance ~ 1/tau);
+          straight-through and Gumbel-Rao share a mean whose bias stays as tau -> 0 unless f is
+          linear; Gumbel-Rao has the lower variance. Gumbel-Rao's samples are conditional draws
+          around one discrete sample, all sharing one f_grad call. See "Relaxations" below.
 
    ERRORS
       Functions that can fail return int: DG_OK (0) or a negative code; dg_strerror names it.
@@ -382,6 +388,95 @@ DGDEF int dg_estimate(dg_estimator *e, const dg_problem *p, dg_real *grad, dg_in
    configurations exceeds DG_MAX_ENUM or the logits exceed DG_EXACT_MAX_DIM. Cost: one f call
    per configuration. grad and value untouched on error. Stack: 3 * DG_EXACT_MAX_DIM scalars. */
 DGDEF int dg_exact(const dg_problem *p, dg_real *grad, dg_real *value);
+
+/* ---------------------------------------------------------------------------------------------
+   Relaxations: DG_GUMBEL_SOFTMAX, DG_STRAIGHT_THROUGH, DG_GUMBEL_RAO
+
+   All three need problem.f_grad and use the temperature cfg.tau (default 1; dg_init rejects a
+   negative, NaN or infinite tau, and 0 means the default). With x = phi + noise (standard
+   logistic noise per Bernoulli variable, standard Gumbel noise per categorical logit),
+   soft(x) = sigmoid(x / tau) per bit or softmax(x / tau) per row, H(x) = 1[x > 0] per bit or the
+   one-hot argmax per row (a draw from q), and J(x) = d soft / d x (block diagonal):
+
+   DG_GUMBEL_SOFTMAX  Gumbel-softmax / Concrete (Jang et al. 2017; Maddison et al. 2017), binary
+     Concrete for Bernoulli variables:  g = J(x)^T grad f(soft(x)),  averaged over cfg.samples
+     independent x. f_grad is called at relaxed points (inside the cube, on the simplex), so f
+     must be meaningful there.
+     Bias: unbiased for the gradient of the relaxed objective E f(soft(x)), biased for E_q f(z);
+       the bias vanishes as tau -> 0; at large tau soft(x) flattens towards the centre of the
+       cube or simplex and the estimate shrinks towards zero, so the bias approaches the size of
+       the gradient itself.
+     Variance: grows as tau falls, roughly like 1/tau: J is of size 1/tau on a band of width
+       about tau around the decision boundaries. Averaging samples divides it by cfg.samples.
+     Cost: cfg.samples f_grad calls. info.f_mean is the mean of f at the relaxed samples.
+
+   DG_STRAIGHT_THROUGH  straight-through Gumbel-softmax (Jang et al. 2017, sec. 2.2), and its
+     binary form: the forward pass sees the discrete sample, the backward pass the relaxation's
+     Jacobian:  g = J(x)^T grad f(H(x)),  averaged over cfg.samples independent x. f_grad is
+     called only at vertices (bits, one-hot rows).
+     Bias: biased at every tau, and the bias does not vanish as tau -> 0 unless f is linear in z
+       (then its mean equals Gumbel-softmax's, hence tends to the exact gradient); it comes from
+       using grad f at the vertex where the relaxed objective would use it between vertices.
+     Variance: grows as tau falls, roughly like 1/tau, as for Gumbel-softmax.
+     Cost: cfg.samples f_grad calls. info.f_mean is the mean of f at the discrete samples.
+
+   DG_GUMBEL_RAO  Gumbel-Rao (Paulus et al. 2021): one discrete sample b = H(x), then
+     S = cfg.samples draws x~_s of the noise conditioned on H(x~_s) = b (dg_logistic_given_bit,
+     dg_gumbel_given_argmax):  g = (1/S) sum_s J(x~_s)^T grad f(b).
+     Bias: exactly straight-through's mean, at every tau and S.
+     Variance: never above straight-through's (it Rao-Blackwellises the noise given b; S = 1 is
+       straight-through in distribution); it falls with S towards Var_b of E[g | b], the part
+       due to b, which no S removes. Grows as tau falls like straight-through's.
+     Cost: one f_grad call per dg_estimate call, whatever S (grad f(b) is computed once), plus
+       O(S * n) arithmetic. To average several discrete samples, average several calls.
+     info.f_mean is f(b).
+
+   info.tau receives the temperature used. Each method draws, per call, exactly the noise that
+   dg_relaxed_grad_at takes, in its layout. Stack: a few scalars (the scratch vectors live in
+   the estimator).
+   ------------------------------------------------------------------------------------------- */
+
+/* The gradient a relaxation estimator computes, at noise given by the caller instead of drawn
+   from its rng: for common random numbers across calls, reproducing a draw, or checking the
+   pathwise derivative against finite differences.
+   Parameters:
+     e           set up by dg_init with DG_GUMBEL_SOFTMAX, DG_STRAIGHT_THROUGH or DG_GUMBEL_RAO;
+                 its method, tau and samples (S) are used. Only its scratch space is written: the
+                 rng, the step count and the configuration are unchanged.
+     p           the problem, with f_grad; n = D (Bernoulli) or D*K (categorical) logits.
+     noise       finite values, x = phi + noise: standard logistic per Bernoulli variable,
+                 standard Gumbel per categorical logit. GUMBEL_SOFTMAX and STRAIGHT_THROUGH:
+                 S * n values, draw s at noise + s*n. GUMBEL_RAO: n values, the draw whose
+                 H(x) is the discrete sample.
+     cond_noise  GUMBEL_RAO only (ignored otherwise, may be NULL): S * n values, draw s at
+                 cond_noise + s*n: per Bernoulli variable a uniform v in (0,1), per categorical
+                 logit an Exp(1) value E > 0, turned into x~ exactly as dg_logistic_given_bit_at
+                 and dg_gumbel_given_argmax_at do.
+     grad        n values, written only on success.
+     info        optional (may be NULL), as for dg_estimate; written only on success.
+   Return value: DG_OK; DG_EINVAL (NULL e, p, noise, grad, or cond_noise for GUMBEL_RAO; e's
+     method not one of the three; a conditional noise value out of range); the problem errors of
+     dg_estimate (DG_ENEEDGRAD without f_grad); DG_EDOMAIN (a noise value not finite, or f_grad
+     returned a value that is not finite).
+   Remarks: dg_estimate with these methods draws its noise in exactly this layout -- noise first
+     (dg_logistic or dg_gumbel, coordinate by coordinate, draw by draw), then for GUMBEL_RAO the
+     conditional noise (dg_uniform or dg_exponential) -- and computes the same expression, so
+     the same draws give bit-identical results. Everything is validated before f_grad is called.
+     Cost: as dg_estimate with the same configuration. */
+DGDEF int dg_relaxed_grad_at(dg_estimator *e, const dg_problem *p, const dg_real *noise,
+                             const dg_real *cond_noise, dg_real *grad, dg_info *info);
+
+/* Temperature annealing (Jang et al. 2017, sec. 4):  *tau = max(tau_min, tau0 exp(-rate step)).
+   Jang et al. used tau0 = 1, tau_min = 0.5 and rate in {1e-5, 1e-4} per global training step,
+   updating tau every N in {500, 1000} steps: pass step - step % N for that.
+   Returns DG_OK; DG_EINVAL (tau NULL, tau0 or tau_min not > 0, rate < 0, step < 0, a value
+   not finite); *tau untouched on error. */
+DGDEF int dg_tau_schedule(dg_real tau0, dg_real tau_min, dg_real rate, long step, dg_real *tau);
+
+/* Sets the temperature of a DG_GUMBEL_SOFTMAX, DG_STRAIGHT_THROUGH or DG_GUMBEL_RAO estimator
+   (e.g. from dg_tau_schedule) without touching its rng. Returns DG_OK; DG_EINVAL (e NULL, tau
+   not > 0 or not finite); DG_EUNSUPPORTED for the other methods. e is untouched on error. */
+DGDEF int dg_set_tau(dg_estimator *e, dg_real tau);
 
 /* ---------------------------------------------------------------------------------------------
    Running per-coordinate mean and variance (Welford, accumulated in double)
@@ -1108,22 +1203,149 @@ static int dg__est_rloo(dg_estimator *e, const dg_problem *p, dg_real *grad, dg_
 /* ---------------------------------------------------------------------------------------------
    relaxations
    ------------------------------------------------------------------------------------------- */
+/* Scratch slots of the relaxations (slot DG__W_GRAD holds the estimate). */
+#define DG__W_RX_X 1      /* perturbed logits x, or the conditional x~ */
+#define DG__W_RX_SOFT 2   /* soft(x) */
+#define DG__W_RX_HARD 3   /* H(x) */
+#define DG__W_RX_DZ 4     /* grad f at the point the method evaluates it */
+#define DG__W_RX_DPHI 5   /* J^T dz of one draw */
+#define DG__W_RX_COND 6   /* conditional noise drawn from the rng */
+
+static int dg__is_relaxation(dg_method m)
+{
+    return m == DG_GUMBEL_SOFTMAX || m == DG_STRAIGHT_THROUGH || m == DG_GUMBEL_RAO;
+}
+
+/* x = phi + noise for draw s: from the rng when r is not NULL, else from noise + s*n. */
+static void dg__relax_perturbed(dg_rng *r, const dg_problem *p, const dg_real *noise, int s,
+                                dg_real *x)
+{
+    int i, n = dg__n(p);
+    if (r) { dg__draw_perturbed(r, p, x); return; }
+    for (i = 0; i < n; ++i) x[i] = p->logits[i] + noise[s * n + i];
+}
+
+/* The three relaxations, one code path: each of the S draws contributes J(x_s)^T dz_s, where
+   x_s is phi + noise (GUMBEL_SOFTMAX, STRAIGHT_THROUGH) or the conditional x~_s given one
+   discrete sample (GUMBEL_RAO), and dz_s = grad f at soft(x_s), at H(x_s), or at that one sample.
+   Noise comes from r when it is not NULL, in the layout dg_relaxed_grad_at documents, else from
+   the arrays (already validated). Writes the estimate to grad, which must not be a scratch slot
+   used here. */
+static int dg__relaxed_grad(dg_estimator *e, const dg_problem *p, dg_rng *r, const dg_real *noise,
+                            const dg_real *cond_noise, dg_real *grad, dg_info *info)
+{
+    dg_method m = e->cfg.method;
+    int i, s, rc, n = dg__n(p), S = e->cfg.samples;
+    dg_real tau = e->cfg.tau, value, f_sum = 0, f_sample = 0;
+    dg_real *x = e->work[DG__W_RX_X], *soft = e->work[DG__W_RX_SOFT];
+    dg_real *hard = e->work[DG__W_RX_HARD], *dz = e->work[DG__W_RX_DZ];
+    dg_real *dphi = e->work[DG__W_RX_DPHI], *cond = e->work[DG__W_RX_COND];
+    DG_ASSERT(dg__is_relaxation(m) && S >= 1 && tau > 0);
+    for (i = 0; i < n; ++i) grad[i] = 0;
+    if (m == DG_GUMBEL_RAO) { /* the discrete sample, and grad f at it, shared by all S draws */
+        dg__relax_perturbed(r, p, noise, 0, x);
+        dg__hard(p, x, hard);
+        rc = dg__eval_f_grad(p, hard, dz, &f_sample, info);
+        if (rc) return rc;
+    }
+    for (s = 0; s < S; ++s) {
+        if (m == DG_GUMBEL_RAO) {
+            const dg_real *c = cond_noise ? cond_noise + s * n : cond;
+            if (r) dg__draw_cond_noise(r, p, cond);
+            dg__cond_perturbed(p, hard, c, x);
+        } else {
+            dg__relax_perturbed(r, p, noise, s, x);
+        }
+        dg__relax(p, x, tau, soft);
+        if (m != DG_GUMBEL_RAO) {
+            if (m == DG_STRAIGHT_THROUGH) dg__hard(p, x, hard);
+            rc = dg__eval_f_grad(p, m == DG_STRAIGHT_THROUGH ? hard : soft, dz, &value, info);
+            if (rc) return rc;
+            f_sum += value;
+        }
+        dg__relax_backward(p, soft, dz, tau, dphi);
+        for (i = 0; i < n; ++i) grad[i] += dphi[i];
+    }
+    for (i = 0; i < n; ++i) grad[i] /= (dg_real)S;
+    info->f_mean = m == DG_GUMBEL_RAO ? f_sample : f_sum / (dg_real)S;
+    info->tau = tau;
+    return DG_OK;
+}
+
+/* The method table has an entry per method; all three read the method from e->cfg. */
 static int dg__est_gumbel_softmax(dg_estimator *e, const dg_problem *p, dg_real *grad, dg_info *info)
 {
-    (void)e; (void)p; (void)grad; (void)info;
-    return DG_EUNSUPPORTED;
+    return dg__relaxed_grad(e, p, &e->rng, NULL, NULL, grad, info);
 }
 
 static int dg__est_straight_through(dg_estimator *e, const dg_problem *p, dg_real *grad, dg_info *info)
 {
-    (void)e; (void)p; (void)grad; (void)info;
-    return DG_EUNSUPPORTED;
+    return dg__relaxed_grad(e, p, &e->rng, NULL, NULL, grad, info);
 }
 
 static int dg__est_gumbel_rao(dg_estimator *e, const dg_problem *p, dg_real *grad, dg_info *info)
 {
-    (void)e; (void)p; (void)grad; (void)info;
-    return DG_EUNSUPPORTED;
+    return dg__relaxed_grad(e, p, &e->rng, NULL, NULL, grad, info);
+}
+
+/* The conditional noise must be what the conditional samplers accept: uniforms strictly inside
+   (0,1) for bits, positive finite exponentials for categorical logits. */
+static int dg__check_cond_noise(const dg_problem *p, const dg_real *c, long count)
+{
+    long i;
+    for (i = 0; i < count; ++i) {
+        if (p->kind == DG_BERNOULLI ? !(c[i] > 0 && c[i] < 1) : !(c[i] > 0)) return DG_EINVAL;
+        if (!dg__finite(c[i])) return DG_EDOMAIN;
+    }
+    return DG_OK;
+}
+
+DGDEF int dg_relaxed_grad_at(dg_estimator *e, const dg_problem *p, const dg_real *noise,
+                             const dg_real *cond_noise, dg_real *grad, dg_info *info)
+{
+    dg_info local;
+    int rc, n, S;
+    long i, draws;
+    if (!e || !noise || !grad || !dg__is_relaxation(e->cfg.method)) return DG_EINVAL;
+    rc = dg__check_problem(p, 1);
+    if (rc) return rc;
+    n = dg__n(p);
+    S = e->cfg.samples;
+    draws = e->cfg.method == DG_GUMBEL_RAO ? 1 : S;
+    for (i = 0; i < draws * n; ++i) if (!dg__finite(noise[i])) return DG_EDOMAIN;
+    if (e->cfg.method == DG_GUMBEL_RAO) {
+        if (!cond_noise) return DG_EINVAL;
+        rc = dg__check_cond_noise(p, cond_noise, (long)S * n);
+        if (rc) return rc;
+    }
+    { /* all bits zero is 0 for every integer and IEEE field, including fields added later */
+        unsigned char *b = (unsigned char *)&local;
+        size_t k;
+        for (k = 0; k < sizeof local; ++k) b[k] = 0;
+    }
+    rc = dg__relaxed_grad(e, p, NULL, noise, cond_noise, e->work[DG__W_GRAD], &local);
+    if (rc) return rc;
+    dg__copy(grad, e->work[DG__W_GRAD], n);
+    if (info) *info = local;
+    return DG_OK;
+}
+
+DGDEF int dg_tau_schedule(dg_real tau0, dg_real tau_min, dg_real rate, long step, dg_real *tau)
+{
+    dg_real t;
+    if (!tau || !(tau0 > 0) || !(tau_min > 0) || !(rate >= 0) || step < 0) return DG_EINVAL;
+    if (!dg__finite(tau0) || !dg__finite(tau_min) || !dg__finite(rate)) return DG_EINVAL;
+    t = tau0 * DG_EXP(-rate * (dg_real)step);
+    *tau = t > tau_min ? t : tau_min;
+    return DG_OK;
+}
+
+DGDEF int dg_set_tau(dg_estimator *e, dg_real tau)
+{
+    if (!e || !(tau > 0) || !dg__finite(tau)) return DG_EINVAL;
+    if (!dg__is_relaxation(e->cfg.method)) return DG_EUNSUPPORTED;
+    e->cfg.tau = tau;
+    return DG_OK;
 }
 
 /* ---------------------------------------------------------------------------------------------
