@@ -469,13 +469,14 @@ DGDEF int dg_relaxed_grad_at(dg_estimator *e, const dg_problem *p, const dg_real
 /* Temperature annealing (Jang et al. 2017, sec. 4):  *tau = max(tau_min, tau0 exp(-rate step)).
    Jang et al. used tau0 = 1, tau_min = 0.5 and rate in {1e-5, 1e-4} per global training step,
    updating tau every N in {500, 1000} steps: pass step - step % N for that.
-   Returns DG_OK; DG_EINVAL (tau NULL, tau0 or tau_min not > 0, rate < 0, step < 0, a value
-   not finite); *tau untouched on error. */
+   Returns DG_OK; DG_EINVAL (tau NULL, tau0 or tau_min not > 0, tau_min subnormal, rate < 0,
+   step < 0, a value not finite); *tau untouched on error. */
 DGDEF int dg_tau_schedule(dg_real tau0, dg_real tau_min, dg_real rate, long step, dg_real *tau);
 
 /* Sets the temperature of a DG_GUMBEL_SOFTMAX, DG_STRAIGHT_THROUGH or DG_GUMBEL_RAO estimator
    (e.g. from dg_tau_schedule) without touching its rng. Returns DG_OK; DG_EINVAL (e NULL, tau
-   not > 0 or not finite); DG_EUNSUPPORTED for the other methods. e is untouched on error. */
+   not > 0, not finite or subnormal); DG_EUNSUPPORTED for the other methods. e is untouched on
+   error. */
 DGDEF int dg_set_tau(dg_estimator *e, dg_real tau);
 
 /* ---------------------------------------------------------------------------------------------
@@ -1333,7 +1334,8 @@ DGDEF int dg_relaxed_grad_at(dg_estimator *e, const dg_problem *p, const dg_real
 DGDEF int dg_tau_schedule(dg_real tau0, dg_real tau_min, dg_real rate, long step, dg_real *tau)
 {
     dg_real t;
-    if (!tau || !(tau0 > 0) || !(tau_min > 0) || !(rate >= 0) || step < 0) return DG_EINVAL;
+    if (!tau || !(tau0 > 0) || !(tau_min >= DG__REAL_MIN) || !(rate >= 0) || step < 0)
+        return DG_EINVAL;
     if (!dg__finite(tau0) || !dg__finite(tau_min) || !dg__finite(rate)) return DG_EINVAL;
     t = tau0 * DG_EXP(-rate * (dg_real)step);
     *tau = t > tau_min ? t : tau_min;
@@ -1342,7 +1344,7 @@ DGDEF int dg_tau_schedule(dg_real tau0, dg_real tau_min, dg_real rate, long step
 
 DGDEF int dg_set_tau(dg_estimator *e, dg_real tau)
 {
-    if (!e || !(tau > 0) || !dg__finite(tau)) return DG_EINVAL;
+    if (!e || !(tau >= DG__REAL_MIN) || !dg__finite(tau)) return DG_EINVAL; /* 1/tau finite */
     if (!dg__is_relaxation(e->cfg.method)) return DG_EUNSUPPORTED;
     e->cfg.tau = tau;
     return DG_OK;
