@@ -892,6 +892,150 @@ static void errors_extreme_inputs(void)
     }
 }
 
+/* ---------------------------------------------------------------------------------------------
+   dg_relaxed_grad_at, dg_tau_schedule, dg_set_tau
+   ------------------------------------------------------------------------------------------- */
+
+/* dg_relaxed_grad_at writes only the estimator's scratch: everything before the work arrays. */
+static int te_same_but_scratch(const dg_estimator *a, const dg_estimator *b)
+{
+    return te_same_state(a, b) && memcmp(&a->rng, &b->rng, sizeof a->rng) == 0;
+}
+
+static void errors_relaxed_grad_at(void)
+{
+    static const dg_method methods[3] = {DG_GUMBEL_SOFTMAX, DG_STRAIGHT_THROUGH, DG_GUMBEL_RAO};
+    dg_real noise[12], cond[12], bad[12];
+    int mi, ki, i;
+    char ctx[160];
+    for (mi = 0; mi < 3; ++mi)
+        for (ki = 0; ki < 2; ++ki) {
+            dg_method m = methods[mi];
+            dg_kind kind = ki ? DG_CATEGORICAL : DG_BERNOULLI;
+            dg_problem p = te_small(kind), q;
+            dg_config c = te_config(m, 2);
+            int n = kind == DG_BERNOULLI ? 3 : 6, gr = m == DG_GUMBEL_RAO;
+            dg_info info;
+            unsigned char pattern[sizeof(dg_info)];
+            for (i = 0; i < 12; ++i) {
+                noise[i] = (dg_real)(0.3 * ((i * 5) % 7) - 0.9);
+                cond[i] = (dg_real)(kind == DG_BERNOULLI ? 0.1 + 0.07 * i : 0.2 + 0.3 * i);
+            }
+            CHECK_INT(dg_init(&te_e, &c), DG_OK);
+            te_snap = te_e;
+            memset(pattern, 0x5A, sizeof pattern);
+            /* the valid call works and leaves rng, steps and configuration alone */
+            te_fill(te_grad, n);
+            CHECK_INT(dg_relaxed_grad_at(&te_e, &p, noise, cond, te_grad, NULL), DG_OK);
+            CHECK(te_touched(te_grad, n) == 0);
+            CHECK(te_same_but_scratch(&te_e, &te_snap));
+#define TE_AT_ERR(what, call, want)                                                         \
+    do {                                                                                    \
+        te_ctx(ctx, sizeof ctx, m, kind, what);                                             \
+        te_fill(te_grad, DG_MAX_DIM);                                                       \
+        memset(&info, 0x5A, sizeof info);                                                   \
+        TE_RC(ctx, call, want);                                                             \
+        TE_UNTOUCHED(ctx, te_grad, DG_MAX_DIM);                                             \
+        if (memcmp(&info, pattern, sizeof info) != 0) te_fail(__LINE__, ctx, "info written"); \
+        if (!te_same_but_scratch(&te_e, &te_snap)) te_fail(__LINE__, ctx, "estimator changed"); \
+    } while (0)
+            TE_AT_ERR("relaxed_grad_at NULL e", dg_relaxed_grad_at(NULL, &p, noise, cond, te_grad, &info), DG_EINVAL);
+            TE_AT_ERR("relaxed_grad_at NULL p", dg_relaxed_grad_at(&te_e, NULL, noise, cond, te_grad, &info), DG_EINVAL);
+            TE_AT_ERR("relaxed_grad_at NULL noise", dg_relaxed_grad_at(&te_e, &p, NULL, cond, te_grad, &info), DG_EINVAL);
+            TE_AT_ERR("relaxed_grad_at NULL grad", dg_relaxed_grad_at(&te_e, &p, noise, cond, NULL, &info), DG_EINVAL);
+            if (gr) TE_AT_ERR("relaxed_grad_at NULL cond_noise", dg_relaxed_grad_at(&te_e, &p, noise, NULL, te_grad, &info), DG_EINVAL);
+            q = p; q.f_grad = NULL;
+            TE_AT_ERR("relaxed_grad_at no f_grad", dg_relaxed_grad_at(&te_e, &q, noise, cond, te_grad, &info), DG_ENEEDGRAD);
+            q = p; q.D = 0;
+            TE_AT_ERR("relaxed_grad_at D = 0", dg_relaxed_grad_at(&te_e, &q, noise, cond, te_grad, &info), DG_EINVAL);
+            q = p; q.D = DG_MAX_DIM + 1;
+            TE_AT_ERR("relaxed_grad_at D over", dg_relaxed_grad_at(&te_e, &q, noise, cond, te_grad, &info), DG_ECAPACITY);
+            /* a bad noise value at the last position read */
+            memcpy(bad, noise, sizeof bad);
+            bad[(gr ? 1 : 2) * n - 1] = (dg_real)NAN;
+            TE_AT_ERR("relaxed_grad_at noise NaN", dg_relaxed_grad_at(&te_e, &p, bad, cond, te_grad, &info), DG_EDOMAIN);
+            bad[(gr ? 1 : 2) * n - 1] = -(dg_real)INFINITY;
+            TE_AT_ERR("relaxed_grad_at noise -inf", dg_relaxed_grad_at(&te_e, &p, bad, cond, te_grad, &info), DG_EDOMAIN);
+            if (gr) {
+                memcpy(bad, cond, sizeof bad);
+                bad[2 * n - 1] = 0;
+                TE_AT_ERR("relaxed_grad_at cond 0", dg_relaxed_grad_at(&te_e, &p, noise, bad, te_grad, &info), DG_EINVAL);
+                bad[2 * n - 1] = (dg_real)NAN;
+                TE_AT_ERR("relaxed_grad_at cond NaN", dg_relaxed_grad_at(&te_e, &p, noise, bad, te_grad, &info), DG_EINVAL);
+                bad[2 * n - 1] = kind == DG_BERNOULLI ? 1 : -1;
+                TE_AT_ERR("relaxed_grad_at cond out of range", dg_relaxed_grad_at(&te_e, &p, noise, bad, te_grad, &info), DG_EINVAL);
+                if (kind == DG_CATEGORICAL) {
+                    bad[2 * n - 1] = (dg_real)INFINITY;
+                    TE_AT_ERR("relaxed_grad_at cond inf", dg_relaxed_grad_at(&te_e, &p, noise, bad, te_grad, &info), DG_EDOMAIN);
+                }
+            }
+            /* f_grad failing at any of its calls */
+            for (i = 1; i <= (gr ? 1 : 2); ++i) {
+                te_o.calls = 0;
+                te_o.poison = TE_DZ_NAN;
+                te_o.poison_at = i;
+                TE_AT_ERR("relaxed_grad_at df/dz NaN", dg_relaxed_grad_at(&te_e, &p, noise, cond, te_grad, &info), DG_EDOMAIN);
+                te_o.calls = 0;
+                te_o.poison = TE_F_INF;
+                TE_AT_ERR("relaxed_grad_at f inf", dg_relaxed_grad_at(&te_e, &p, noise, cond, te_grad, &info), DG_EDOMAIN);
+            }
+            te_o.poison = TE_CLEAN;
+            te_o.poison_at = 0;
+            /* an estimator of another method */
+            c = te_config(DG_REINFORCE, 2);
+            CHECK_INT(dg_init(&te_e, &c), DG_OK);
+            te_snap = te_e;
+            TE_AT_ERR("relaxed_grad_at REINFORCE estimator", dg_relaxed_grad_at(&te_e, &p, noise, cond, te_grad, &info), DG_EINVAL);
+#undef TE_AT_ERR
+        }
+}
+
+static void errors_tau_schedule_and_set_tau(void)
+{
+    static dg_estimator e, copy;
+    dg_real tau = TE_SENT, sub = TE_TAU_SUBNORMAL, nan = (dg_real)NAN, inf = (dg_real)INFINITY;
+    dg_config c = te_config(DG_GUMBEL_SOFTMAX, 1);
+#define TE_SCHED(what, call)                                                                \
+    do {                                                                                    \
+        tau = TE_SENT;                                                                      \
+        TE_RC(what, call, DG_EINVAL);                                                       \
+        TE_UNTOUCHED(what, &tau, 1);                                                        \
+    } while (0)
+    TE_SCHED("schedule NULL", dg_tau_schedule(1, (dg_real)0.5, (dg_real)1e-4, 10, NULL));
+    TE_SCHED("schedule tau0 0", dg_tau_schedule(0, (dg_real)0.5, (dg_real)1e-4, 10, &tau));
+    TE_SCHED("schedule tau0 -1", dg_tau_schedule(-1, (dg_real)0.5, (dg_real)1e-4, 10, &tau));
+    TE_SCHED("schedule tau0 NaN", dg_tau_schedule(nan, (dg_real)0.5, (dg_real)1e-4, 10, &tau));
+    TE_SCHED("schedule tau0 inf", dg_tau_schedule(inf, (dg_real)0.5, (dg_real)1e-4, 10, &tau));
+    TE_SCHED("schedule tau_min 0", dg_tau_schedule(1, 0, (dg_real)1e-4, 10, &tau));
+    TE_SCHED("schedule tau_min NaN", dg_tau_schedule(1, nan, (dg_real)1e-4, 10, &tau));
+    TE_SCHED("schedule tau_min inf", dg_tau_schedule(1, inf, (dg_real)1e-4, 10, &tau));
+    TE_SCHED("schedule tau_min subnormal", dg_tau_schedule(1, sub, (dg_real)1e-4, 10, &tau));
+    TE_SCHED("schedule rate < 0", dg_tau_schedule(1, (dg_real)0.5, -1, 10, &tau));
+    TE_SCHED("schedule rate NaN", dg_tau_schedule(1, (dg_real)0.5, nan, 10, &tau));
+    TE_SCHED("schedule rate inf", dg_tau_schedule(1, (dg_real)0.5, inf, 10, &tau));
+    TE_SCHED("schedule step < 0", dg_tau_schedule(1, (dg_real)0.5, (dg_real)1e-4, -1, &tau));
+#undef TE_SCHED
+    /* extremes: the result stays a usable temperature */
+    CHECK_INT(dg_tau_schedule(1, (dg_real)0.5, (dg_real)1e30, LONG_MAX, &tau), DG_OK);
+    CHECK(tau == (dg_real)0.5);
+    CHECK_INT(dg_tau_schedule((dg_real)1e30, (dg_real)1e-30, 0, LONG_MAX, &tau), DG_OK);
+    CHECK(tau == (dg_real)1e30);
+    CHECK_INT(dg_init(&e, &c), DG_OK);
+    copy = e;
+    CHECK_INT(dg_set_tau(NULL, 1), DG_EINVAL);
+    CHECK_INT(dg_set_tau(&e, 0), DG_EINVAL);
+    CHECK_INT(dg_set_tau(&e, -1), DG_EINVAL);
+    CHECK_INT(dg_set_tau(&e, nan), DG_EINVAL);
+    CHECK_INT(dg_set_tau(&e, inf), DG_EINVAL);
+    CHECK_INT(dg_set_tau(&e, sub), DG_EINVAL);
+    CHECK(memcmp(&e, &copy, sizeof e) == 0);
+    c = te_config(DG_REINFORCE, 1);
+    CHECK_INT(dg_init(&e, &c), DG_OK);
+    copy = e;
+    CHECK_INT(dg_set_tau(&e, 1), DG_EUNSUPPORTED);
+    CHECK(memcmp(&e, &copy, sizeof e) == 0);
+}
+
 /* A Bernoulli problem ignores K, whatever it holds. */
 static void errors_bernoulli_ignores_k(void)
 {
@@ -922,4 +1066,6 @@ static void register_errors(void)
     DGT_ADD(errors_stats);
     DGT_ADD(errors_extreme_inputs);
     DGT_ADD(errors_bernoulli_ignores_k);
+    DGT_ADD(errors_relaxed_grad_at);
+    DGT_ADD(errors_tau_schedule_and_set_tau);
 }
