@@ -374,6 +374,54 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 fail("dg_estimate not repeatable", rc2);
         }
     }
+    /* the relaxations at given noise, and the temperature helpers */
+    if (init_rc == DG_OK) {
+        long draws = (long)est.cfg.samples * nalloc, k;
+        dg_real *noise = (dg_real *)malloc((size_t)draws * sizeof *noise);
+        dg_real *cond = (dg_real *)malloc((size_t)draws * sizeof *cond);
+        dg_real tau = SENT;
+        int calm_noise = 1;
+        if (!noise || !cond) abort();
+        for (k = 0; k < draws; ++k) {
+            noise[k] = r->n ? real(r) : (dg_real)((k % 7) * 0.4 - 1.2);
+            cond[k] = r->n ? real(r) : (dg_real)(0.05 + 0.9 * (double)(k % 11) / 11);
+            calm_noise = calm_noise && fabs((double)noise[k]) <= MODERATE && !(cond[k] < 1e-300);
+        }
+        est_before = est;
+        fill(grad, nalloc);
+        memset(&info, 0x5A, sizeof info);
+        memset(&info_copy, 0x5A, sizeof info_copy);
+        obj.calls = 0;
+        rc = dg_relaxed_grad_at(&est, &p, noise, (u8(r) & 1) ? cond : NULL, grad, &info);
+        if (!is_code(rc)) fail("dg_relaxed_grad_at code", rc);
+        if (!same_state(&est, &est_before) || memcmp(&est.rng, &est_before.rng, sizeof est.rng) != 0)
+            fail("dg_relaxed_grad_at changed the estimator", rc);
+        if (rc != DG_OK) {
+            expect_untouched(grad, nalloc, "dg_relaxed_grad_at gradient on error", rc);
+            if (memcmp(&info, &info_copy, sizeof info) != 0) fail("dg_relaxed_grad_at info on error", rc);
+        } else if (calm_problem && calm_noise) {
+            expect_finite(grad, n, "dg_relaxed_grad_at gradient", rc);
+        }
+        rc = dg_tau_schedule(real(r), real(r), real(r), (long)u64(r), &tau);
+        if (rc == DG_OK) {
+            est_before = est;
+            rc = dg_set_tau(&est, tau);
+            if (rc != DG_OK && memcmp(&est, &est_before, sizeof est) != 0) fail("dg_set_tau on error", rc);
+        } else if (!(tau == SENT)) {
+            fail("dg_tau_schedule wrote on error", rc);
+        }
+        rc = dg_set_tau(&est, real(r));
+        if (rc == DG_OK && (u8(r) & 1)) { /* one more step at the new temperature */
+            fill(grad, nalloc);
+            obj.calls = 0;
+            rc = dg_estimate(&est, &p, grad, NULL);
+            if (rc == DG_OK && calm_problem && moderate_tau(est.cfg.tau))
+                expect_finite(grad, n, "dg_estimate gradient after dg_set_tau", rc);
+            if (rc != DG_OK) expect_untouched(grad, nalloc, "dg_estimate after dg_set_tau", rc);
+        }
+        free(noise);
+        free(cond);
+    }
     (void)dg_estimate(NULL, &p, grad, NULL);
     if (init_rc == DG_OK) {
         rc = dg_estimate(&est, &p, NULL, NULL);
