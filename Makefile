@@ -58,6 +58,7 @@ clean:
 #   make threads      two threads with their own estimators == serial runs, bit for bit (also
 #                     under ThreadSanitizer)
 #   make fuzz         libFuzzer harness for FUZZ_TIME seconds from the seed corpus
+#   make api-coverage every public function appears in test_errors.c and fuzz_estimate.c
 #   make reliability  all of the above
 # ---------------------------------------------------------------------------------------------
 SAN_FLAGS       = -fsanitize=address,undefined,float-cast-overflow -fno-sanitize-recover=all \
@@ -75,7 +76,7 @@ ALLOC_RENAME     = -Dmalloc=dgt_test_malloc -Dcalloc=dgt_test_calloc -Drealloc=d
 ALLOCATORS       = malloc calloc realloc free aligned_alloc posix_memalign memalign valloc \
                   pvalloc reallocarray strdup strndup alloca __libc_malloc
 
-.PHONY: sanitize valgrind alloc-guard stack threads fuzz fuzz-build reliability
+.PHONY: sanitize valgrind alloc-guard stack threads fuzz fuzz-build api-coverage reliability
 
 $(BUILD)/test-asan-gcc: $(TEST_SRC) | $(BUILD)
 	gcc -std=c99 $(STRICT) $(SAN_FLAGS) -DDGT_LABEL='"asan-gcc"' tests/all.c -o $@ $(LDLIBS)
@@ -134,4 +135,7 @@ fuzz: $(BUILD)/fuzz_estimate $(BUILD)/fuzz-standalone
 	$(SAN_ENV) $(BUILD)/fuzz_estimate -max_total_time=$(FUZZ_TIME) -timeout=10 -rss_limit_mb=2048 \
 	    -print_final_stats=1 -artifact_prefix=$(BUILD)/ $(BUILD)/fuzz-work tests/fuzz_corpus
 
-reliability: sanitize valgrind alloc-guard stack threads fuzz
+api-coverage:
+	sh tests/api_coverage.sh
+
+reliability: api-coverage sanitize valgrind alloc-guard stack threads fuzz

@@ -1036,6 +1036,32 @@ static void errors_tau_schedule_and_set_tau(void)
     CHECK(memcmp(&e, &copy, sizeof e) == 0);
 }
 
+/* The functions that cannot fail: any argument gives a usable answer. */
+static void errors_total_functions(void)
+{
+    static const int codes[] = {INT_MIN, -6, 1, INT_MAX};
+    static const uint64_t bits[] = {0, 1, UINT64_C(0xFFFFFFFFFFFFFFFF), UINT64_C(0x8000000000000000),
+                                    UINT64_C(0xFFFFFFFFFFFFF000), UINT64_C(0x0000000000000FFF)};
+    dg_rng r;
+    int i;
+    for (i = 0; i < 4; ++i) CHECK(strcmp(dg_strerror(codes[i]), "unknown error") == 0);
+    for (i = 0; i < 6; ++i) {
+        dg_real u = dg_uniform_from_bits(bits[i]);
+        CHECK(u > 0 && u < 1);
+    }
+    dg_rng_seed(&r, UINT64_C(0xFFFFFFFFFFFFFFFF), UINT64_C(0xFFFFFFFFFFFFFFFF));
+    for (i = 0; i < 2000; ++i) {
+        dg_real u = dg_uniform(&r), g = dg_gumbel(&r), l = dg_logistic(&r), x = dg_exponential(&r);
+        if (!(u > 0 && u < 1) || !(g - g == 0) || !(l - l == 0) || !(x > 0 && x - x == 0)) {
+            te_fail(__LINE__, "rng", "draw %d: u %g gumbel %g logistic %g exponential %g", i,
+                    (double)u, (double)g, (double)l, (double)x);
+            break;
+        }
+    }
+    dg_rng_seed(&r, 0, 0);
+    CHECK(dg_rng_u64(&r) != dg_rng_u64(&r)); /* the all-zero seed still moves */
+}
+
 /* A Bernoulli problem ignores K, whatever it holds. */
 static void errors_bernoulli_ignores_k(void)
 {
@@ -1067,5 +1093,6 @@ static void register_errors(void)
     DGT_ADD(errors_extreme_inputs);
     DGT_ADD(errors_bernoulli_ignores_k);
     DGT_ADD(errors_relaxed_grad_at);
+    DGT_ADD(errors_total_functions);
     DGT_ADD(errors_tau_schedule_and_set_tau);
 }
