@@ -27,14 +27,17 @@
       DG_MAX_SAMPLES     1024     most draws in one dg_estimate call (cfg.samples)
       DG_MAX_ENUM        1048576  most configurations dg_exact enumerates (2^D or K^D)
       DG_EXACT_MAX_DIM   256      most logits dg_exact accepts (its buffers live on the stack)
+      DG_RELAX_HIDDEN    10       tanh units of DG_RELAX's built-in surrogate net, 1..256
       DG_ASSERT(x)       assert(x)  internal invariants only; inputs are checked with error codes
       DG_EXP DG_LOG DG_LOG1P DG_EXPM1 DG_SQRT DG_FABS
                          libm's exp, log, log1p, expm1, sqrt, fabs
       DISCGRAD_STATIC    undefined  make every function static
 
    The estimator, dg_estimator, is a plain struct of fixed-size arrays whose size grows with
-   DG_MAX_DIM: sizeof(dg_estimator) is about 80 KiB at the default configuration (the test
-   suite prints it). Shrink it by defining DG_MAX_DIM to the largest problem you have.
+   DG_MAX_DIM: sizeof(dg_estimator) is about 440 KiB at the default configuration in double
+   (the test suite prints it), of which DG_RELAX's surrogate net, its Adam moments and its
+   tuning scratch take about 320 KiB (3 + 1 vectors of DG_MAX_DIM per hidden unit). Shrink it
+   by defining DG_MAX_DIM to the largest problem you have, and DG_RELAX_HIDDEN smaller.
 
    STACK
       At the default configuration no function's own frame exceeds 16 KiB and no chain of calls
@@ -66,9 +69,9 @@
       DG_GUMBEL_SOFTMAX    both    no (1)    yes           1 grad            yes
       DG_STRAIGHT_THROUGH  both    no (1)    yes           1 grad            yes
       DG_GUMBEL_RAO        both    no (1)    yes           1 grad per call   yes
-      DG_MUPROP            both    yes       yes           1 + 1 grad        planned
-      DG_REBAR             both    yes       yes           1 + 2 grad        planned
-      DG_RELAX             both    yes       yes           1 + 2 grad        planned
+      DG_MUPROP            both    yes       yes           1 (+1 grad/call)  yes
+      DG_REBAR             both    yes       yes           1 + 2 grad        yes (tuned: 1 + 6 grad)
+      DG_RELAX             both    yes       yes           1 + 2 grad        yes (tuned: 1 + 6 grad)
 
       (1) The relaxations are biased for E_q f: Gumbel-softmax estimates the gradient of the
           relaxed objective E f(softmax_tau(phi + g)) (bias -> 0 as tau -> 0, variance ~ 1/tau);
@@ -118,6 +121,9 @@
 #ifndef DG_EXACT_MAX_DIM
 #define DG_EXACT_MAX_DIM 256
 #endif
+#ifndef DG_RELAX_HIDDEN
+#define DG_RELAX_HIDDEN 10
+#endif
 
 #if defined(__GNUC__) || defined(__clang__)
 #define DG__MAYBE_UNUSED __attribute__((unused))
@@ -136,6 +142,7 @@ typedef char dg__check_max_k_range[(DG_MAX_K >= 2 && DG_MAX_K <= DG_MAX_DIM) ? 1
 typedef char dg__check_max_samples_range[(DG_MAX_SAMPLES >= 2) ? 1 : -1];
 typedef char dg__check_max_enum_range[(DG_MAX_ENUM >= 2 && DG_MAX_ENUM <= 2147483647L) ? 1 : -1];
 typedef char dg__check_exact_dim_range[(DG_EXACT_MAX_DIM >= 2 && DG_EXACT_MAX_DIM <= 4096) ? 1 : -1];
+typedef char dg__check_relax_hidden_range[(DG_RELAX_HIDDEN >= 1 && DG_RELAX_HIDDEN <= 256) ? 1 : -1];
 
 #ifdef __cplusplus
 extern "C" {
@@ -333,13 +340,71 @@ typedef struct dg_sf_state {
     int ema_ready;                  /* the average has seen at least one step */
 } dg_sf_state;
 
+/* The control-variate estimators DG_MUPROP, DG_REBAR and DG_RELAX (both kinds, all need f_grad).
+   Unbiased for every setting of their parameters; cfg.samples draws are averaged per call.
+
+   DG_MUPROP (Gu et al. 2016): first-order Taylor baseline around zbar = E_q z,
+       g = [f(z) - f(zbar) - f'(zbar).(z - zbar)] s(z) + J(zbar)^T f'(zbar),  s = z - E_q z,
+     J = diag(pi) - pi pi^T per categorical row, p(1 - p) per bit. Cost: 1 f_grad per call plus
+     1 f per draw. No learned state.
+   DG_REBAR (Tucker et al. 2017): x = phi + noise(u), b = H(x), x~ = the conditional noise given b
+     from an independent v, y = relax_tau(x), y~ = relax_tau(x~),
+       g = [f(b) - eta f(y~)] s(b) + eta grad_phi f(y) - eta grad_phi f(y~),
+     the last term through x~(phi, b, v) with b, v fixed. eta = cfg.eta (default 1), tau = cfg.tau
+     (default 0.5). Cost: 1 f + 2 f_grad per draw.
+   DG_RELAX (Grathwohl et al. 2018): the same with the surrogate
+       c(x) = eta f(relax_tau(x)) + r(relax_tau(x)),
+       r(y) = b2 + sum_h w2_h tanh(b1_h + W1_h.y / sqrt(n)),
+     DG_RELAX_HIDDEN tanh units on the relaxed input (n = D or D*K). The net starts with w2 = b2 = 0
+     (RELAX starts as REBAR) and W1 uniform in (-1, 1) from (seed, stream). The net assumes one
+     problem shape per estimator. Cost: 1 f + 2 f_grad per draw.
+
+   Tuning (cfg.tune != 0) updates the parameters after each successful call from that call's
+   draws, so a call's estimate uses only what earlier calls learned and stays unbiased. Every
+   parameter descends
+   the single-draw E||g||^2 (its mean E g does not depend on them, so this is the variance):
+     eta, REBAR: g = a - eta c is affine in eta, so eta* = E[a.c]/E[c.c]; both are tracked as
+       averages over calls with decay 0.999 and eta jumps to their ratio once 20 draws were seen.
+     eta, RELAX, and the net: Adam (lr cfg.lr, default 0.01, betas 0.9 and 0.999) on the exact
+       gradient 2 (dg/dpsi)^T g; the mixed derivative of the net (d/dpsi of the directional
+       derivative of r along (dx/dphi) g) is written out by hand, so it costs no calls.
+     log tau, both: Adam on a common-random-numbers central difference of ||g||^2 in log tau,
+       step 0.05, which recomputes g at tau e^(+-0.05) with the same u, v (the exact derivative
+       would need the Hessian of f): 4 more f_grad calls per draw. tau stays in [0.01, 10] and
+       eta in [-100, 100].
+     So with tuning a draw costs 1 f + 6 f_grad. dg_info reports eta and tau used by the call and
+     surrogate_loss = the mean over the call's draws of ||g||^2.
+   Memory: the net's weights and their two Adam moments take 3 (DG_RELAX_HIDDEN (DG_MAX_DIM + 2)
+   + 1) reals (about 240 KiB at the defaults, in double), and RELAX's tuning uses
+   DG_RELAX_HIDDEN of the estimator's scratch vectors (DG__NWORK = 15 + DG_RELAX_HIDDEN).
+   Define DG_MAX_DIM or DG_RELAX_HIDDEN smaller to shrink them. Stack: a few arrays of
+   DG_RELAX_HIDDEN reals; every vector lives in the estimator's scratch. */
+
+/* The weights of DG_RELAX's surrogate net, r(y) = b2 + w2 . tanh(b1 + W1 y / sqrt(n)). */
+typedef struct dg_relax_net {
+    dg_real b2;
+    dg_real w2[DG_RELAX_HIDDEN];
+    dg_real b1[DG_RELAX_HIDDEN];
+    dg_real w1[DG_RELAX_HIDDEN][DG_MAX_DIM];
+} dg_relax_net;
+
 /* Running state of the control-variate estimators (owned by the estimator). */
 typedef struct dg_cv_state {
     dg_real eta;                    /* current eta */
     dg_real log_tau;                /* current log tau */
+    long tune_steps;                /* tuning updates made (Adam's step count) */
+    long tune_draws;                /* draws seen by tuning */
+    dg_real avg_ac, avg_cc;         /* REBAR: running averages of a.c and c.c (decay 0.999) */
+    dg_real beta1_pow, beta2_pow;   /* Adam: beta1^t and beta2^t for the bias corrections */
+    dg_real m_eta, v_eta;           /* Adam moments of eta (RELAX) */
+    dg_real m_log_tau, v_log_tau;   /* Adam moments of log tau */
+    dg_relax_net net;               /* RELAX: the surrogate's net */
+    dg_relax_net net_m, net_v;      /* RELAX: its Adam moments */
 } dg_cv_state;
 
-#define DG__NWORK 10  /* scratch vectors of DG_MAX_DIM values in each estimator */
+/* scratch vectors of DG_MAX_DIM values in each estimator: RELAX's tuning needs
+   DG_RELAX_HIDDEN of them on top of the 15 the control-variate estimators share */
+#define DG__NWORK (15 + DG_RELAX_HIDDEN)
 
 /* A plain value of fixed-size arrays with no pointers: copying it copies the configuration, the
    rng and every learned quantity. Initialise with dg_init; treat the fields as private. */
@@ -360,7 +425,8 @@ typedef struct dg_info {
     dg_real learning_signal;    /* DG_BASELINE_INPUT: mean of f - b(x), to fit b(x) */
     dg_real baseline;           /* the baseline used for this call (score-function family) */
     dg_real eta, tau;           /* REBAR/RELAX: the values used for this call */
-    dg_real surrogate_loss;     /* RELAX: the squared norm of the estimate, which tuning lowers */
+    dg_real surrogate_loss;     /* REBAR/RELAX: mean over the call's draws of a single draw's
+                                   squared norm ||g||^2, which tuning lowers */
 } dg_info;
 
 /* Initialises e from cfg, filling in defaults and seeding the rng from cfg->seed, cfg->stream.
@@ -1099,6 +1165,8 @@ static dg_real dg__default_tau(dg_method m)
     return (m == DG_REBAR || m == DG_RELAX) ? (dg_real)0.5 : (dg_real)1;
 }
 
+static void dg__cv_init(dg_cv_state *cv, const dg_config *c); /* control-variate section */
+
 DGDEF int dg_init(dg_estimator *e, const dg_config *cfg)
 {
     dg_config c;
@@ -1122,8 +1190,7 @@ DGDEF int dg_init(dg_estimator *e, const dg_config *cfg)
     e->steps = 0;
     e->sf.ema = 0;
     e->sf.ema_ready = 0;
-    e->cv.eta = c.eta;
-    e->cv.log_tau = DG_LOG(c.tau);
+    dg__cv_init(&e->cv, &c);
     return DG_OK;
 }
 
@@ -1353,22 +1420,365 @@ DGDEF int dg_set_tau(dg_estimator *e, dg_real tau)
 /* ---------------------------------------------------------------------------------------------
    control-variate estimators
    ------------------------------------------------------------------------------------------- */
+
+/* Scratch slots of the control-variate estimators (slot 0 holds the estimate). */
+#define DG__W_CV_PROBS 1   /* E_q z */
+#define DG__W_CV_X 2       /* perturbed logits x */
+#define DG__W_CV_HARD 3    /* b = H(x) */
+#define DG__W_CV_NOISE 4   /* conditional noise v */
+#define DG__W_CV_XT 5      /* conditional perturbed logits x~ */
+#define DG__W_CV_Y 6       /* relax_tau(x) */
+#define DG__W_CV_YT 7      /* relax_tau(x~) */
+#define DG__W_CV_T1 8      /* scratch: gradients at y */
+#define DG__W_CV_T2 9      /* scratch: gradients at y~ */
+#define DG__W_CV_C 10      /* c = -dg/deta */
+#define DG__W_CV_G 11      /* one draw's estimate g */
+#define DG__W_CV_FD_Y 12   /* the temperature's finite difference: y, y~ and g at tau e^(+-h) */
+#define DG__W_CV_FD_YT 13
+#define DG__W_CV_FD_G 14
+#define DG__W_CV_DW1 15    /* DG_RELAX_HIDDEN slots: the gradient of ||g||^2 wrt the net's W1 */
+typedef char dg__check_cv_slots[(DG__W_CV_DW1 + DG_RELAX_HIDDEN <= DG__NWORK) ? 1 : -1];
+
+#define DG__CV_AVG_DECAY ((dg_real)0.999) /* REBAR's running averages of a.c and c.c */
+#define DG__CV_ETA_WARMUP 20              /* draws before eta jumps to their ratio */
+#define DG__CV_ETA_MAX ((dg_real)100)
+#define DG__CV_TAU_MIN ((dg_real)0.01)
+#define DG__CV_TAU_MAX ((dg_real)10)
+#define DG__CV_FD_STEP ((dg_real)0.05)    /* central difference step in log tau */
+#define DG__ADAM_BETA1 ((dg_real)0.9)
+#define DG__ADAM_BETA2 ((dg_real)0.999)
+#define DG__ADAM_EPS ((dg_real)1e-8)
+
+static dg_real dg__clamp(dg_real x, dg_real lo, dg_real hi) { return x < lo ? lo : x > hi ? hi : x; }
+
+static dg_real dg__dot(const dg_real *a, const dg_real *b, int n)
+{
+    int i;
+    dg_real s = 0;
+    for (i = 0; i < n; ++i) s += a[i] * b[i];
+    return s;
+}
+
+static dg_real dg__tanh(dg_real a) { return 2 * dg_sigmoid(2 * a) - 1; }
+
+static void dg__cv_init(dg_cv_state *cv, const dg_config *c)
+{
+    int h, i;
+    cv->eta = c->eta;
+    cv->log_tau = DG_LOG(c->tau);
+    cv->tune_steps = cv->tune_draws = 0;
+    cv->avg_ac = cv->avg_cc = 0;
+    cv->beta1_pow = cv->beta2_pow = 1;
+    cv->m_eta = cv->v_eta = cv->m_log_tau = cv->v_log_tau = 0;
+    if (c->method != DG_RELAX) return; /* the net is large: only RELAX pays for its start */
+    {
+        /* W1 random so the hidden units differ; w2 = 0 so RELAX starts as REBAR. The weights get
+           their own stream so the sampling stream is the one every method starts from. */
+        dg_rng r;
+        dg_rng_seed(&r, c->seed, c->stream ^ UINT64_C(0x52454c4158));
+        cv->net.b2 = cv->net_m.b2 = cv->net_v.b2 = 0;
+        for (h = 0; h < DG_RELAX_HIDDEN; ++h) {
+            cv->net.w2[h] = cv->net.b1[h] = 0;
+            cv->net_m.w2[h] = cv->net_m.b1[h] = cv->net_v.w2[h] = cv->net_v.b1[h] = 0;
+            for (i = 0; i < DG_MAX_DIM; ++i) {
+                cv->net.w1[h][i] = 2 * dg_uniform(&r) - 1;
+                cv->net_m.w1[h][i] = cv->net_v.w1[h][i] = 0;
+            }
+        }
+    }
+}
+
+/* The net at y: writes the hidden activations t (DG_RELAX_HIDDEN) and returns r(y). */
+static dg_real dg__net_forward(const dg_relax_net *net, const dg_real *y, int n, dg_real *t)
+{
+    int h;
+    dg_real r = net->b2, kappa = 1 / DG_SQRT((dg_real)n);
+    for (h = 0; h < DG_RELAX_HIDDEN; ++h) {
+        t[h] = dg__tanh(net->b1[h] + kappa * dg__dot(net->w1[h], y, n));
+        r += net->w2[h] * t[h];
+    }
+    return r;
+}
+
+/* dr/dy at y (n values) into dy; returns r(y). */
+static dg_real dg__net_input_grad(const dg_relax_net *net, const dg_real *y, int n, dg_real *dy)
+{
+    int h, i;
+    dg_real t[DG_RELAX_HIDDEN], kappa = 1 / DG_SQRT((dg_real)n);
+    dg_real r = dg__net_forward(net, y, n, t);
+    for (i = 0; i < n; ++i) dy[i] = 0;
+    for (h = 0; h < DG_RELAX_HIDDEN; ++h) {
+        dg_real a = net->w2[h] * (1 - t[h] * t[h]) * kappa;
+        for (i = 0; i < n; ++i) dy[i] += a * net->w1[h][i];
+    }
+    return r;
+}
+
+/* Jacobian-vector product of x~(phi) (hard and noise fixed): dxt = (d x~ / d phi) dphi.
+   Bernoulli: the diagonal derivative. Categorical row, with r_i = (E_i/pi_i)/(E_i/pi_i + E_b)
+   (0 at i = b): d x~_i / d phi_j = delta_ij r_i + pi_j (1 - r_i), the transpose of
+   dg__cond_gumbel_row_vjp. dxt may alias dphi. */
+static void dg__cond_perturbed_jvp(const dg_problem *p, const dg_real *hard, const dg_real *noise,
+                                   const dg_real *dphi, dg_real *dxt)
+{
+    int d, j, K = dg__row(p);
+    if (p->kind == DG_BERNOULLI) {
+        for (d = 0; d < p->D; ++d)
+            dxt[d] = dphi[d] * dg__cond_logistic_deriv(p->logits[d], hard[d] > 0, noise[d]);
+        return;
+    }
+    for (d = 0; d < p->D; ++d) {
+        const dg_real *lg = p->logits + d * K, *E = noise + d * K;
+        const dg_real *v = dphi + d * K;
+        dg_real *out = dxt + d * K;
+        int b = dg__hard_index(hard + d * K, K);
+        dg_real lse = dg_logsumexp(lg, K), log_eb = DG_LOG(E[b]), piv = 0;
+        for (j = 0; j < K; ++j) piv += DG_EXP(lg[j] - lse) * v[j];
+        for (j = 0; j < K; ++j) {
+            dg_real r = j == b ? 0 : dg_sigmoid(DG_LOG(E[j]) - (lg[j] - lse) - log_eb);
+            out[j] = r * v[j] + (1 - r) * piv;
+        }
+    }
+}
+
 static int dg__est_muprop(dg_estimator *e, const dg_problem *p, dg_real *grad, dg_info *info)
 {
-    (void)e; (void)p; (void)grad; (void)info;
-    return DG_EUNSUPPORTED;
+    dg_real *zbar = e->work[DG__W_CV_PROBS], *dfbar = e->work[DG__W_CV_T1];
+    dg_real *x = e->work[DG__W_CV_X], *hard = e->work[DG__W_CV_HARD];
+    dg_real fbar, fz, fsum = 0;
+    int n = dg__n(p), M = e->cfg.samples, i, m, rc;
+    dg__probs(p, zbar);
+    rc = dg__eval_f_grad(p, zbar, dfbar, &fbar, info);
+    if (rc) return rc;
+    for (i = 0; i < n; ++i) grad[i] = 0;
+    for (m = 0; m < M; ++m) {
+        dg_real taylor = fbar;
+        dg__draw_perturbed(&e->rng, p, x);
+        dg__hard(p, x, hard);
+        rc = dg__eval_f(p, hard, &fz, info);
+        if (rc) return rc;
+        fsum += fz;
+        for (i = 0; i < n; ++i) taylor += dfbar[i] * (hard[i] - zbar[i]);
+        for (i = 0; i < n; ++i) grad[i] += (fz - taylor) * (hard[i] - zbar[i]);
+    }
+    /* the baseline's mean: E_q[f'(zbar).z] has gradient J(zbar)^T f'(zbar), the softmax VJP at
+       tau = 1 (or p(1 - p) per bit) evaluated at zbar itself */
+    dg__relax_backward(p, zbar, dfbar, 1, x);
+    for (i = 0; i < n; ++i) grad[i] = grad[i] / (dg_real)M + x[i];
+    info->f_mean = fsum / (dg_real)M;
+    return dg__all_finite(grad, n) ? DG_OK : DG_EDOMAIN;
+}
+
+/* One draw of REBAR (net NULL) or RELAX at temperature tau and scale eta, for the noise already
+   in the scratch slots (x, hard, noise, x~) and fb = f(hard):
+     g = [f(b) - c(x~)] s + grad_phi c(x) - grad_phi c(x~),  c(x) = eta f(y) + r(y),  y = relax(x).
+   Writes g, the relaxations y and yt, and (when cvec is not NULL) c = -dg/deta
+   = f(y~) s - grad_phi f(y) + grad_phi f(y~). t1 and t2 are scratch; 2 f_grad calls. */
+static int dg__cv_draw(dg_estimator *e, const dg_problem *p, const dg_relax_net *net,
+                       dg_real eta, dg_real tau, dg_real fb, dg_real *y, dg_real *yt,
+                       dg_real *g, dg_real *cvec, dg_info *info)
+{
+    const dg_real *probs = e->work[DG__W_CV_PROBS], *x = e->work[DG__W_CV_X];
+    const dg_real *hard = e->work[DG__W_CV_HARD], *noise = e->work[DG__W_CV_NOISE];
+    const dg_real *xt = e->work[DG__W_CV_XT];
+    dg_real *t1 = e->work[DG__W_CV_T1], *t2 = e->work[DG__W_CV_T2];
+    dg_real fy, fyt;
+    int i, n = dg__n(p), rc;
+    dg__relax(p, x, tau, y);
+    rc = dg__eval_f_grad(p, y, t1, &fy, info);
+    if (rc) return rc;
+    dg__relax_backward(p, y, t1, tau, t1); /* x = phi + noise: dx/dphi = I (softmax ignores the shift) */
+    dg__relax(p, xt, tau, yt);
+    rc = dg__eval_f_grad(p, yt, t2, &fyt, info);
+    if (rc) return rc;
+    dg__relax_backward(p, yt, t2, tau, t2);
+    dg__cond_perturbed_vjp(p, hard, noise, t2, t2);
+    for (i = 0; i < n; ++i) {
+        dg_real s = hard[i] - probs[i], c = fyt * s - t1[i] + t2[i];
+        g[i] = fb * s - eta * c;
+        if (cvec) cvec[i] = c;
+    }
+    if (net) {
+        dg_real rt;
+        dg__net_input_grad(net, y, n, t1);
+        dg__relax_backward(p, y, t1, tau, t1);
+        rt = dg__net_input_grad(net, yt, n, t2);
+        dg__relax_backward(p, yt, t2, tau, t2);
+        dg__cond_perturbed_vjp(p, hard, noise, t2, t2);
+        for (i = 0; i < n; ++i) g[i] += -rt * (hard[i] - probs[i]) + t1[i] - t2[i];
+    }
+    (void)fy;
+    return DG_OK;
+}
+
+/* The gradient of ||g||^2 with respect to the net's weights for one draw, added to gb2, gw2,
+   gb1 and the W1 rows e->work[DG__W_CV_DW1 + h]. With S = s.g, u = J_y g and
+   u~ = J_y~ (dx~/dphi) g (relax's Jacobian is symmetric, so its VJP is its JVP), and
+   D(y, u) = u . grad_y r(y) the directional derivative of the net:
+     d||g||^2/dpsi = 2 [ -S dr(y~)/dpsi + dD(y, u)/dpsi - dD(y~, u~)/dpsi ].
+   With a_h = b1_h + k W1_h.y, t_h = tanh a_h, k = 1/sqrt(n), d_h = W1_h.u, q_h = 1 - t_h^2:
+     dr/db2 = 1, dr/dw2_h = t_h, dr/db1_h = w2_h q_h, dr/dW1_h = w2_h q_h k y;
+     D = sum_h w2_h q_h k d_h: dD/dw2_h = q_h k d_h, dD/db1_h = -2 w2_h t_h q_h k d_h,
+     dD/dW1_h = w2_h k (q_h u - 2 t_h q_h k d_h y). */
+static void dg__relax_net_grad(dg_estimator *e, const dg_problem *p, dg_real tau,
+                               const dg_real *y, const dg_real *yt, const dg_real *g,
+                               dg_real *gb2, dg_real *gw2, dg_real *gb1)
+{
+    const dg_relax_net *net = &e->cv.net;
+    const dg_real *probs = e->work[DG__W_CV_PROBS], *hard = e->work[DG__W_CV_HARD];
+    const dg_real *noise = e->work[DG__W_CV_NOISE];
+    dg_real *u = e->work[DG__W_CV_T1], *ut = e->work[DG__W_CV_T2];
+    dg_real t[DG_RELAX_HIDDEN], tt[DG_RELAX_HIDDEN], S = 0, kappa;
+    int h, i, n = dg__n(p);
+    kappa = 1 / DG_SQRT((dg_real)n);
+    for (i = 0; i < n; ++i) S += (hard[i] - probs[i]) * g[i];
+    dg__relax_backward(p, y, g, tau, u);
+    dg__cond_perturbed_jvp(p, hard, noise, g, ut);
+    dg__relax_backward(p, yt, ut, tau, ut);
+    dg__net_forward(net, y, n, t);
+    dg__net_forward(net, yt, n, tt);
+    *gb2 += -2 * S;
+    for (h = 0; h < DG_RELAX_HIDDEN; ++h) {
+        dg_real q = 1 - t[h] * t[h], qt = 1 - tt[h] * tt[h], w2 = net->w2[h];
+        dg_real d = dg__dot(net->w1[h], u, n), dt = dg__dot(net->w1[h], ut, n);
+        dg_real cy = 2 * w2 * kappa * (-2 * t[h] * q * kappa * d);
+        dg_real cu = 2 * w2 * kappa * q;
+        dg_real cyt = 2 * (-S * w2 * qt * kappa - w2 * kappa * (-2 * tt[h] * qt * kappa * dt));
+        dg_real cut = -2 * w2 * kappa * qt;
+        dg_real *row = e->work[DG__W_CV_DW1 + h];
+        gw2[h] += 2 * (-S * tt[h] + q * kappa * d - qt * kappa * dt);
+        gb1[h] += 2 * (-S * w2 * qt - 2 * w2 * t[h] * q * kappa * d + 2 * w2 * tt[h] * qt * kappa * dt);
+        for (i = 0; i < n; ++i) row[i] += cy * y[i] + cu * u[i] + cyt * yt[i] + cut * ut[i];
+    }
+}
+
+/* One Adam step on n parameters, gradients g averaged already; c1, c2 the bias corrections. */
+static void dg__adam(dg_real *w, dg_real *m, dg_real *v, const dg_real *g, int n, dg_real lr,
+                     dg_real c1, dg_real c2)
+{
+    int i;
+    for (i = 0; i < n; ++i) {
+        m[i] = DG__ADAM_BETA1 * m[i] + (1 - DG__ADAM_BETA1) * g[i];
+        v[i] = DG__ADAM_BETA2 * v[i] + (1 - DG__ADAM_BETA2) * g[i] * g[i];
+        w[i] -= lr * (m[i] / c1) / (DG_SQRT(v[i] / c2) + DG__ADAM_EPS);
+    }
+}
+
+/* REBAR (relax_net 0) and RELAX (relax_net 1), both kinds, one code path. */
+static int dg__est_relaxed_cv(dg_estimator *e, const dg_problem *p, dg_real *grad, dg_info *info,
+                              int relax_net)
+{
+    dg_cv_state *cv = &e->cv;
+    const dg_relax_net *net = relax_net ? &cv->net : 0;
+    dg_real *probs = e->work[DG__W_CV_PROBS], *x = e->work[DG__W_CV_X];
+    dg_real *hard = e->work[DG__W_CV_HARD], *noise = e->work[DG__W_CV_NOISE];
+    dg_real *xt = e->work[DG__W_CV_XT], *y = e->work[DG__W_CV_Y], *yt = e->work[DG__W_CV_YT];
+    dg_real *cvec = e->work[DG__W_CV_C], *g = e->work[DG__W_CV_G];
+    dg_real *fdy = e->work[DG__W_CV_FD_Y], *fdyt = e->work[DG__W_CV_FD_YT];
+    dg_real *fdg = e->work[DG__W_CV_FD_G];
+    dg_real eta = cv->eta, tau = DG_EXP(cv->log_tau), fb, fsum = 0, loss = 0;
+    dg_real sum_ac = 0, sum_cc = 0, d_eta = 0, d_log_tau = 0, d_b2 = 0;
+    dg_real d_w2[DG_RELAX_HIDDEN], d_b1[DG_RELAX_HIDDEN];
+    int n = dg__n(p), M = e->cfg.samples, tune = e->cfg.tune != 0, i, h, m, rc;
+
+    dg__probs(p, probs);
+    for (i = 0; i < n; ++i) grad[i] = 0;
+    for (h = 0; h < DG_RELAX_HIDDEN; ++h) {
+        d_w2[h] = d_b1[h] = 0;
+        if (tune && net) for (i = 0; i < n; ++i) e->work[DG__W_CV_DW1 + h][i] = 0;
+    }
+    for (m = 0; m < M; ++m) {
+        dg_real gg;
+        dg__draw_perturbed(&e->rng, p, x);
+        dg__hard(p, x, hard);
+        dg__draw_cond_noise(&e->rng, p, noise);
+        dg__cond_perturbed(p, hard, noise, xt);
+        rc = dg__eval_f(p, hard, &fb, info);
+        if (rc) return rc;
+        fsum += fb;
+        rc = dg__cv_draw(e, p, net, eta, tau, fb, y, yt, g, cvec, info);
+        if (rc) return rc;
+        gg = dg__dot(g, g, n);
+        loss += gg;
+        for (i = 0; i < n; ++i) grad[i] += g[i];
+        if (!tune) continue;
+        {
+            /* common random numbers: the same x, b, v at tau e^(+-h) */
+            dg_real gp, gm, cc = dg__dot(cvec, cvec, n), gc = dg__dot(g, cvec, n);
+            rc = dg__cv_draw(e, p, net, eta, tau * DG_EXP(DG__CV_FD_STEP), fb, fdy, fdyt, fdg, 0, info);
+            if (rc) return rc;
+            gp = dg__dot(fdg, fdg, n);
+            rc = dg__cv_draw(e, p, net, eta, tau * DG_EXP(-DG__CV_FD_STEP), fb, fdy, fdyt, fdg, 0, info);
+            if (rc) return rc;
+            gm = dg__dot(fdg, fdg, n);
+            d_log_tau += (gp - gm) / (2 * DG__CV_FD_STEP);
+            sum_ac += gc + eta * cc; /* a = g + eta c */
+            sum_cc += cc;
+            d_eta += -2 * gc;
+            if (net) dg__relax_net_grad(e, p, tau, y, yt, g, &d_b2, d_w2, d_b1);
+        }
+    }
+    for (i = 0; i < n; ++i) grad[i] /= (dg_real)M;
+    loss /= (dg_real)M;
+    if (!dg__all_finite(grad, n) || !dg__finite(loss)) return DG_EDOMAIN;
+    info->f_mean = fsum / (dg_real)M;
+    info->eta = eta;
+    info->tau = tau;
+    info->surrogate_loss = loss;
+    if (!tune) return DG_OK;
+    d_log_tau /= (dg_real)M;
+    d_eta /= (dg_real)M;
+    /* a tuning step whose gradient is not finite is skipped; the estimate itself is fine */
+    if (!dg__finite(d_log_tau) || !dg__finite(d_eta) || !dg__finite(sum_ac) || !dg__finite(sum_cc))
+        return DG_OK;
+    if (net) {
+        int ok = dg__finite(d_b2) && dg__all_finite(d_w2, DG_RELAX_HIDDEN) &&
+                 dg__all_finite(d_b1, DG_RELAX_HIDDEN);
+        for (h = 0; ok && h < DG_RELAX_HIDDEN; ++h) ok = dg__all_finite(e->work[DG__W_CV_DW1 + h], n);
+        if (!ok) return DG_OK;
+    }
+
+    /* nothing can fail from here: update the learned state */
+    cv->tune_steps++;
+    cv->tune_draws += M;
+    cv->beta1_pow *= DG__ADAM_BETA1;
+    cv->beta2_pow *= DG__ADAM_BETA2;
+    {
+        dg_real lr = e->cfg.lr, c1 = 1 - cv->beta1_pow, c2 = 1 - cv->beta2_pow;
+        dg__adam(&cv->log_tau, &cv->m_log_tau, &cv->v_log_tau, &d_log_tau, 1, lr, c1, c2);
+        cv->log_tau = dg__clamp(cv->log_tau, DG_LOG(DG__CV_TAU_MIN), DG_LOG(DG__CV_TAU_MAX));
+        if (!net) {
+            cv->avg_ac = DG__CV_AVG_DECAY * cv->avg_ac + (1 - DG__CV_AVG_DECAY) * sum_ac / (dg_real)M;
+            cv->avg_cc = DG__CV_AVG_DECAY * cv->avg_cc + (1 - DG__CV_AVG_DECAY) * sum_cc / (dg_real)M;
+            if (cv->tune_draws >= DG__CV_ETA_WARMUP && cv->avg_cc > 0)
+                cv->eta = dg__clamp(cv->avg_ac / cv->avg_cc, -DG__CV_ETA_MAX, DG__CV_ETA_MAX);
+            return DG_OK;
+        }
+        dg__adam(&cv->eta, &cv->m_eta, &cv->v_eta, &d_eta, 1, lr, c1, c2);
+        cv->eta = dg__clamp(cv->eta, -DG__CV_ETA_MAX, DG__CV_ETA_MAX);
+        d_b2 /= (dg_real)M;
+        dg__adam(&cv->net.b2, &cv->net_m.b2, &cv->net_v.b2, &d_b2, 1, lr, c1, c2);
+        for (h = 0; h < DG_RELAX_HIDDEN; ++h) {
+            dg_real *row = e->work[DG__W_CV_DW1 + h];
+            d_w2[h] /= (dg_real)M;
+            d_b1[h] /= (dg_real)M;
+            for (i = 0; i < n; ++i) row[i] /= (dg_real)M;
+            dg__adam(cv->net.w1[h], cv->net_m.w1[h], cv->net_v.w1[h], row, n, lr, c1, c2);
+        }
+        dg__adam(cv->net.w2, cv->net_m.w2, cv->net_v.w2, d_w2, DG_RELAX_HIDDEN, lr, c1, c2);
+        dg__adam(cv->net.b1, cv->net_m.b1, cv->net_v.b1, d_b1, DG_RELAX_HIDDEN, lr, c1, c2);
+    }
+    return DG_OK;
 }
 
 static int dg__est_rebar(dg_estimator *e, const dg_problem *p, dg_real *grad, dg_info *info)
 {
-    (void)e; (void)p; (void)grad; (void)info;
-    return DG_EUNSUPPORTED;
+    return dg__est_relaxed_cv(e, p, grad, info, 0);
 }
 
 static int dg__est_relax(dg_estimator *e, const dg_problem *p, dg_real *grad, dg_info *info)
 {
-    (void)e; (void)p; (void)grad; (void)info;
-    return DG_EUNSUPPORTED;
+    return dg__est_relaxed_cv(e, p, grad, info, 1);
 }
 
 /* ---------------------------------------------------------------------------------------------
