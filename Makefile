@@ -139,3 +139,9 @@ api-coverage:
 	sh tests/api_coverage.sh
 
 reliability: api-coverage sanitize valgrind alloc-guard stack threads fuzz
+
+# Score-function and antithetic estimators: each one's measured variance on the one-Bernoulli
+# toy next to the closed forms of MATH.md.
+.PHONY: variance
+variance: $(BUILD)/variance
+	./$(BUILD)/variance

@@ -34,7 +34,7 @@
       DISCGRAD_STATIC    undefined  make every function static
 
    The estimator, dg_estimator, is a plain struct of fixed-size arrays whose size grows with
-   DG_MAX_DIM: sizeof(dg_estimator) is about 440 KiB at the default configuration in double
+   DG_MAX_DIM: sizeof(dg_estimator) is about 460 KiB at the default configuration in double
    (the test suite prints it), of which DG_RELAX's surrogate net, its Adam moments and its
    tuning scratch take about 320 KiB (3 + 1 vectors of DG_MAX_DIM per hidden unit). Shrink it
    by defining DG_MAX_DIM to the largest problem you have, and DG_RELAX_HIDDEN smaller.
@@ -58,14 +58,15 @@
       dg_estimator e;      dg_init(&e, &c);
       int rc = dg_estimate(&e, &p, grad, NULL);           // DG_OK or a negative code
 
-   ESTIMATORS  (status: "yes" = implemented and tested; "planned" = returns DG_EUNSUPPORTED)
+   ESTIMATORS  (status "yes": implemented and tested for the kinds listed; others return
+               DG_EUNSUPPORTED, e.g. DG_DISARM on categorical variables)
 
       method               kinds   unbiased  needs f_grad  f-calls per draw  status
       DG_EXACT             both    exact     no            2^D or K^D        yes
-      DG_REINFORCE         both    yes       no            1                 planned
-      DG_RLOO              both    yes       no            1 (samples >= 2)  planned
-      DG_ARM               Bern.   yes       no            2                 planned
-      DG_DISARM            Bern.   yes       no            2                 planned
+      DG_REINFORCE         both    yes       no            1                 yes
+      DG_RLOO              both    yes       no            1 (samples >= 2)  yes
+      DG_ARM               both    yes       no            2 (cat.: <= K)    yes
+      DG_DISARM            Bern.   yes       no            2                 yes
       DG_GUMBEL_SOFTMAX    both    no (1)    yes           1 grad            yes
       DG_STRAIGHT_THROUGH  both    no (1)    yes           1 grad            yes
       DG_GUMBEL_RAO        both    no (1)    yes           1 grad per call   yes
@@ -293,10 +294,21 @@ typedef struct dg_problem {
     dg_real (*f_grad)(const dg_real *z, dg_real *dz, void *user);
     void *user;                 /* passed back to every callback */
 
-    /* Optional extras: a zero-initialised problem leaves them unused. */
-    dg_real baseline_input;     /* DG_BASELINE_INPUT (NVIL): b(x) for this call */
-    /* DG_BASELINE_CV: a control variate b(z) and the gradient of its mean mu(phi) = E_q b(z)
-       with respect to the logits (written to grad, same shape as logits). */
+    /* Optional extras: a zero-initialised problem leaves them unused, and only the baseline
+       that names them reads them. */
+
+    /* DG_BASELINE_INPUT (NVIL): the caller's input-dependent baseline b(x) for this call, e.g.
+       the output of a small network on the input x that produced the logits. Must be finite
+       (DG_EDOMAIN otherwise). Fit it by minimising (f - b(x))^2, whose gradient with respect to
+       b(x) is -2 dg_info.learning_signal. */
+    dg_real baseline_input;
+    /* DG_BASELINE_CV: a control variate b(z) of the sample (same z as f receives) whose mean
+       mu(phi) = E_q b(z) the caller knows in closed form (b linear in z, say), and
+       cv_mean_grad, which writes grad_phi mu(phi) (same shape as logits) to grad. Both are
+       needed (DG_EINVAL if either is NULL); a value that is not finite gives DG_EDOMAIN. cv is
+       called once per draw, cv_mean_grad once per dg_estimate call; neither is counted in
+       dg_info. A wrong mean gradient makes the estimate biased: it is the only part of the
+       estimate that b's expectation enters. */
     dg_real (*cv)(const dg_real *z, void *user);
     void (*cv_mean_grad)(const dg_real *logits, dg_real *grad, void *user);
 } dg_problem;
@@ -304,12 +316,62 @@ typedef struct dg_problem {
 /* ---------------------------------------------------------------------------------------------
    Estimators
    ------------------------------------------------------------------------------------------- */
+/* The estimators. Each returns from dg_estimate an estimate of grad_phi E_q[f(z)]; the table at
+   the top of the file sums up cost and bias. M below is cfg.samples.
+
+   DG_REINFORCE  score function (Williams 1992): the mean over M independent draws of
+       (f(z) - c) s(z), s = z - E_q z the score with respect to the logits, c from cfg.baseline
+       (see dg_baseline). Both kinds, unbiased for every baseline, M f-calls. Needs only f.
+   DG_RLOO  leave-one-out REINFORCE (Kool et al. 2019): 1/(M-1) sum_m (f_m - mean f) s_m, each
+       draw's baseline being the mean of the other M - 1. M >= 2 (default 2; an explicit 1 is
+       DG_EINVAL). Both kinds, unbiased, M f-calls. cfg.baseline is ignored.
+   DG_ARM  augment-REINFORCE-merge (Yin & Zhou 2019). Bernoulli: per pair one u in (0,1)^D,
+       b1 = 1[u > sigmoid(-phi)], b2 = 1[u < sigmoid(phi)], estimate (f(b1) - f(b2))(u - 1/2)
+       averaged over M pairs; unbiased, 2M f-calls. Categorical: the augment-REINFORCE-swap
+       (ARS) estimator of Yin, Yue & Zhou 2019 ("ARSM", ICML): per draw Dirichlet(1) weights w_d
+       per variable, a reference class j, and the samples z^(m<->j) with w_dm and w_dj swapped
+       in every variable; g_dc = (f(z^(c<->j)) - mean_m f(z^(m<->j))) (1 - K w_dj). Unbiased;
+       up to K f-calls per draw (swaps that leave the sample unchanged reuse f(z); dg_info
+       counts the calls made), O(D K^2) work per draw.
+   DG_DISARM  ARM with u integrated out (Dong, Mnih & Tucker 2020), Bernoulli only: the same
+       pairs, estimate 1/2 (f(b1) - f(b2)) (-1)^b2 1[b1 != b2] sigmoid(|phi|) per coordinate.
+       Unbiased, never more variance than ARM, 2M f-calls. Categorical: DG_EUNSUPPORTED (the
+       categorical couplings of Dong, Mnih & Tucker 2021 are not built).
+
+   Memory: the score-function methods reduce each draw to per-coordinate sums as it comes, so
+   any M costs O(D*K) scratch in the estimator and no extra stack; ARM and DisARM keep one pair
+   at a time, categorical ARM one draw's keys and its K swapped values of f. */
 typedef enum dg_method {
     DG_EXACT = 1, DG_REINFORCE, DG_RLOO, DG_GUMBEL_SOFTMAX, DG_STRAIGHT_THROUGH,
     DG_GUMBEL_RAO, DG_MUPROP, DG_REBAR, DG_RELAX, DG_ARM, DG_DISARM
 } dg_method;
 #define DG__METHOD_LAST DG_DISARM
 
+/* Baselines of DG_REINFORCE (cfg.baseline; other methods ignore it). Every one is independent of
+   the draw it is subtracted from, so the estimate stays unbiased; they differ in variance.
+
+   DG_BASELINE_NONE      c = 0.
+   DG_BASELINE_CONSTANT  c = cfg.baseline_value.
+   DG_BASELINE_EMA       c = moving average of f over earlier calls, c <- beta c + (1 - beta) mean f,
+                         beta = cfg.ema_decay; updated after the call's estimate is formed, and 0
+                         until the first call has succeeded.
+   DG_BASELINE_OPTIMAL   per coordinate, the variance-minimising constant c_i = E[f s_i^2]/E[s_i^2]
+                         (Cov[f s_i, s_i]/Var[s_i] with E s_i = 0), estimated from sums of
+                         f s_i^2 and s_i^2 over earlier calls, decayed by cfg.ema_decay per call
+                         so they follow moving logits (raise it, e.g. 0.99, for a steadier
+                         estimate on slowly moving logits), plus, when M > 1, the call's other
+                         draws (leave-one-out, computed in closed form, no second pass). 0 until
+                         something is known. An estimator follows one problem size: a problem with
+                         a different number of logits restarts the sums.
+   DG_BASELINE_INPUT     NVIL (Mnih & Gregor 2014): c = problem.baseline_input, the caller's b(x).
+                         dg_info.learning_signal returns mean f - b(x), which the caller uses to
+                         fit b(x). With cfg.normalize the estimate is divided by
+                         max(1, running std of f - b(x)) over earlier calls (decay
+                         cfg.ema_decay): a scale change that steadies step sizes, not a change of
+                         direction; it is then an unbiased estimate of the gradient divided by
+                         that scale.
+   DG_BASELINE_CV        a control variate with known mean: (f(z) - b(z)) s(z) + grad_phi E_q b,
+                         from problem.cv and problem.cv_mean_grad (DG_EINVAL if either is NULL). */
 typedef enum dg_baseline {
     DG_BASELINE_NONE = 0, DG_BASELINE_CONSTANT, DG_BASELINE_EMA, DG_BASELINE_OPTIMAL,
     DG_BASELINE_INPUT /* NVIL */, DG_BASELINE_CV /* control variate with known mean */
@@ -325,7 +387,9 @@ typedef struct dg_config {
                                    STRAIGHT_THROUGH and GUMBEL_RAO; 0.5 for REBAR and RELAX */
     dg_baseline baseline;       /* REINFORCE only: default DG_BASELINE_NONE */
     dg_real baseline_value;     /* DG_BASELINE_CONSTANT: the constant c */
-    dg_real ema_decay;          /* DG_BASELINE_EMA: beta in (0,1), default 0.9 */
+    dg_real ema_decay;          /* beta in (0,1), default 0.9: the decay per call of the running
+                                   averages of DG_BASELINE_EMA, DG_BASELINE_OPTIMAL and the
+                                   normalisation of DG_BASELINE_INPUT */
     int normalize;              /* DG_BASELINE_INPUT: nonzero divides the learning signal by
                                    max(1, running std), changing the scale, not the direction */
     int tune;                   /* REBAR/RELAX: nonzero learns eta, tau (and surrogate) online */
@@ -334,10 +398,19 @@ typedef struct dg_config {
     uint64_t seed, stream;      /* the rng's seed and stream: default 0, 0 */
 } dg_config;
 
-/* Running state of the score-function baselines (owned by the estimator). */
+/* Running state of the score-function baselines (owned by the estimator). Each part changes
+   only after a successful call that uses it; the sums describe earlier calls only, never the
+   draws of the call they are used in, which is what keeps the baselines unbiased. */
 typedef struct dg_sf_state {
     dg_real ema;                    /* DG_BASELINE_EMA: current average of f */
     int ema_ready;                  /* the average has seen at least one step */
+    int opt_n;                      /* DG_BASELINE_OPTIMAL: logits the sums describe, 0 = none;
+                                       a problem of another size starts them afresh */
+    dg_real opt_fs2[DG_MAX_DIM];    /* decayed sums over earlier draws of f s_i^2 ... */
+    dg_real opt_s2[DG_MAX_DIM];     /* ... and of s_i^2: c_i = opt_fs2[i] / opt_s2[i] */
+    dg_real sig_mean, sig_var;      /* DG_BASELINE_INPUT with normalize: running mean and
+                                       variance of the learning signal f - b(x) */
+    int sig_ready;                  /* the running moments have seen at least one step */
 } dg_sf_state;
 
 /* The control-variate estimators DG_MUPROP, DG_REBAR and DG_RELAX (both kinds, all need f_grad).
@@ -422,8 +495,12 @@ typedef struct dg_info {
     dg_real f_mean;             /* mean of the f values evaluated at discrete samples */
     int f_evals;                /* calls of f */
     int grad_evals;             /* calls of f_grad */
-    dg_real learning_signal;    /* DG_BASELINE_INPUT: mean of f - b(x), to fit b(x) */
-    dg_real baseline;           /* the baseline used for this call (score-function family) */
+    dg_real learning_signal;    /* REINFORCE: f_mean - baseline, before any normalisation; for
+                                   DG_BASELINE_INPUT the mean of f - b(x), to fit b(x) by */
+    dg_real baseline;           /* the baseline used for this call, averaged over draws (and,
+                                   for DG_BASELINE_OPTIMAL, coordinates); DG_BASELINE_CV: mean
+                                   b(z); RLOO: f_mean (the mean of the leave-one-out means);
+                                   0 for methods without one (ARM, DisARM) */
     dg_real eta, tau;           /* REBAR/RELAX: the values used for this call */
     dg_real surrogate_loss;     /* REBAR/RELAX: mean over the call's draws of a single draw's
                                    squared norm ||g||^2, which tuning lowers */
@@ -441,11 +518,14 @@ DGDEF int dg_init(dg_estimator *e, const dg_config *cfg);
      p     the problem; validated in full before anything is evaluated.
      grad  D or D*K values, written only on success.
      info  optional (may be NULL): evaluation counts and what was used, written only on success.
-   Return value: DG_OK; DG_EINVAL (NULL, kind, D or K out of range); DG_ECAPACITY (D*K >
-     DG_MAX_DIM, K > DG_MAX_K); DG_EDOMAIN (a logit not finite, or f or f_grad returned a value
-     that is not finite); DG_ENEEDGRAD; DG_EUNSUPPORTED (method not available for this kind).
+   Return value: DG_OK; DG_EINVAL (NULL, kind, D or K out of range; DG_BASELINE_CV without
+     problem.cv and problem.cv_mean_grad); DG_ECAPACITY (D*K > DG_MAX_DIM, K > DG_MAX_K);
+     DG_EDOMAIN (a logit not finite, or f, f_grad or a baseline callback returned a value that
+     is not finite, or finite values overflowed the estimate); DG_ENEEDGRAD; DG_EUNSUPPORTED
+     (method not available for this kind, e.g. DG_DISARM on categorical variables).
    Remarks: on error grad, info and the learned state are untouched (the rng may have advanced).
-     Cost and bias of each method: see the estimator table at the top of the file. */
+     Cost and bias of each method: see the estimator table at the top of the file and the notes
+     beside dg_method and dg_baseline. */
 DGDEF int dg_estimate(dg_estimator *e, const dg_problem *p, dg_real *grad, dg_info *info);
 
 /* The exact gradient by enumerating all 2^D (Bernoulli) or K^D (categorical) configurations:
@@ -1190,6 +1270,9 @@ DGDEF int dg_init(dg_estimator *e, const dg_config *cfg)
     e->steps = 0;
     e->sf.ema = 0;
     e->sf.ema_ready = 0;
+    e->sf.opt_n = 0;
+    e->sf.sig_mean = e->sf.sig_var = 0;
+    e->sf.sig_ready = 0;
     dg__cv_init(&e->cv, &c);
     return DG_OK;
 }
@@ -1255,17 +1338,267 @@ DGDEF int dg_estimate(dg_estimator *e, const dg_problem *p, dg_real *grad, dg_in
 
 /* ---------------------------------------------------------------------------------------------
    score-function family
+
+   Every coordinate i of a discrete sample is 0 or 1 in both kinds (a bit, or one entry of a
+   one-hot row), so its score s_i = hard_i - pi_i takes only two values: 1 - pi_i or -pi_i. Any
+   sum over the M draws of a call of (v_m - c_m) s_mi, for every baseline rule here, is then a
+   function of two per-coordinate sums (how many draws had hard_i = 1, and the sum of their
+   signals v) and a few scalars. The draws are reduced to those sums as they come, so a call of
+   M draws keeps O(D*K) values whatever M is, and the leave-one-out baselines (RLOO, the optimal
+   c within a call) come out in closed form from the same sums without a second pass.
+   Signals are summed relative to the first draw's value (shift), so a large common offset in f
+   does not swamp the differences that carry the gradient.
    ------------------------------------------------------------------------------------------- */
+enum { DG__W_SF_PROBS = 1, DG__W_SF_HARD, DG__W_SF_ONES, DG__W_SF_SUM1, DG__W_SF_CVGRAD };
+
+/* The sufficient statistics of one call's draws (see above). */
+typedef struct dg__sf_draws {
+    int M;                      /* draws */
+    dg_real shift;              /* the first draw's signal */
+    dg_real total;              /* sum of (v_m - shift) */
+    dg_real total_sq;           /* sum of (v_m - shift)^2 */
+    dg_real f_mean;             /* mean of f_m, as a running mean that cannot overflow */
+    dg_real cv_total;           /* DG_BASELINE_CV: sum of b(z_m) */
+    const dg_real *probs;       /* pi = E_q z */
+    dg_real *ones;              /* ones[i]: draws with hard_i = 1 */
+    dg_real *sum1;              /* sum1[i]: sum of (v_m - shift) over those draws */
+} dg__sf_draws;
+
+/* A discrete sample drawn straight from probs: one uniform per Bernoulli variable (1[u < p]),
+   one per categorical row by inverting its CDF. The score family needs no relaxation, so this
+   skips the per-logit noise of dg__draw_perturbed. */
+static void dg__sample_hard(dg_rng *r, const dg_problem *p, const dg_real *probs, dg_real *hard)
+{
+    int d, k, K = dg__row(p);
+    if (p->kind == DG_BERNOULLI) {
+        for (d = 0; d < p->D; ++d) hard[d] = dg_uniform(r) < probs[d];
+        return;
+    }
+    for (d = 0; d < p->D; ++d) {
+        const dg_real *row = probs + d * K;
+        dg_real target = dg_uniform(r), acc = 0;
+        int pick = -1, last = 0;
+        for (k = 0; k < K; ++k) {
+            acc += row[k];
+            if (row[k] > 0) last = k;
+            if (pick < 0 && target < acc) pick = k;
+            hard[d * K + k] = 0;
+        }
+        /* rounding can leave the running sum below target: the last class with mass */
+        hard[d * K + (pick < 0 ? last : pick)] = 1;
+    }
+}
+
+/* Draws e->cfg.samples samples and reduces them to s. The signal of a draw is f(z), or
+   f(z) - b(z) when use_cv. */
+static int dg__sf_draw(dg_estimator *e, const dg_problem *p, int use_cv, dg__sf_draws *s,
+                       dg_info *info)
+{
+    int m, i, n = dg__n(p), rc;
+    dg_real *hard = e->work[DG__W_SF_HARD], *probs = e->work[DG__W_SF_PROBS];
+    s->M = e->cfg.samples;
+    s->shift = s->total = s->total_sq = s->f_mean = s->cv_total = 0;
+    s->probs = probs;
+    s->ones = e->work[DG__W_SF_ONES];
+    s->sum1 = e->work[DG__W_SF_SUM1];
+    dg__probs(p, probs);
+    for (i = 0; i < n; ++i) s->ones[i] = s->sum1[i] = 0;
+    for (m = 0; m < s->M; ++m) {
+        dg_real f, v, g;
+        dg__sample_hard(&e->rng, p, probs, hard);
+        rc = dg__eval_f(p, hard, &f, info);
+        if (rc) return rc;
+        v = f;
+        if (use_cv) {
+            dg_real b = p->cv(hard, p->user);
+            if (!dg__finite(b)) return DG_EDOMAIN;
+            s->cv_total += b;
+            v = f - b;
+        }
+        if (m == 0) s->shift = v;
+        g = v - s->shift;
+        s->total += g;
+        s->total_sq += g * g;
+        s->f_mean += (f - s->f_mean) / (dg_real)(m + 1);
+        for (i = 0; i < n; ++i)
+            if (hard[i] > 0) { s->ones[i] += 1; s->sum1[i] += g; }
+    }
+    return DG_OK;
+}
+
+/* grad_i = (1/M) sum_m (v_m - c) s_mi for one baseline c shared by every draw and coordinate. */
+static void dg__sf_fixed_baseline(const dg__sf_draws *s, int n, dg_real c, dg_real *grad)
+{
+    int i;
+    dg_real cs = c - s->shift, inv_m = (dg_real)1 / (dg_real)s->M;
+    for (i = 0; i < n; ++i) {
+        dg_real pi = s->probs[i], n1 = s->ones[i], n0 = (dg_real)s->M - n1;
+        dg_real g1 = s->sum1[i], g0 = s->total - g1;
+        grad[i] = ((1 - pi) * (g1 - n1 * cs) - pi * (g0 - n0 * cs)) * inv_m;
+    }
+}
+
+/* RLOO: grad_i = 1/(M-1) sum_m (v_m - mean v) s_mi, which is the average over draws of
+   (v_m - mean of the other draws) s_mi. */
+static void dg__sf_loo_mean(const dg__sf_draws *s, int n, dg_real *grad)
+{
+    int i;
+    dg_real mean = s->total / (dg_real)s->M, inv = (dg_real)1 / (dg_real)(s->M - 1);
+    for (i = 0; i < n; ++i) {
+        dg_real pi = s->probs[i], n1 = s->ones[i], n0 = (dg_real)s->M - n1;
+        dg_real g1 = s->sum1[i], g0 = s->total - g1;
+        grad[i] = ((1 - pi) * (g1 - n1 * mean) - pi * (g0 - n0 * mean)) * inv;
+    }
+}
+
+/* DG_BASELINE_OPTIMAL: draw m's baseline for coordinate i is c_i = sum f s_i^2 / sum s_i^2 over
+   the earlier calls' sums (sf->opt_*) and this call's other draws, never draw m itself. With
+   w1 = (1 - pi)^2, w0 = pi^2 and the draws grouped by hard_i, c_i is the same ratio for every
+   draw of a group except for removing its own term, so each group's sum of c_i and of
+   (v - c_i) s_i has a closed form. A ratio with nothing in its denominator (the first call with
+   one draw) falls back to c_i = 0. Returns the mean over draws and coordinates of the c used. */
+static dg_real dg__sf_optimal(const dg_sf_state *sf, const dg__sf_draws *s, int n, dg_real *grad)
+{
+    int i, have = sf->opt_n == n;
+    dg_real inv_m = (dg_real)1 / (dg_real)s->M, c_total = 0;
+    for (i = 0; i < n; ++i) {
+        dg_real pi = s->probs[i], w1 = (1 - pi) * (1 - pi), w0 = pi * pi;
+        dg_real n1 = s->ones[i], n0 = (dg_real)s->M - n1;
+        dg_real g1 = s->sum1[i], g0 = s->total - g1;
+        dg_real B = have ? sf->opt_s2[i] : 0;
+        dg_real A = have ? sf->opt_fs2[i] - s->shift * B : 0; /* in the shifted frame */
+        dg_real t1 = 0, t0 = 0, c1 = 0, c0 = 0;      /* per group: sum of (v - c), of c */
+        if (n1 > 0) {
+            dg_real den = B + (n1 - 1) * w1 + n0 * w0;
+            c1 = den > 0 ? (n1 * A + (n1 - 1) * g1 * w1 + n1 * g0 * w0) / den : -n1 * s->shift;
+            t1 = g1 - c1;
+        }
+        if (n0 > 0) {
+            dg_real den = B + n1 * w1 + (n0 - 1) * w0;
+            c0 = den > 0 ? (n0 * A + n0 * g1 * w1 + (n0 - 1) * g0 * w0) / den : -n0 * s->shift;
+            t0 = g0 - c0;
+        }
+        grad[i] = ((1 - pi) * t1 - pi * t0) * inv_m;
+        c_total += (c1 + c0) * inv_m + s->shift;
+    }
+    return c_total / (dg_real)n;
+}
+
+/* The decayed sums of DG_BASELINE_OPTIMAL with this call's draws folded in, written to fs2 and
+   s2 (n values each) for the caller to commit; DG_EDOMAIN if a sum overflowed. */
+static int dg__sf_optimal_next(const dg_sf_state *sf, const dg__sf_draws *s, int n, dg_real decay,
+                               dg_real *fs2, dg_real *s2)
+{
+    int i, have = sf->opt_n == n;
+    for (i = 0; i < n; ++i) {
+        dg_real pi = s->probs[i], w1 = (1 - pi) * (1 - pi), w0 = pi * pi;
+        dg_real n1 = s->ones[i], n0 = (dg_real)s->M - n1;
+        dg_real f1 = s->sum1[i] + n1 * s->shift, f0 = (s->total - s->sum1[i]) + n0 * s->shift;
+        fs2[i] = f1 * w1 + f0 * w0 + (have ? decay * sf->opt_fs2[i] : 0);
+        s2[i] = n1 * w1 + n0 * w0 + (have ? decay * sf->opt_s2[i] : 0);
+    }
+    return dg__all_finite(fs2, n) && dg__all_finite(s2, n) ? DG_OK : DG_EDOMAIN;
+}
+
+/* The running mean and variance of the learning signal l = f - b(x) that DG_BASELINE_INPUT's
+   normalisation divides by, with this call's draws folded in (the draws' v is f; b is
+   subtracted here). The variance tracks E(l - previous mean)^2, which stays right when the mean
+   drifts. DG_EDOMAIN if a moment overflowed. */
+static int dg__sf_signal_next(const dg_sf_state *sf, const dg__sf_draws *s, dg_real b,
+                              dg_real decay, dg_real *mean, dg_real *var)
+{
+    dg_real mean_g = s->total / (dg_real)s->M;
+    dg_real var_b = s->total_sq / (dg_real)s->M - mean_g * mean_g;
+    dg_real mean_b = s->shift + mean_g - b, dm;
+    if (var_b < 0) var_b = 0;
+    if (!sf->sig_ready) {
+        *mean = mean_b;
+        *var = var_b;
+    } else {
+        dm = mean_b - sf->sig_mean;
+        *var = decay * sf->sig_var + (1 - decay) * (var_b + dm * dm);
+        *mean = decay * sf->sig_mean + (1 - decay) * mean_b;
+    }
+    return dg__finite(*mean) && dg__finite(*var) ? DG_OK : DG_EDOMAIN;
+}
+
+/* A finite f can still overflow a sum of them: the last check before a method succeeds. */
+static int dg__finish(const dg_problem *p, const dg_real *grad, const dg_info *info)
+{
+    if (!dg__finite(info->f_mean) || !dg__finite(info->baseline) ||
+        !dg__finite(info->learning_signal))
+        return DG_EDOMAIN;
+    return dg__all_finite(grad, dg__n(p)) ? DG_OK : DG_EDOMAIN;
+}
+
 static int dg__est_reinforce(dg_estimator *e, const dg_problem *p, dg_real *grad, dg_info *info)
 {
-    (void)e; (void)p; (void)grad; (void)info;
-    return DG_EUNSUPPORTED;
+    dg_baseline bl = e->cfg.baseline;
+    dg_real decay = e->cfg.ema_decay, c = 0, scale = 1, sig_mean = 0, sig_var = 0;
+    dg__sf_draws s;
+    int i, n = dg__n(p), rc;
+    if (bl == DG_BASELINE_CV && (!p->cv || !p->cv_mean_grad)) return DG_EINVAL;
+    if (bl == DG_BASELINE_INPUT && !dg__finite(p->baseline_input)) return DG_EDOMAIN;
+    rc = dg__sf_draw(e, p, bl == DG_BASELINE_CV, &s, info);
+    if (rc) return rc;
+    info->f_mean = s.f_mean;
+    switch (bl) {
+    case DG_BASELINE_CONSTANT: c = e->cfg.baseline_value; break;
+    case DG_BASELINE_EMA: c = e->sf.ema_ready ? e->sf.ema : 0; break;
+    case DG_BASELINE_INPUT:
+        c = p->baseline_input;
+        if (e->cfg.normalize && e->sf.sig_ready && e->sf.sig_var > 1) scale = DG_SQRT(e->sf.sig_var);
+        break;
+    default: break;
+    }
+    if (bl == DG_BASELINE_OPTIMAL) {
+        info->baseline = dg__sf_optimal(&e->sf, &s, n, grad);
+    } else {
+        dg__sf_fixed_baseline(&s, n, c, grad);
+        info->baseline = bl == DG_BASELINE_CV ? s.cv_total / (dg_real)s.M : c;
+    }
+    if (scale != 1)
+        for (i = 0; i < n; ++i) grad[i] /= scale;
+    if (bl == DG_BASELINE_CV) {
+        dg_real *mean_grad = e->work[DG__W_SF_CVGRAD];
+        p->cv_mean_grad(p->logits, mean_grad, p->user);
+        if (!dg__all_finite(mean_grad, n)) return DG_EDOMAIN;
+        for (i = 0; i < n; ++i) grad[i] += mean_grad[i];
+    }
+    info->learning_signal = info->f_mean - info->baseline;
+    rc = dg__finish(p, grad, info);
+    /* the next state goes to scratch (the draws' slots are free by now) and is checked */
+    if (!rc && bl == DG_BASELINE_OPTIMAL)
+        rc = dg__sf_optimal_next(&e->sf, &s, n, decay, e->work[DG__W_SF_HARD], e->work[DG__W_SF_CVGRAD]);
+    if (!rc && bl == DG_BASELINE_INPUT && e->cfg.normalize)
+        rc = dg__sf_signal_next(&e->sf, &s, c, decay, &sig_mean, &sig_var);
+    if (rc) return rc;
+    /* nothing can fail from here on: the state moves */
+    if (bl == DG_BASELINE_EMA) {
+        e->sf.ema = e->sf.ema_ready ? decay * e->sf.ema + (1 - decay) * info->f_mean : info->f_mean;
+        e->sf.ema_ready = 1;
+    } else if (bl == DG_BASELINE_OPTIMAL) {
+        dg__copy(e->sf.opt_fs2, e->work[DG__W_SF_HARD], n);
+        dg__copy(e->sf.opt_s2, e->work[DG__W_SF_CVGRAD], n);
+        e->sf.opt_n = n;
+    } else if (bl == DG_BASELINE_INPUT && e->cfg.normalize) {
+        e->sf.sig_mean = sig_mean;
+        e->sf.sig_var = sig_var;
+        e->sf.sig_ready = 1;
+    }
+    return DG_OK;
 }
 
 static int dg__est_rloo(dg_estimator *e, const dg_problem *p, dg_real *grad, dg_info *info)
 {
-    (void)e; (void)p; (void)grad; (void)info;
-    return DG_EUNSUPPORTED;
+    dg__sf_draws s;
+    int rc;
+    if (e->cfg.samples < 2) return DG_EINVAL;
+    rc = dg__sf_draw(e, p, 0, &s, info);
+    if (rc) return rc;
+    dg__sf_loo_mean(&s, dg__n(p), grad);
+    info->f_mean = info->baseline = s.f_mean;
+    return dg__finish(p, grad, info);
 }
 
 /* ---------------------------------------------------------------------------------------------
@@ -1783,17 +2116,141 @@ static int dg__est_relax(dg_estimator *e, const dg_problem *p, dg_real *grad, dg
 
 /* ---------------------------------------------------------------------------------------------
    antithetic estimators
+
+   ARM and DisARM (Bernoulli): each pair shares one uniform vector u; b1 = 1[u > sigma(-phi)]
+   and b2 = 1[u < sigma(phi)] are each distributed as q, and their difference in f carries the
+   gradient. The weight per coordinate is the only difference between the two.
    ------------------------------------------------------------------------------------------- */
+enum { DG__W_AT_U = 1, DG__W_AT_B1, DG__W_AT_B2, DG__W_AT_P1, DG__W_AT_P0 };
+
+static int dg__est_antithetic(dg_estimator *e, const dg_problem *p, dg_real *grad, dg_info *info,
+                              int disarm)
+{
+    int m, d, D = p->D, M = e->cfg.samples, rc;
+    dg_real *u = e->work[DG__W_AT_U], *b1 = e->work[DG__W_AT_B1], *b2 = e->work[DG__W_AT_B2];
+    dg_real *p1 = e->work[DG__W_AT_P1], *p0 = e->work[DG__W_AT_P0]; /* sigma(phi), sigma(-phi) */
+    dg_real f_mean = 0; /* a running mean: finite whenever every f is */
+    if (p->kind != DG_BERNOULLI) return DG_EUNSUPPORTED;
+    for (d = 0; d < D; ++d) {
+        p1[d] = dg_sigmoid(p->logits[d]);
+        p0[d] = dg_sigmoid(-p->logits[d]);
+        grad[d] = 0;
+    }
+    for (m = 0; m < M; ++m) {
+        dg_real f1, f2, diff;
+        for (d = 0; d < D; ++d) {
+            u[d] = dg_uniform(&e->rng);
+            b1[d] = u[d] > p0[d];
+            b2[d] = u[d] < p1[d];
+        }
+        rc = dg__eval_f(p, b1, &f1, info);
+        if (rc) return rc;
+        rc = dg__eval_f(p, b2, &f2, info);
+        if (rc) return rc;
+        f_mean += (f1 - f_mean) / (dg_real)(2 * m + 2) + (f2 - f_mean) / (dg_real)(2 * m + 2);
+        diff = f1 - f2;
+        for (d = 0; d < D; ++d) {
+            if (!disarm) {
+                grad[d] += diff * (u[d] - (dg_real)0.5);
+            } else if (b1[d] != b2[d]) {
+                /* sigma(|phi|) = max(sigma(phi), sigma(-phi)); the sign is (-1)^b2 */
+                dg_real w = p1[d] > p0[d] ? p1[d] : p0[d];
+                grad[d] += (dg_real)0.5 * diff * (b2[d] > 0 ? -w : w);
+            }
+        }
+    }
+    for (d = 0; d < D; ++d) grad[d] /= (dg_real)M;
+    info->f_mean = f_mean;
+    return dg__finish(p, grad, info);
+}
+
+/* Categorical ARM: the augment-REINFORCE-swap (ARS) estimator of Yin, Yue & Zhou 2019, "ARSM:
+   Augment-REINFORCE-Swap-Merge estimator for gradient backpropagation through categorical
+   variables" (ICML), with all variables swapped together. Per draw: E_dk ~ Exp(1), so that
+   w_d = E_d / sum_k E_dk ~ Dirichlet(1); z_d = argmin_k (log E_dk - phi_dk) ~ q; a reference
+   class j uniform in [0, K); z^(m<->j) the sample with w_dm and w_dj swapped in every row. Then
+     g_dc = (f(z^(c<->j)) - (1/K) sum_m f(z^(m<->j))) (1 - K w_dj).
+   Unbiased: swapping back turns the c term into the augment-REINFORCE estimate
+   E[f(z)(1 - K w_dc)] of the gradient, and the m terms into the sum over classes of those,
+   which is 0 because softmax is shift-invariant. Costs up to K f-calls per draw: a swap that
+   leaves every row's argmin unchanged reuses f(z). */
+enum { DG__W_ARS_KEY = 1, DG__W_ARS_HARD, DG__W_ARS_SWAP, DG__W_ARS_F, DG__W_ARS_LOGE };
+
+/* The one-hot sample of the keys (log E - phi) with classes a and b swapped in E in every row
+   (a == b: the sample itself). Returns whether it equals hard (not compared when NULL). */
+static int dg__ars_swapped(const dg_problem *p, const dg_real *key, const dg_real *log_e, int a,
+                           int b, const dg_real *hard, dg_real *out)
+{
+    int d, k, K = p->K, same = 1;
+    for (d = 0; d < p->D; ++d) {
+        const dg_real *kr = key + d * K, *er = log_e + d * K, *phi = p->logits + d * K;
+        int best = 0;
+        dg_real best_v = 0;
+        for (k = 0; k < K; ++k) {
+            dg_real v = kr[k];
+            if (k == a) v = er[b] - phi[a];
+            else if (k == b) v = er[a] - phi[b];
+            if (k == 0 || v < best_v) { best = k; best_v = v; }
+        }
+        for (k = 0; k < K; ++k) out[d * K + k] = k == best;
+        if (hard) same &= hard[d * K + best] > 0;
+    }
+    return same;
+}
+
+static int dg__est_ars(dg_estimator *e, const dg_problem *p, dg_real *grad, dg_info *info)
+{
+    int s, d, k, m, K = p->K, n = dg__n(p), M = e->cfg.samples, rc;
+    dg_real *key = e->work[DG__W_ARS_KEY], *hard = e->work[DG__W_ARS_HARD];
+    dg_real *swap = e->work[DG__W_ARS_SWAP], *fv = e->work[DG__W_ARS_F];
+    dg_real *log_e = e->work[DG__W_ARS_LOGE];
+    dg_real f_mean = 0;
+    long evals = 0;
+    for (k = 0; k < n; ++k) grad[k] = 0;
+    for (s = 0; s < M; ++s) {
+        dg_real f0, fbar = 0;
+        int j;
+        for (k = 0; k < n; ++k) {
+            log_e[k] = DG_LOG(dg_exponential(&e->rng));
+            key[k] = log_e[k] - p->logits[k];
+        }
+        j = (int)(dg_uniform(&e->rng) * (dg_real)K);
+        if (j >= K) j = K - 1;
+        dg__ars_swapped(p, key, log_e, j, j, NULL, hard);
+        rc = dg__eval_f(p, hard, &f0, info);
+        if (rc) return rc;
+        f_mean += (f0 - f_mean) / (dg_real)(++evals);
+        for (m = 0; m < K; ++m) {
+            if (m == j || dg__ars_swapped(p, key, log_e, m, j, hard, swap)) {
+                fv[m] = f0;
+                continue;
+            }
+            rc = dg__eval_f(p, swap, &fv[m], info);
+            if (rc) return rc;
+            f_mean += (fv[m] - f_mean) / (dg_real)(++evals);
+        }
+        for (m = 0; m < K; ++m) fbar += fv[m] / (dg_real)K;
+        for (d = 0; d < p->D; ++d) {
+            /* 1 - K w_dj, with w_dj = E_dj / sum_k E_dk in log space */
+            dg_real weight = 1 - (dg_real)K * DG_EXP(log_e[d * K + j] -
+                                                     dg_logsumexp(log_e + d * K, K));
+            for (k = 0; k < K; ++k) grad[d * K + k] += (fv[k] - fbar) * weight;
+        }
+    }
+    for (k = 0; k < n; ++k) grad[k] /= (dg_real)M;
+    info->f_mean = f_mean;
+    return dg__finish(p, grad, info);
+}
+
 static int dg__est_arm(dg_estimator *e, const dg_problem *p, dg_real *grad, dg_info *info)
 {
-    (void)e; (void)p; (void)grad; (void)info;
-    return DG_EUNSUPPORTED;
+    if (p->kind == DG_CATEGORICAL) return dg__est_ars(e, p, grad, info);
+    return dg__est_antithetic(e, p, grad, info, 0);
 }
 
 static int dg__est_disarm(dg_estimator *e, const dg_problem *p, dg_real *grad, dg_info *info)
 {
-    (void)e; (void)p; (void)grad; (void)info;
-    return DG_EUNSUPPORTED;
+    return dg__est_antithetic(e, p, grad, info, 1);
 }
 
 /* ---------------------------------------------------------------------------------------------

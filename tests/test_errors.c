@@ -44,7 +44,8 @@ static int te_needs_grad(dg_method m)
            m == DG_MUPROP || m == DG_REBAR || m == DG_RELAX;
 }
 
-static int te_bernoulli_only(dg_method m) { return m == DG_ARM || m == DG_DISARM; }
+/* ARM has a categorical form (ARS); DisARM is Bernoulli only. */
+static int te_bernoulli_only(dg_method m) { return m == DG_DISARM; }
 
 /* A failed expectation, reported with what was being tried. */
 #if defined(__GNUC__) || defined(__clang__)

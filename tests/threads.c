@@ -107,7 +107,7 @@ int main(int argc, char **argv)
     if (nsteps < 1 || nsteps > NSTEPS_MAX) nsteps = 60;
     for (m = DG_EXACT; m <= DG_DISARM; ++m)
         for (k = 0; k < 2; ++k) {
-            if ((m == DG_ARM || m == DG_DISARM) && k) continue;
+            if (m == DG_DISARM && k) continue; /* Bernoulli only */
             add_job((dg_method)m, k ? DG_CATEGORICAL : DG_BERNOULLI, DG_BASELINE_NONE, 0);
         }
     add_job(DG_REINFORCE, DG_BERNOULLI, DG_BASELINE_EMA, 0);
