@@ -131,9 +131,9 @@ int main(int argc, char **argv)
                    memcmp(a->f_mean, b->f_mean, sizeof a->f_mean) == 0;
         if (!same || a->rc != DG_OK) {
             failed++;
-            printf("threads: FAIL method %d kind %d baseline %d tune %d: %s%s\n", (int)a->method,
-                   (int)a->kind, (int)a->baseline, a->tune, same ? "" : "results differ; ",
-                   dg_strerror(a->rc));
+            printf("threads: FAIL method %d kind %d baseline %d tune %d: %s\n", (int)a->method,
+                   (int)a->kind, (int)a->baseline, a->tune,
+                   same ? dg_strerror(a->rc) : "threaded results differ from serial");
         }
     }
     printf("threads: %d runs of %d steps in two threads, %d bit-identical to serial and successful, %d failed\n",
