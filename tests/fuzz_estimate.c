@@ -323,6 +323,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     memset(&c, 0, sizeof c);
     c.method = (dg_method)(int)(u8(r) % 13);
     c.samples = count(r, 5);
+    /* keep each input fast: many draws only on small problems (the limit itself still tested) */
+    if (c.samples <= DG_MAX_SAMPLES && (long)c.samples * nalloc > 8192) c.samples = 2;
     c.tau = (u8(r) & 1) ? real(r) : 0;
     c.baseline = (dg_baseline)((int)(u8(r) % 8) - 1);
     c.baseline_value = real(r);
@@ -339,10 +341,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     /* dg_init: untouched on error */
     memset(&est, 0x3C, sizeof est);
-    est_copy = est;
     init_rc = dg_init(&est, &c);
     if (!is_code(init_rc)) fail("dg_init code", init_rc);
-    if (init_rc != DG_OK && memcmp(&est, &est_copy, sizeof est) != 0) fail("dg_init wrote on error", init_rc);
+    if (init_rc != DG_OK) {
+        const unsigned char *b = (const unsigned char *)&est;
+        size_t k;
+        for (k = 0; k < sizeof est; ++k)
+            if (b[k] != 0x3C) fail("dg_init wrote on error", init_rc);
+    }
 
     if (init_rc == DG_OK) {
         int steps = 1 + (int)(u8(r) % 3), t;
@@ -366,7 +372,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 if (!is_finite(info.f_mean)) fail("dg_estimate info.f_mean", rc);
             }
             if (est.steps != est_before.steps + 1) fail("dg_estimate steps", rc);
-            /* the same step from a copy of the estimator repeats bit for bit */
+            /* the same step from a copy of the estimator repeats bit for bit (first step) */
+            if (t > 0) continue;
             est_copy = est_before;
             obj.calls = 0;
             rc2 = dg_estimate(&est_copy, &p, grad2, NULL);
