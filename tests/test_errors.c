@@ -61,9 +61,11 @@ static void te_fail(int line, const char *ctx, const char *fmt, ...)
     snprintf(buf, sizeof buf, "[%s] %s", ctx, what);
     dgt_fail(__FILE__, line, buf);
 }
+static long te_cases; /* error cases checked, printed by errors_summary */
 #define TE_RC(ctx, got, want)                                                              \
     do {                                                                                   \
         int te_g = (got), te_w = (want);                                                   \
+        te_cases++;                                                                        \
         if (te_g != te_w) te_fail(__LINE__, ctx, "returned %d, expected %d", te_g, te_w);   \
     } while (0)
 #define TE_UNTOUCHED(ctx, x, n)                                                            \
@@ -220,6 +222,7 @@ static void te_expect_error(int line, const char *ctx, dg_estimator *e, const dg
     memset(&info, 0x5A, sizeof info);
     memset(pattern, 0x5A, sizeof pattern);
     te_fill(te_grad, DG_MAX_DIM + 8);
+    te_cases++;
     rc = dg_estimate(e, p, te_grad, &info);
     if (rc != want) te_fail(line, ctx, "dg_estimate returned %d, expected %d", rc, want);
     i = te_touched(te_grad, DG_MAX_DIM + 8);
@@ -523,6 +526,7 @@ static void errors_init_every_field(void)
         }
         if (i > 27) break;
         ncase++;
+        te_cases++;
         CHECK_INT(dg_init(&e, &c), want);
         if (memcmp(&e, &copy, sizeof e) != 0) te_fail(__LINE__, "dg_init", "case %d wrote the estimator", i);
     }
@@ -1079,6 +1083,13 @@ static void errors_bernoulli_ignores_k(void)
     CHECK(memcmp(g1, g2, sizeof g1) == 0);
 }
 
+/* Not a check: runs last and reports how many bad-input cases the tests above checked (the
+   CHECK_INT cases of this file and its extreme valid inputs come on top). */
+static void errors_summary(void)
+{
+    printf("  test_errors.c: %ld bad-input cases checked for code and untouched outputs\n", te_cases);
+}
+
 static void register_errors(void)
 {
     DGT_ADD(errors_estimate_bad_problem_every_method);
@@ -1096,4 +1107,5 @@ static void register_errors(void)
     DGT_ADD(errors_relaxed_grad_at);
     DGT_ADD(errors_total_functions);
     DGT_ADD(errors_tau_schedule_and_set_tau);
+    DGT_ADD(errors_summary);
 }
