@@ -147,3 +147,113 @@ reliability: api-coverage sanitize valgrind alloc-guard stack threads fuzz
 .PHONY: variance
 variance: $(BUILD)/variance
 	./$(BUILD)/variance
+
+# ---------------------------------------------------------------------------------------------
+# Installation, quick start check, toy problems and their plots.
+#   make install PREFIX=/opt/x   installs include/discgrad.h, share/pkgconfig/discgrad.pc and the
+#                                CMake package share/cmake/discgrad (target discgrad::discgrad);
+#                                DESTDIR stages the files for packaging, as usual
+#   make uninstall PREFIX=/opt/x removes those files again
+#   make install-test            installs into a temporary prefix and builds the quick start
+#                                against it through pkg-config and through CMake
+#   make check-quickstart        README's first ```c block == examples/quickstart.c, builds, runs
+#   make plots                   a short toy run writing CSV and SVG plots under build/plots
+#   make toy-check               a very short toy run (CI): its files, and its start against
+#                                the closed forms of MATH.md
+#   make docs-plots              regenerates the plots the README embeds, under docs/
+# ---------------------------------------------------------------------------------------------
+PREFIX       ?= /usr/local
+INCLUDEDIR   ?= $(PREFIX)/include
+DATADIR      ?= $(PREFIX)/share
+PKGCONFIGDIR ?= $(DATADIR)/pkgconfig
+CMAKEDIR     ?= $(DATADIR)/cmake/discgrad
+INSTALL      ?= install
+DG_VERSION   := $(shell awk '/^\#define DISCGRAD_VERSION_(MAJOR|MINOR|PATCH)/ { v = v sep $$3; sep = "." } \
+                         END { print v }' discgrad.h)
+
+# The header needs nothing but libm, so the package is only an include path and -lm. The CMake
+# files name the include directory absolutely; DESTDIR only stages them, so those paths stay right.
+define DG_PC_FILE
+prefix=$(PREFIX)
+includedir=$(INCLUDEDIR)
+
+Name: discgrad
+Description: gradient estimators for discrete latent variables (single header)
+Version: $(DG_VERSION)
+Cflags: -I$${includedir}
+Libs: -lm
+endef
+
+define DG_CMAKE_CONFIG
+# find_package(discgrad) defines the INTERFACE target discgrad::discgrad: the include directory
+# of discgrad.h and libm. Define DISCGRAD_IMPLEMENTATION in exactly one source file.
+if(NOT TARGET discgrad::discgrad)
+  add_library(discgrad::discgrad INTERFACE IMPORTED)
+  set_target_properties(discgrad::discgrad PROPERTIES
+    INTERFACE_INCLUDE_DIRECTORIES "$(INCLUDEDIR)")
+  if(UNIX)
+    set_property(TARGET discgrad::discgrad PROPERTY INTERFACE_LINK_LIBRARIES m)
+  endif()
+endif()
+set(discgrad_VERSION "$(DG_VERSION)")
+endef
+
+# Compatible when the major version matches (and, before 1.0, the minor too) and the installed
+# version is at least the requested one.
+define DG_CMAKE_VERSION
+set(PACKAGE_VERSION "$(DG_VERSION)")
+set(PACKAGE_VERSION_COMPATIBLE FALSE)
+string(REPLACE "." ";" _dg_parts "$${PACKAGE_VERSION}")
+list(GET _dg_parts 0 _dg_major)
+list(GET _dg_parts 1 _dg_minor)
+if(NOT PACKAGE_FIND_VERSION VERSION_GREATER PACKAGE_VERSION
+   AND "$${PACKAGE_FIND_VERSION_MAJOR}" STREQUAL "$${_dg_major}"
+   AND (NOT _dg_major STREQUAL "0" OR "$${PACKAGE_FIND_VERSION_MINOR}" STREQUAL "$${_dg_minor}"))
+  set(PACKAGE_VERSION_COMPATIBLE TRUE)
+endif()
+if(PACKAGE_FIND_VERSION VERSION_EQUAL PACKAGE_VERSION)
+  set(PACKAGE_VERSION_EXACT TRUE)
+endif()
+endef
+
+.PHONY: install uninstall install-test check-quickstart plots toy-check docs-plots
+
+# Regenerated on every install: the files depend on PREFIX and the directories, not just on
+# sources. Written while make expands the recipe (so also under make -n), hence the $(shell mkdir).
+install:
+	$(shell mkdir -p $(BUILD)/pkg)
+	$(file >$(BUILD)/pkg/discgrad.pc,$(DG_PC_FILE))
+	$(file >$(BUILD)/pkg/discgrad-config.cmake,$(DG_CMAKE_CONFIG))
+	$(file >$(BUILD)/pkg/discgrad-config-version.cmake,$(DG_CMAKE_VERSION))
+	$(INSTALL) -d "$(DESTDIR)$(INCLUDEDIR)" "$(DESTDIR)$(PKGCONFIGDIR)" "$(DESTDIR)$(CMAKEDIR)"
+	$(INSTALL) -m 644 discgrad.h "$(DESTDIR)$(INCLUDEDIR)/discgrad.h"
+	$(INSTALL) -m 644 $(BUILD)/pkg/discgrad.pc "$(DESTDIR)$(PKGCONFIGDIR)/discgrad.pc"
+	$(INSTALL) -m 644 $(BUILD)/pkg/discgrad-config.cmake $(BUILD)/pkg/discgrad-config-version.cmake \
+		"$(DESTDIR)$(CMAKEDIR)/"
+
+uninstall:
+	rm -f "$(DESTDIR)$(INCLUDEDIR)/discgrad.h" "$(DESTDIR)$(PKGCONFIGDIR)/discgrad.pc" \
+		"$(DESTDIR)$(CMAKEDIR)/discgrad-config.cmake" "$(DESTDIR)$(CMAKEDIR)/discgrad-config-version.cmake"
+	rmdir "$(DESTDIR)$(CMAKEDIR)" 2>/dev/null || true
+
+install-test:
+	sh tests/install-test.sh
+
+check-quickstart:
+	sh tests/check-quickstart.sh
+
+$(BUILD)/toy: examples/svgplot.h
+TOY_STEPS ?= 2000
+plots: $(BUILD)/toy
+	mkdir -p $(BUILD)/plots
+	$(BUILD)/toy --steps $(TOY_STEPS) --out $(BUILD)/plots
+
+toy-check: $(BUILD)/toy
+	sh tests/toy-check.sh $(BUILD)/toy
+
+# The README's plots: 10,000 steps like the RELAX paper's Fig. 1, logged every 50 steps to keep
+# the SVGs small; the table it prints goes in the README too.
+docs-plots: $(BUILD)/toy
+	mkdir -p docs
+	$(BUILD)/toy --steps 10000 --every 50 --out docs
+	rm -f docs/toy-t*.csv

@@ -1,0 +1,343 @@
+/* toy.c - the standard toy problem of the field: minimise E[(b - t)^2] over one Bernoulli b
+   (Tucker et al. 2017; Grathwohl et al. 2018, Fig. 1), for t = 0.45 and t = 0.499, with every
+   estimator that applies.
+
+   Each estimator drives the logit phi (starting at 0) with Adam, learning rate 0.01. Every 10
+   steps the program logs the loss E[f] (exact, by enumeration) and the natural log of the
+   variance of 1000 single estimates at the current phi. The closer t is to 1/2, the smaller the
+   true gradient Delta p(1-p), Delta = 1 - 2t, against the noise: at t = 0.499 the estimators
+   without a good control variate cannot find the direction (RELAX paper, Fig. 1).
+
+   Output, for each t: toy-t<t>.csv (estimator, step, logit, p, loss, log-variance),
+   toy-t<t>-loss.svg and toy-t<t>-logvar.svg in the output directory, and a table on stdout.
+   An estimator that the header does not provide (dg_estimate returns DG_EUNSUPPORTED) is
+   reported and left out.
+
+   Build: cc -std=c99 -O2 -I. examples/toy.c -o toy -lm      (from the repository root)
+   Usage: toy [--steps N] [--every N] [--draws N] [--seed N] [--out DIR]
+*/
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* One Bernoulli variable: the estimators' scratch buffers need only a few values. A smaller
+   estimator also makes the per-draw copies of the variance measurement cheap. */
+#define DG_MAX_DIM 16
+#define DG_MAX_K 16
+#define DISCGRAD_IMPLEMENTATION
+#include "discgrad.h"
+#include "svgplot.h"
+
+/* f(b) = (b - t)^2 and its derivative 2 (b - t), defined on relaxed b in (0,1) as well. */
+static dg_real f(const dg_real *z, void *user)
+{
+    dg_real t = *(const dg_real *)user;
+    return (z[0] - t) * (z[0] - t);
+}
+
+static dg_real f_grad(const dg_real *z, dg_real *dz, void *user)
+{
+    dg_real t = *(const dg_real *)user;
+    dz[0] = 2 * (z[0] - t);
+    return (z[0] - t) * (z[0] - t);
+}
+
+typedef struct toy_method {
+    const char *name;
+    dg_method method;
+    dg_baseline baseline;
+    int samples;                /* 0: the estimator's default (RLOO: 2) */
+    int tune;                   /* REBAR, RELAX: learn eta, tau (and the surrogate) */
+    int color, dash;            /* plot style: score-function family solid, relaxations dashed */
+} toy_method;
+
+static const toy_method methods[] = {
+    {"exact", DG_EXACT, DG_BASELINE_NONE, 0, 0, 9, 2},
+    {"REINFORCE", DG_REINFORCE, DG_BASELINE_NONE, 0, 0, 0, 0},
+    {"REINFORCE+EMA", DG_REINFORCE, DG_BASELINE_EMA, 0, 0, 1, 0},
+    {"REINFORCE+optimal", DG_REINFORCE, DG_BASELINE_OPTIMAL, 0, 0, 2, 0},
+    {"RLOO (2 draws)", DG_RLOO, DG_BASELINE_NONE, 2, 0, 3, 0},
+    {"ARM", DG_ARM, DG_BASELINE_NONE, 0, 0, 4, 0},
+    {"DisARM", DG_DISARM, DG_BASELINE_NONE, 0, 0, 5, 0},
+    {"MuProp", DG_MUPROP, DG_BASELINE_NONE, 0, 0, 6, 0},
+    {"REBAR", DG_REBAR, DG_BASELINE_NONE, 0, 1, 7, 0},
+    {"RELAX", DG_RELAX, DG_BASELINE_NONE, 0, 1, 8, 0},
+    {"Gumbel-softmax", DG_GUMBEL_SOFTMAX, DG_BASELINE_NONE, 0, 0, 0, 1},
+    {"straight-through", DG_STRAIGHT_THROUGH, DG_BASELINE_NONE, 0, 0, 2, 1},
+    {"Gumbel-Rao (10 draws)", DG_GUMBEL_RAO, DG_BASELINE_NONE, 10, 0, 4, 1},
+};
+#define NMETHODS ((int)(sizeof methods / sizeof methods[0]))
+
+typedef struct options {
+    int steps, every, draws;
+    unsigned long seed;
+    const char *out;
+} options;
+
+/* What one estimator's run produced: one point every `every` steps, NaN where nothing was
+   measured (exact has no variance; a zero variance has no logarithm). */
+typedef struct toy_run {
+    int rc;                     /* DG_OK, or the error that stopped the run */
+    int failed_step;            /* the step at which it stopped */
+    int npoints;
+    double *step, *logit, *p, *loss, *logvar;
+    double final_p;
+    long f_evals, grad_evals, steps_done;
+    int zero_var;               /* points whose measured variance was exactly 0 */
+} toy_run;
+
+/* Adam (Kingma & Ba 2015) on one scalar, with the usual constants. */
+typedef struct adam { double m, v; long t; } adam;
+
+static double adam_step(adam *a, double grad, double lr)
+{
+    const double b1 = 0.9, b2 = 0.999, eps = 1e-8;
+    a->t++;
+    a->m = b1 * a->m + (1 - b1) * grad;
+    a->v = b2 * a->v + (1 - b2) * grad * grad;
+    return -lr * (a->m / (1 - pow(b1, (double)a->t))) / (sqrt(a->v / (1 - pow(b2, (double)a->t))) + eps);
+}
+
+/* The variance of `draws` single estimates at the estimator's current state. Each draw runs on
+   a fresh copy of the estimator (copying copies its learned state: baselines, eta, tau, the
+   RELAX surrogate), so measuring does not train it; the copies take their noise from a stream of
+   their own, threaded through them one after the other. */
+static int measure_variance(const dg_estimator *e, const dg_problem *prob, int draws, dg_rng *noise,
+                            double *var)
+{
+    static dg_estimator copy;
+    dg_stats stats;
+    dg_real g;
+    int i, rc;
+    dg_stats_init(&stats, 1);
+    for (i = 0; i < draws; ++i) {
+        copy = *e;
+        copy.rng = *noise;
+        rc = dg_estimate(&copy, prob, &g, NULL);
+        if (rc != DG_OK) return rc;
+        *noise = copy.rng;
+        rc = dg_stats_push(&stats, &g);
+        if (rc != DG_OK) return rc;
+    }
+    *var = dg_stats_var(&stats, 0);
+    return DG_OK;
+}
+
+static void run_method(const toy_method *m, dg_real t, const options *o, int method_index, toy_run *r)
+{
+    static dg_estimator e;
+    dg_config cfg;
+    dg_problem prob;
+    dg_rng noise;
+    dg_real phi = 0, g, loss, exact_grad;
+    dg_info info;
+    adam opt = {0, 0, 0};
+    int step, rc = DG_OK;
+    double var;
+
+    memset(&cfg, 0, sizeof cfg);
+    cfg.method = m->method;
+    cfg.baseline = m->baseline;
+    cfg.samples = m->samples;
+    cfg.tune = m->tune;
+    cfg.seed = o->seed;
+    cfg.stream = (uint64_t)method_index;
+    memset(&prob, 0, sizeof prob);
+    prob.kind = DG_BERNOULLI;
+    prob.D = 1;
+    prob.logits = &phi;
+    prob.f = f;
+    prob.f_grad = f_grad;
+    prob.user = &t;
+    dg_rng_seed(&noise, o->seed, 1000 + (uint64_t)method_index);
+
+    r->npoints = 0;
+    r->f_evals = r->grad_evals = r->steps_done = 0;
+    r->zero_var = 0;
+    r->failed_step = -1;
+    rc = dg_init(&e, &cfg);
+    for (step = 0; rc == DG_OK && step <= o->steps; ++step) {
+        if (step % o->every == 0 || step == o->steps) {
+            int k = r->npoints;
+            rc = dg_exact(&prob, &exact_grad, &loss);
+            if (rc != DG_OK) break;
+            var = NAN;
+            if (m->method != DG_EXACT) {
+                rc = measure_variance(&e, &prob, o->draws, &noise, &var);
+                if (rc != DG_OK) break;
+            }
+            r->step[k] = step;
+            r->logit[k] = phi;
+            r->p[k] = dg_sigmoid(phi);
+            r->loss[k] = loss;
+            if (var > 0) r->logvar[k] = log(var);
+            else r->logvar[k] = NAN;
+            r->zero_var += var == 0;
+            r->npoints++;
+        }
+        if (step == o->steps) break;
+        rc = dg_estimate(&e, &prob, &g, &info);
+        if (rc != DG_OK) break;
+        r->f_evals += info.f_evals;
+        r->grad_evals += info.grad_evals;
+        r->steps_done++;
+        phi += (dg_real)adam_step(&opt, g, 0.01);
+    }
+    r->rc = rc;
+    r->failed_step = rc == DG_OK ? -1 : step;
+    r->final_p = dg_sigmoid(phi);
+}
+
+static int write_csv(const char *path, const toy_run *runs, dg_real t)
+{
+    FILE *out = fopen(path, "w");
+    int i, k;
+    if (!out) return -1;
+    fprintf(out, "t,estimator,step,logit,p,loss,log_variance\n");
+    for (i = 0; i < NMETHODS; ++i)
+        for (k = 0; k < runs[i].npoints; ++k) {
+            fprintf(out, "%g,%s,%.0f,%.9g,%.9g,%.9g,", (double)t, methods[i].name, runs[i].step[k],
+                    runs[i].logit[k], runs[i].p[k], runs[i].loss[k]);
+            if (isfinite(runs[i].logvar[k])) fprintf(out, "%.6g\n", runs[i].logvar[k]);
+            else fprintf(out, "\n");
+        }
+    if (ferror(out)) { fclose(out); return -1; }
+    return fclose(out) == 0 ? 0 : -1;
+}
+
+static int write_plots(const char *dir, const char *tag, const toy_run *runs, dg_real t, const options *o)
+{
+    static char title[160], ylabel[80], path[1024];
+    svgplot plot;
+    int i;
+
+    snprintf(title, sizeof title, "E[(b - %g)^2]: loss, Adam lr 0.01 on the logit", (double)t);
+    svgplot_init(&plot, title, "step", "E[f] (exact)");
+    for (i = 0; i < NMETHODS; ++i)
+        if (runs[i].npoints > 0)
+            svgplot_add(&plot, methods[i].name, methods[i].color, methods[i].dash,
+                        runs[i].step, runs[i].loss, runs[i].npoints);
+    snprintf(path, sizeof path, "%s/toy-%s-loss.svg", dir, tag);
+    if (svgplot_write(&plot, path) != 0) { perror(path); return -1; }
+    printf("wrote %s\n", path);
+
+    snprintf(title, sizeof title, "E[(b - %g)^2]: variance of the gradient estimate", (double)t);
+    snprintf(ylabel, sizeof ylabel, "log variance (%d draws)", o->draws);
+    svgplot_init(&plot, title, "step", ylabel);
+    for (i = 0; i < NMETHODS; ++i)
+        if (runs[i].npoints > 0 && methods[i].method != DG_EXACT)
+            svgplot_add(&plot, methods[i].name, methods[i].color, methods[i].dash,
+                        runs[i].step, runs[i].logvar, runs[i].npoints);
+    snprintf(path, sizeof path, "%s/toy-%s-logvar.svg", dir, tag);
+    if (svgplot_write(&plot, path) != 0) { perror(path); return -1; }
+    printf("wrote %s\n", path);
+    return 0;
+}
+
+static void print_table(const toy_run *runs, dg_real t, const options *o)
+{
+    int i, k, any_zero = 0;
+    printf("\nt = %g: %d steps, Adam lr 0.01 on the logit from 0; log-variance of %d draws every %d steps\n",
+           (double)t, o->steps, o->draws, o->every);
+    printf("%-22s %9s %15s %14s\n", "estimator", "final p", "mean log-var", "f-calls/step");
+    for (i = 0; i < NMETHODS; ++i) {
+        const toy_run *r = &runs[i];
+        char calls[40] = "-", meanlv[40] = "-";
+        double sum = 0;
+        int n = 0;
+        if (r->rc != DG_OK && r->npoints == 0) {
+            printf("%-22s   not available: %s\n", methods[i].name, dg_strerror(r->rc));
+            continue;
+        }
+        for (k = 0; k < r->npoints; ++k)
+            if (isfinite(r->logvar[k])) { sum += r->logvar[k]; ++n; }
+        if (n > 0) snprintf(meanlv, sizeof meanlv, "%.2f%s", sum / n, r->zero_var ? "*" : "");
+        else if (r->zero_var) snprintf(meanlv, sizeof meanlv, "(zero)");
+        any_zero |= r->zero_var > 0 && n > 0;
+        if (r->steps_done > 0) {
+            double fc = (double)r->f_evals / r->steps_done, gc = (double)r->grad_evals / r->steps_done;
+            if (gc > 0 && fc > 0) snprintf(calls, sizeof calls, "%g + %g grad", fc, gc);
+            else if (gc > 0) snprintf(calls, sizeof calls, "%g grad", gc);
+            else snprintf(calls, sizeof calls, "%g", fc);
+        }
+        printf("%-22s %9.4g %15s %14s", methods[i].name, r->final_p, meanlv, calls);
+        if (r->rc != DG_OK) printf("   stopped at step %d: %s", r->failed_step, dg_strerror(r->rc));
+        printf("\n");
+    }
+    if (any_zero) printf("* points with a measured variance of exactly 0 are left out of the mean\n");
+}
+
+static int parse_int(const char *s, int lo, int *out)
+{
+    char *end;
+    long v;
+    errno = 0;
+    v = strtol(s, &end, 10);
+    if (errno || *end || end == s || v < lo || v > 100000000L) return -1;
+    *out = (int)v;
+    return 0;
+}
+
+static void usage(FILE *to)
+{
+    fprintf(to, "usage: toy [--steps N] [--every N] [--draws N] [--seed N] [--out DIR]\n"
+                "  --steps N  Adam steps per estimator (default 2000)\n"
+                "  --every N  log the loss and the variance every N steps (default 10)\n"
+                "  --draws N  single estimates per variance measurement (default 1000)\n"
+                "  --seed N   seed of every random stream (default 1)\n"
+                "  --out DIR  where the CSV and SVG files go, an existing directory (default .)\n");
+}
+
+int main(int argc, char **argv)
+{
+    static const dg_real targets[2] = {0.45, 0.499};
+    static const char *const tags[2] = {"t0.45", "t0.499"};
+    options o;
+    toy_run runs[NMETHODS];
+    double *pool;
+    int i, j, seed, npoints, status = 0;
+    static char path[1024];
+
+    o.steps = 2000;
+    o.every = 10;
+    o.draws = 1000;
+    o.seed = 1;
+    o.out = ".";
+    for (i = 1; i < argc; ++i) {
+        int bad = i + 1 >= argc;
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) { usage(stdout); return 0; }
+        if (!bad && !strcmp(argv[i], "--steps")) bad = parse_int(argv[++i], 0, &o.steps);
+        else if (!bad && !strcmp(argv[i], "--every")) bad = parse_int(argv[++i], 1, &o.every);
+        else if (!bad && !strcmp(argv[i], "--draws")) bad = parse_int(argv[++i], 2, &o.draws);
+        else if (!bad && !strcmp(argv[i], "--seed")) { bad = parse_int(argv[++i], 0, &seed); o.seed = (unsigned long)seed; }
+        else if (!bad && !strcmp(argv[i], "--out")) o.out = argv[++i];
+        else bad = 1;
+        if (bad) { usage(stderr); return 2; }
+    }
+
+    npoints = o.steps / o.every + 2;
+    pool = (double *)malloc(sizeof(double) * 5 * (size_t)npoints * NMETHODS);
+    if (!pool) { fprintf(stderr, "toy: out of memory\n"); return 1; }
+    for (i = 0; i < NMETHODS; ++i) {
+        double *base = pool + (size_t)5 * npoints * i;
+        runs[i].step = base;
+        runs[i].logit = base + npoints;
+        runs[i].p = base + 2 * (size_t)npoints;
+        runs[i].loss = base + 3 * (size_t)npoints;
+        runs[i].logvar = base + 4 * (size_t)npoints;
+    }
+
+    for (j = 0; j < 2 && status == 0; ++j) {
+        for (i = 0; i < NMETHODS; ++i) run_method(&methods[i], targets[j], &o, i, &runs[i]);
+        snprintf(path, sizeof path, "%s/toy-%s.csv", o.out, tags[j]);
+        if (write_csv(path, runs, targets[j]) != 0) { perror(path); status = 1; break; }
+        printf("wrote %s\n", path);
+        if (write_plots(o.out, tags[j], runs, targets[j], &o) != 0) { status = 1; break; }
+        print_table(runs, targets[j], &o);
+        printf("\n");
+    }
+    free(pool);
+    return status;
+}
