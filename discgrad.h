@@ -602,8 +602,8 @@ DGDEF int dg_exact(const dg_problem *p, dg_real *grad, dg_real *value);
      info        optional (may be NULL), as for dg_estimate; written only on success.
    Return value: DG_OK; DG_EINVAL (NULL e, p, noise, grad, or cond_noise for GUMBEL_RAO; e's
      method not one of the three; a conditional noise value out of range); the problem errors of
-     dg_estimate (DG_ENEEDGRAD without f_grad); DG_EDOMAIN (a noise value not finite, or f_grad
-     returned a value that is not finite).
+     dg_estimate (DG_ENEEDGRAD without f_grad); DG_EDOMAIN (a noise value not finite, f_grad
+     returned a value that is not finite, or finite values overflowed the gradient).
    Remarks: dg_estimate with these methods draws its noise in exactly this layout -- noise first
      (dg_logistic or dg_gumbel, coordinate by coordinate, draw by draw), then for GUMBEL_RAO the
      conditional noise (dg_uniform or dg_exponential) -- and computes the same expression, so
@@ -1668,6 +1668,8 @@ static int dg__relaxed_grad(dg_estimator *e, const dg_problem *p, dg_rng *r, con
         for (i = 0; i < n; ++i) grad[i] += dphi[i];
     }
     for (i = 0; i < n; ++i) grad[i] /= (dg_real)S;
+    /* finite values of f_grad can still overflow the sums: DG_EDOMAIN, nothing returned */
+    if (!dg__all_finite(grad, n) || !dg__finite(f_sum)) return DG_EDOMAIN;
     info->f_mean = m == DG_GUMBEL_RAO ? f_sample : f_sum / (dg_real)S;
     info->tau = tau;
     return DG_OK;
