@@ -79,7 +79,10 @@ static long te_cases; /* error cases checked, printed by errors_summary */
    makes one call (or every call) return a value that is not finite.
    f(z) = w.z + (v.z)^2 / 2 with w_i = 1 - ((37 i) mod 17) / 8, v_i = (((13 i) mod 7) - 3) / 4.
    ------------------------------------------------------------------------------------------- */
-enum { TE_CLEAN = 0, TE_F_NAN, TE_F_INF, TE_F_NEG_INF, TE_DZ_NAN, TE_DZ_INF };
+enum { TE_CLEAN = 0, TE_F_NAN, TE_F_INF, TE_F_NEG_INF, TE_DZ_NAN, TE_DZ_INF, TE_F_HUGE, TE_DZ_HUGE };
+
+/* Finite values so large that a difference or sum of two overflows: +-2/3 of the largest. */
+#define TE_HUGE ((dg_real)((DGT_FLOAT ? 3.4028234663852886e38 : 1.7976931348623157e308) / 1.5))
 
 typedef struct te_obj {
     dg_kind kind;
@@ -113,8 +116,10 @@ static dg_real te_f(const dg_real *z, void *user)
     double a = 0, c = 0;
     int i;
     for (i = 0; i < o->n; ++i) { a += te_w(i) * z[i]; c += te_v(i) * z[i]; }
-    if (te_poisoned(o) && o->poison >= TE_F_NAN && o->poison <= TE_F_NEG_INF)
-        return te_bad_value(o->poison);
+    if (te_poisoned(o)) {
+        if (o->poison >= TE_F_NAN && o->poison <= TE_F_NEG_INF) return te_bad_value(o->poison);
+        if (o->poison == TE_F_HUGE) return o->calls % 2 ? TE_HUGE : -TE_HUGE;
+    }
     return (dg_real)(a + 0.5 * c * c);
 }
 
@@ -129,6 +134,9 @@ static dg_real te_f_grad(const dg_real *z, dg_real *dz, void *user)
         if (o->poison == TE_DZ_NAN) dz[o->n - 1] = (dg_real)NAN;
         if (o->poison == TE_DZ_INF) dz[0] = (dg_real)INFINITY;
         if (o->poison >= TE_F_NAN && o->poison <= TE_F_NEG_INF) return te_bad_value(o->poison);
+        if (o->poison == TE_DZ_HUGE)
+            for (i = 0; i < o->n; ++i) dz[i] = (o->calls + i) % 2 ? TE_HUGE : -TE_HUGE;
+        if (o->poison == TE_F_HUGE) return o->calls % 2 ? TE_HUGE : -TE_HUGE;
     }
     return (dg_real)(a + 0.5 * c * c);
 }
@@ -425,6 +433,60 @@ static void errors_estimate_objective_not_finite(void)
                         te_o.calls = 0;
                     }
                     te_expect_error(__LINE__, ctx, &te_e, &p, DG_EDOMAIN);
+                }
+            }
+            te_o.poison = TE_CLEAN;
+            te_o.poison_at = 0;
+        }
+}
+
+/* f or df/dz finite but so large that the estimate overflows, on every call or on one: the
+   answer is finite gradients, or DG_EDOMAIN ("finite values overflowed the estimate") with the
+   gradient, info and learned state untouched -- never an infinite or NaN gradient. */
+static void errors_estimate_objective_huge(void)
+{
+    static const int poisons[] = {TE_F_HUGE, TE_DZ_HUGE};
+    int si, ki, pi, i;
+    char ctx[200], what[64];
+    for (si = 0; si < TE_NSETUPS; ++si)
+        for (ki = 0; ki < 2; ++ki) {
+            const te_setup *s = &te_setups[si];
+            dg_kind kind = ki ? DG_CATEGORICAL : DG_BERNOULLI;
+            dg_problem p = te_small(kind);
+            long calls, k;
+            if (te_bernoulli_only(s->m) && kind == DG_CATEGORICAL) continue;
+            calls = te_warm(s, &p, kind);
+            if (calls < 1) continue; /* reported */
+            for (pi = 0; pi < 2; ++pi) {
+                if (poisons[pi] == TE_DZ_HUGE && !te_needs_grad(s->m)) continue;
+                for (k = -1; k <= calls; ++k) {
+                    dg_info info;
+                    int rc;
+                    if (k == 0) continue;
+                    te_e = te_snap;
+                    te_o.calls = 0;
+                    te_o.poison = poisons[pi];
+                    te_o.poison_at = k;
+                    snprintf(what, sizeof what, "%s %s", poisons[pi] == TE_F_HUGE ? "f" : "df/dz",
+                             k < 0 ? "huge on every call" : "huge on one call");
+                    te_setup_ctx(ctx, sizeof ctx, s, kind, what);
+                    te_fill(te_grad, DG_MAX_DIM);
+                    memset(&info, 0x5A, sizeof info);
+                    te_cases++;
+                    rc = dg_estimate(&te_e, &p, te_grad, &info);
+                    if (rc == DG_OK) {
+                        int n = kind == DG_BERNOULLI ? 3 : 6;
+                        for (i = 0; i < n; ++i)
+                            if (!(te_grad[i] - te_grad[i] == 0)) {
+                                te_fail(__LINE__, ctx, "call %ld: DG_OK with gradient element %d = %g",
+                                        k, i, (double)te_grad[i]);
+                                break;
+                            }
+                    } else {
+                        if (rc != DG_EDOMAIN) te_fail(__LINE__, ctx, "call %ld: returned %d", k, rc);
+                        TE_UNTOUCHED(ctx, te_grad, DG_MAX_DIM);
+                        if (!te_same_state(&te_e, &te_snap)) te_fail(__LINE__, ctx, "call %ld: learned state changed", k);
+                    }
                 }
             }
             te_o.poison = TE_CLEAN;
@@ -1104,6 +1166,7 @@ static void register_errors(void)
     DGT_ADD(errors_estimate_bad_problem_every_method);
     DGT_ADD(errors_estimate_corrupted_estimator);
     DGT_ADD(errors_estimate_objective_not_finite);
+    DGT_ADD(errors_estimate_objective_huge);
     DGT_ADD(errors_baseline_inputs);
     DGT_ADD(errors_init_every_field);
     DGT_ADD(errors_exact);
