@@ -637,7 +637,8 @@ typedef struct dg_stats {
 
 /* Starts empty statistics of n coordinates. DG_EINVAL (NULL, n < 1), DG_ECAPACITY (n > DG_MAX_DIM). */
 DGDEF int dg_stats_init(dg_stats *s, int n);
-/* Adds one vector of s->n values. DG_EINVAL (NULL), DG_EDOMAIN (a value not finite; s unchanged). */
+/* Adds one vector of s->n values. DG_EINVAL (NULL), DG_EDOMAIN (a value not finite, or finite
+   values that overflow the running mean or variance; s unchanged). */
 DGDEF int dg_stats_push(dg_stats *s, const dg_real *x);
 /* Coordinate i's mean, sample variance (n - 1 denominator) and standard error of the mean.
    Return 0 for an empty s (variance and error need two vectors) or i out of range. */
@@ -2362,8 +2363,15 @@ DGDEF int dg_stats_push(dg_stats *s, const dg_real *x)
     double inv;
     if (!s || !x || s->n < 1 || s->n > DG_MAX_DIM) return DG_EINVAL;
     if (!dg__all_finite(x, s->n)) return DG_EDOMAIN;
+    inv = 1.0 / (double)(s->count + 1);
+    /* finite values can still overflow the running sums: check every coordinate, then write
+       (the same expressions, so the update is exactly what was checked) */
+    for (i = 0; i < s->n; ++i) {
+        double delta = (double)x[i] - s->mean[i], mean = s->mean[i] + delta * inv;
+        double m2 = s->m2[i] + delta * ((double)x[i] - mean);
+        if (!(mean - mean == 0) || !(m2 - m2 == 0)) return DG_EDOMAIN;
+    }
     s->count++;
-    inv = 1.0 / (double)s->count;
     for (i = 0; i < s->n; ++i) {
         double delta = (double)x[i] - s->mean[i];
         s->mean[i] += delta * inv;
