@@ -841,6 +841,29 @@ static void errors_stats(void)
     x[2] = -(dg_real)INFINITY;
     CHECK_INT(dg_stats_push(&s, x), DG_EDOMAIN);
     CHECK(memcmp(&s, &copy, sizeof s) == 0);
+    /* finite values whose running sums overflow: refused, s unchanged, never a NaN mean */
+    {
+        dg_real big[3], small[3];
+        int i, rc;
+        big[0] = big[1] = big[2] = TE_HUGE;
+        small[0] = small[1] = small[2] = -TE_HUGE;
+        CHECK_INT(dg_stats_init(&s, 3), DG_OK);
+        CHECK_INT(dg_stats_push(&s, big), DG_OK);
+        copy = s;
+        rc = dg_stats_push(&s, small);
+        if (rc == DG_OK) {
+            for (i = 0; i < 3; ++i)
+                CHECK(dg_stats_mean(&s, i) - dg_stats_mean(&s, i) == 0 &&
+                      dg_stats_var(&s, i) - dg_stats_var(&s, i) == 0);
+        } else {
+            CHECK_INT(rc, DG_EDOMAIN);
+            CHECK(memcmp(&s, &copy, sizeof s) == 0);
+        }
+        x[2] = 3;
+        CHECK_INT(dg_stats_init(&s, 3), DG_OK);
+        CHECK_INT(dg_stats_push(&s, x), DG_OK);
+        copy = s;
+    }
     CHECK(dg_stats_mean(NULL, 0) == 0 && dg_stats_var(NULL, 0) == 0 && dg_stats_sem(NULL, 0) == 0);
     CHECK(dg_stats_mean(&s, -1) == 0 && dg_stats_mean(&s, 3) == 0 && dg_stats_var(&s, 3) == 0);
     CHECK(dg_stats_sem(&s, 0) == 0); /* one vector: no spread yet */
