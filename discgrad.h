@@ -234,7 +234,8 @@ DGDEF int dg_logistic_given_bit(dg_rng *r, dg_real logit, int b, dg_real *z);
      = (1 - theta)(1 - v)/(1 - v + v theta) for b = 0 and theta v/(1 - theta + v theta) for b = 1.
    dg_gumbel_given_argmax_at: E holds K positive exponentials; writes the K perturbed logits.
    dg_gumbel_given_argmax_vjp: dlogits = (d perturbed / d logits)^T dperturbed; dlogits may
-     alias dperturbed.
+     alias dperturbed (so the result is not checked: dperturbed near the largest dg_real can
+     overflow its sums to infinity).
    Return DG_OK, DG_EINVAL (NULL, b out of range, v outside (0,1), E_k not > 0, K < 1),
    DG_ECAPACITY (K > DG_MAX_K), DG_EDOMAIN (a logit, E_k or dperturbed entry not finite);
    outputs untouched on error. */
@@ -265,8 +266,9 @@ DGDEF int dg_log_softmax(const dg_real *x, int K, dg_real tau, dg_real *y);
 
 /* Vector-Jacobian product of y = softmax(x / tau):  dx_j = (1/tau) y_j (dy_j - sum_k y_k dy_k).
    tau must be > 0, finite and not subnormal (DG_EDOMAIN). dx may alias dy. Returns DG_OK,
-   DG_EINVAL or DG_EDOMAIN (a y or dy
-   entry not finite); dx untouched on error. */
+   DG_EINVAL or DG_EDOMAIN (a y or dy entry not finite); dx untouched on error. Finite dy near
+   the largest dg_real can overflow the sum to infinity: the result is not checked, since dx
+   may alias dy (the estimators check their own results). */
 DGDEF int dg_softmax_backward(const dg_real *y, const dg_real *dy, int K, dg_real tau,
                               dg_real *dx);
 

@@ -461,6 +461,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             st_copy = st;
             rc = dg_stats_push(&st, logits);
             if (rc != DG_OK && memcmp(&st, &st_copy, sizeof st) != 0) fail("dg_stats_push on error", rc);
+            if (rc == DG_OK) {
+                rc = dg_stats_push(&st, grad); /* a second vector, so the variance exists */
+                if (rc != DG_OK && st.count != 1) fail("dg_stats_push second on error", rc);
+                for (i = 0; i < sn; ++i)
+                    if (!(dg_stats_mean(&st, (int)i) - dg_stats_mean(&st, (int)i) == 0) ||
+                        !(dg_stats_var(&st, (int)i) - dg_stats_var(&st, (int)i) == 0))
+                        fail("dg_stats mean or variance not finite after DG_OK", rc);
+            }
             (void)dg_stats_mean(&st, count(r, 12));
             (void)dg_stats_var(&st, count(r, 12));
             (void)dg_stats_sem(&st, count(r, 12));
