@@ -1161,6 +1161,39 @@ static void errors_total_functions(void)
     CHECK(dg_rng_u64(&r) != dg_rng_u64(&r)); /* the all-zero seed still moves */
 }
 
+/* samples at DG_MAX_SAMPLES, the largest valid value, for every method and both kinds: finite
+   gradients, and one more sample is DG_ECAPACITY at dg_init. */
+static void errors_samples_at_capacity(void)
+{
+    int mi, ki, i;
+    char ctx[120];
+    for (mi = 1; mi <= TE_NMETHODS; ++mi)
+        for (ki = 0; ki < 2; ++ki) {
+            dg_method m = (dg_method)mi;
+            dg_kind kind = ki ? DG_CATEGORICAL : DG_BERNOULLI;
+            dg_problem p = te_small(kind);
+            dg_config c = te_config(m, DG_MAX_SAMPLES);
+            int n = kind == DG_BERNOULLI ? 3 : 6, rc;
+            c.tune = m == DG_REBAR || m == DG_RELAX;
+            te_ctx(ctx, sizeof ctx, m, kind, "samples = DG_MAX_SAMPLES");
+            TE_RC(ctx, dg_init(&te_e, &c), DG_OK);
+            te_fill(te_grad, n);
+            rc = dg_estimate(&te_e, &p, te_grad, NULL);
+            if (te_bernoulli_only(m) && kind == DG_CATEGORICAL) {
+                TE_RC(ctx, rc, DG_EUNSUPPORTED);
+                continue;
+            }
+            TE_RC(ctx, rc, DG_OK);
+            for (i = 0; rc == DG_OK && i < n; ++i)
+                if (!(te_grad[i] - te_grad[i] == 0)) {
+                    te_fail(__LINE__, ctx, "gradient element %d = %g", i, (double)te_grad[i]);
+                    break;
+                }
+            c.samples = DG_MAX_SAMPLES + 1;
+            TE_RC(ctx, dg_init(&te_e, &c), DG_ECAPACITY);
+        }
+}
+
 /* A Bernoulli problem ignores K, whatever it holds. */
 static void errors_bernoulli_ignores_k(void)
 {
@@ -1199,6 +1232,7 @@ static void register_errors(void)
     DGT_ADD(errors_stats);
     DGT_ADD(errors_extreme_inputs);
     DGT_ADD(errors_bernoulli_ignores_k);
+    DGT_ADD(errors_samples_at_capacity);
     DGT_ADD(errors_relaxed_grad_at);
     DGT_ADD(errors_total_functions);
     DGT_ADD(errors_tau_schedule_and_set_tau);
