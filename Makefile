@@ -257,3 +257,49 @@ docs-plots: $(BUILD)/toy
 	mkdir -p docs
 	$(BUILD)/toy --steps 10000 --every 50 --out docs
 	rm -f docs/toy-t*.csv
+
+# --- Performance: microbenchmark of the hot core paths (noise, relaxation, its backward) ---
+# `make microbench` times each case (-O3 -march=native: double, float, and double with libm);
+# `make microbench-ir` counts instructions per logit under callgrind (valgrind cannot run
+# AVX-512, so those builds stop at AVX2): -O3 and -O2 with AVX2, and plain -O2 (x86-64 SSE2).
+MB_SRC    = tests/microbench.c discgrad.h
+MB_NATIVE = -O3 -march=native
+MB_AVX2   = -O3 -mavx2 -mfma
+MB_AVX2O2 = -O2 -mavx2 -mfma
+MB_BASE   = -O2
+$(BUILD)/mb-native-double: $(MB_SRC) | $(BUILD)
+	gcc -std=c99 $(STRICT) $(MB_NATIVE) tests/microbench.c -o $@ $(LDLIBS)
+$(BUILD)/mb-native-float: $(MB_SRC) | $(BUILD)
+	gcc -std=c99 $(STRICT) $(MB_NATIVE) -DDG_REAL=float tests/microbench.c -o $@ $(LDLIBS)
+$(BUILD)/mb-native-libm: $(MB_SRC) | $(BUILD)
+	gcc -std=c99 $(STRICT) $(MB_NATIVE) -DDG_USE_LIBM tests/microbench.c -o $@ $(LDLIBS)
+$(BUILD)/mb-avx2-double: $(MB_SRC) | $(BUILD)
+	gcc -std=c99 $(STRICT) $(MB_AVX2) tests/microbench.c -o $@ $(LDLIBS)
+$(BUILD)/mb-avx2-float: $(MB_SRC) | $(BUILD)
+	gcc -std=c99 $(STRICT) $(MB_AVX2) -DDG_REAL=float tests/microbench.c -o $@ $(LDLIBS)
+$(BUILD)/mb-avx2o2-double: $(MB_SRC) | $(BUILD)
+	gcc -std=c99 $(STRICT) $(MB_AVX2O2) tests/microbench.c -o $@ $(LDLIBS)
+$(BUILD)/mb-base-double: $(MB_SRC) | $(BUILD)
+	gcc -std=c99 $(STRICT) $(MB_BASE) tests/microbench.c -o $@ $(LDLIBS)
+$(BUILD)/mb-base-float: $(MB_SRC) | $(BUILD)
+	gcc -std=c99 $(STRICT) $(MB_BASE) -DDG_REAL=float tests/microbench.c -o $@ $(LDLIBS)
+$(BUILD)/mb-clang-avx2-double: $(MB_SRC) | $(BUILD)
+	$(CLANG) -std=c99 $(STRICT) $(MB_AVX2) tests/microbench.c -o $@ $(LDLIBS)
+
+.PHONY: microbench microbench-ir
+microbench: $(BUILD)/mb-native-double $(BUILD)/mb-native-float $(BUILD)/mb-native-libm
+	@for b in $^; do echo "$$b"; ./$$b; done
+microbench-ir: $(BUILD)/mb-avx2-double $(BUILD)/mb-avx2-float $(BUILD)/mb-avx2o2-double \
+               $(BUILD)/mb-base-double $(BUILD)/mb-base-float $(BUILD)/mb-clang-avx2-double
+	@sh tests/microbench-ir.sh $(addprefix ./,$^)
+
+# The test suite built the way the vectorised paths run (-O3 -march=native; the default matrix
+# builds for plain x86-64, where the double kernels give way to libm), double and float. No
+# -Werror: -O3 makes gcc's maybe-uninitialized analysis report false positives in the tests.
+$(BUILD)/test-native-double: $(TEST_SRC) | $(BUILD)
+	gcc -std=c99 -Wall -Wextra -pedantic -Wno-maybe-uninitialized -O3 -march=native -DDGT_LABEL='"native-double"' tests/all.c -o $@ $(LDLIBS)
+$(BUILD)/test-native-float: $(TEST_SRC) | $(BUILD)
+	gcc -std=c99 -Wall -Wextra -pedantic -Wno-maybe-uninitialized -O3 -march=native -DDG_REAL=float -DDGT_LABEL='"native-float"' tests/all.c -o $@ $(LDLIBS)
+.PHONY: test-native
+test-native: $(BUILD)/test-native-double $(BUILD)/test-native-float
+	@sh tests/run-matrix.sh $^

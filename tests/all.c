@@ -4,6 +4,8 @@
 #define DISCGRAD_IMPLEMENTATION
 #endif
 #include "common.h"
+#include "test_math.c"
+#include "test_kernels.c"
 #include "test_rng.c"
 #include "test_samplers.c"
 #include "test_softmax.c"
@@ -20,6 +22,8 @@
 
 int main(int argc, char **argv)
 {
+    register_math();
+    register_kernels();
     register_rng();
     register_samplers();
     register_softmax();

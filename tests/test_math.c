@@ -1,0 +1,153 @@
+/* Elementary functions (dg_exp, dg_log, dg_log1p) against long double references on dense grids
+   of their whole domains, in ulps of dg_real, plus the special values. */
+#include "common.h"
+#include <float.h>
+
+/* Error of y in ulps of dg_real at the reference ref (denormal ulp below the normal range). A
+   reference beyond dg_real's range must give inf; NaN must give NaN. */
+static double math_ulps(dg_real y, long double ref)
+{
+    int e, mant = DGT_FLOAT ? 24 : 53, emin = DGT_FLOAT ? -125 : -1021;
+    dg_real rounded = (dg_real)ref;
+    if (ref != ref) return y != y ? 0 : 1e300;
+    if (isinf((double)rounded)) return (double)y == (double)rounded ? 0 : 1e300;
+    if (ref == 0) return y == 0 ? 0 : 1e300;
+    frexpl(ref, &e);
+    if (e < emin) e = emin;
+    return (double)(fabsl((long double)y - ref) / ldexpl(1, e - mant));
+}
+
+/* A jitter in [0,1) from a fixed LCG, so that grid points do not all sit at round offsets. */
+static double math_jitter(unsigned long *state)
+{
+    *state = (*state * 6364136223846793005UL + 1442695040888963407UL) & 0xffffffffffffUL;
+    return (double)(*state >> 16) / 4294967296.0;
+}
+
+static int math_verbose(void) { return getenv("DGT_VERBOSE") != NULL; }
+
+static double math_worst_x;
+static void math_track(double err, double x, double *worst)
+{
+    if (err > *worst) { *worst = err; math_worst_x = x; }
+}
+
+static void math_report(const char *name, double worst)
+{
+    if (math_verbose()) printf("  %s: max error %.3f ulp at %.17g\n", name, worst, math_worst_x);
+}
+
+static void math_exp_max_error(void)
+{
+    double lo = DGT_FLOAT ? -103.98 : -745.2, hi = DGT_FLOAT ? 88.73 : 709.79, worst = 0, x;
+    unsigned long st = 1;
+    long i, N = 600000;
+    for (i = 0; i < N; ++i) { /* the whole range, through overflow and the denormals */
+        x = (double)(dg_real)(lo + (hi - lo) * ((double)i + math_jitter(&st)) / N);
+        math_track(math_ulps(dg_exp((dg_real)x), expl((long double)x)), x, &worst);
+    }
+    for (i = 0; i < N / 2; ++i) { /* the reduced range and its neighbours, densely */
+        x = (double)(dg_real)(-3 + 6 * ((double)i + math_jitter(&st)) / (N / 2));
+        math_track(math_ulps(dg_exp((dg_real)x), expl((long double)x)), x, &worst);
+    }
+    for (i = 0; i < 20000; ++i) { /* tiny arguments of both signs */
+        x = (double)(dg_real)((i & 1 ? -1 : 1) * pow(10, -40 * math_jitter(&st)) * (DGT_FLOAT ? 1e-2 : 1e-3));
+        math_track(math_ulps(dg_exp((dg_real)x), expl((long double)x)), x, &worst);
+    }
+    math_report("exp", worst);
+    CHECK_NEAR(worst, 0, DGT_TOL(4, 2));
+}
+
+static void math_log_max_error(void)
+{
+    int e, emin = DGT_FLOAT ? -149 : -1074, emax = DGT_FLOAT ? 127 : 1023;
+    int J = DGT_FLOAT ? 3000 : 300, j;
+    unsigned long st = 2;
+    double worst = 0, x;
+    long i, N = 300000;
+    for (e = emin; e <= emax; ++e) /* every binade, denormals included */
+        for (j = 0; j < J; ++j) {
+            x = (double)(dg_real)ldexp(1 + ((double)j + math_jitter(&st)) / J, e);
+            if (!(x > 0) || isinf(x)) continue;
+            math_track(math_ulps(dg_log((dg_real)x), logl((long double)x)), x, &worst);
+        }
+    for (i = 0; i < N; ++i) { /* around 1, where the result is small and cancellation lurks */
+        x = (double)(dg_real)(0.6 + 0.9 * ((double)i + math_jitter(&st)) / N);
+        math_track(math_ulps(dg_log((dg_real)x), logl((long double)x)), x, &worst);
+    }
+    math_report("log", worst);
+    CHECK_NEAR(worst, 0, DGT_TOL(4, 2));
+}
+
+static void math_log1p_max_error(void)
+{
+    int e, emin = DGT_FLOAT ? -149 : -1074, emax = DGT_FLOAT ? 127 : 1023, J = DGT_FLOAT ? 1500 : 150, j;
+    int mant = DGT_FLOAT ? 24 : 53;
+    unsigned long st = 3;
+    double worst = 0, x;
+    long i, N = 300000;
+    for (e = emin; e <= emax; ++e)
+        for (j = 0; j < J; ++j) {
+            double m = 1 + ((double)j + math_jitter(&st)) / J;
+            x = (double)(dg_real)ldexp(m, e); /* positive, every binade */
+            if (x > 0 && !isinf(x))
+                math_track(math_ulps(dg_log1p((dg_real)x), log1pl((long double)x)), x, &worst);
+            if (e < 0) { /* negative, in (-1, 0) */
+                x = -(double)(dg_real)ldexp(m, e - 1);
+                math_track(math_ulps(dg_log1p((dg_real)x), log1pl((long double)x)), x, &worst);
+            }
+        }
+    for (e = -mant; e < -1; ++e) /* just above -1 */
+        for (j = 0; j < J; ++j) {
+            x = (double)(dg_real)(-1 + ldexp(1 + ((double)j + math_jitter(&st)) / J, e));
+            if (x > -1) math_track(math_ulps(dg_log1p((dg_real)x), log1pl((long double)x)), x, &worst);
+        }
+    for (i = 0; i < N; ++i) {
+        x = (double)(dg_real)(-0.6 + 1.8 * ((double)i + math_jitter(&st)) / N);
+        math_track(math_ulps(dg_log1p((dg_real)x), log1pl((long double)x)), x, &worst);
+    }
+    math_report("log1p", worst);
+    CHECK_NEAR(worst, 0, DGT_TOL(4, 2));
+}
+
+static void math_special_values(void)
+{
+    dg_real inf = (dg_real)INFINITY, nan = (dg_real)NAN;
+    dg_real tiny = DGT_FLOAT ? (dg_real)1.40129846e-45f : (dg_real)4.9406564584124654e-324;
+    double ovf = DGT_FLOAT ? 88.722 : 709.78; /* exp overflows 0.01 above */
+    double unf = DGT_FLOAT ? -103.972084 : -745.13321910194110; /* exp rounds to 0 below */
+    CHECK_NEAR(dg_exp(0), 1, 0);
+    CHECK_NEAR(dg_exp(-(dg_real)0), 1, 0);
+    CHECK(isinf((double)dg_exp(inf)) && dg_exp(inf) > 0);
+    CHECK(dg_exp(-inf) == 0);
+    CHECK(isnan((double)dg_exp(nan)));
+    CHECK(isfinite((double)dg_exp((dg_real)ovf)) && isinf((double)dg_exp((dg_real)(ovf + 0.01))));
+    CHECK(dg_exp((dg_real)(unf - 0.01)) == 0 && dg_exp((dg_real)(unf + 0.01)) > 0);
+    CHECK(dg_exp((dg_real)(unf + 0.01)) < (DGT_FLOAT ? FLT_MIN : DBL_MIN)); /* a denormal */
+    CHECK(isinf((double)dg_exp((dg_real)1e30)) && dg_exp((dg_real)-1e30) == 0);
+    CHECK(isinf((double)dg_log(0)) && dg_log(0) < 0);
+    CHECK(isinf((double)dg_log(-(dg_real)0)) && dg_log(-(dg_real)0) < 0);
+    CHECK(isnan((double)dg_log(-1)) && isnan((double)dg_log(-tiny)) && isnan((double)dg_log(-inf)));
+    CHECK(isinf((double)dg_log(inf)) && dg_log(inf) > 0);
+    CHECK(isnan((double)dg_log(nan)));
+    CHECK_NEAR(dg_log(1), 0, 0);
+    CHECK_REL(dg_log(tiny), logl((long double)tiny), DGT_TOL(4e-16, 1.2e-7), 0);
+    CHECK_REL(dg_log(DGT_FLOAT ? (dg_real)FLT_MAX : (dg_real)DBL_MAX),
+              logl((long double)(DGT_FLOAT ? FLT_MAX : DBL_MAX)), DGT_TOL(4e-16, 1.2e-7), 0);
+    CHECK(isinf((double)dg_log1p(-1)) && dg_log1p(-1) < 0);
+    CHECK(isnan((double)dg_log1p(-2)) && isnan((double)dg_log1p(-inf)) && isnan((double)dg_log1p(nan)));
+    CHECK(isinf((double)dg_log1p(inf)) && dg_log1p(inf) > 0);
+    CHECK(dg_log1p(0) == 0 && !signbit((double)dg_log1p(0)));
+    CHECK(dg_log1p(-(dg_real)0) == 0 && signbit((double)dg_log1p(-(dg_real)0)));
+    CHECK(dg_log1p(tiny) == tiny && dg_log1p(-tiny) == -tiny);
+    CHECK_REL(dg_log1p(DGT_FLOAT ? (dg_real)FLT_MAX : (dg_real)DBL_MAX),
+              logl((long double)(DGT_FLOAT ? FLT_MAX : DBL_MAX)), DGT_TOL(4e-16, 1.2e-7), 0);
+}
+
+static void register_math(void)
+{
+    DGT_ADD(math_exp_max_error);
+    DGT_ADD(math_log_max_error);
+    DGT_ADD(math_log1p_max_error);
+    DGT_ADD(math_special_values);
+}
