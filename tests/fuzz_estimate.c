@@ -271,6 +271,26 @@ static void fuzz_rows(reader *r, const dg_real *logits, long nalloc)
         if (rc == DG_OK && (!is_finite(dz) || !is_finite(z))) fail("logistic_given_bit_at not finite", rc);
         if (rc != DG_OK && (!(z == SENT) || !(dz == SENT))) fail("logistic_given_bit_at output on error", rc);
     }
+    /* the math kernels against libm on a decoded value */
+    {
+        double x = (double)real(r), tol = sizeof(dg_real) == sizeof(float) ? 4e-7 : 2e-15;
+        double pairs[3][2];
+        int j;
+        dg_real ub[5];
+        pairs[0][0] = (double)dg_exp((dg_real)x); pairs[0][1] = (double)(dg_real)exp((double)(dg_real)x);
+        pairs[1][0] = (double)dg_log((dg_real)x); pairs[1][1] = (double)(dg_real)log((double)(dg_real)x);
+        pairs[2][0] = (double)dg_log1p((dg_real)x); pairs[2][1] = (double)(dg_real)log1p((double)(dg_real)x);
+        for (j = 0; j < 3; ++j) {
+            double a = pairs[j][0], b = pairs[j][1];
+            if (b != b) { if (a == a) fail("math kernel: a number where libm gives NaN", j); continue; }
+            if (a != a) fail("math kernel: NaN where libm gives a number", j);
+            if (fabs(b) > 1e300 || fabs(b) < 1e-290) continue; /* near overflow/underflow thresholds */
+            if (!(fabs(a - b) <= tol * fabs(b))) fail("math kernel: error against libm", j);
+        }
+        fill(ub, 5);
+        dg_uniforms(&rng, ub, (int)(u8(r) % 6) - 1);
+        for (j = 0; j < 5; ++j) if (!(ub[j] == SENT) && !(ub[j] > 0 && ub[j] < 1)) fail("dg_uniforms value", j);
+    }
     (void)dg_gumbel(&rng);
     (void)dg_logistic(&rng);
     (void)dg_exponential(&rng);

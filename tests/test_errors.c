@@ -1194,6 +1194,40 @@ static void errors_samples_at_capacity(void)
         }
 }
 
+/* The block uniforms refuse NULL and n < 1 by doing nothing; the math kernels follow C99 on the
+   special values and never turn a number into NaN. */
+static void errors_uniforms_and_kernels(void)
+{
+    static const double finite[] = {0.0, -0.0, 1e-300, -1e-300, 4.9e-324, 1.0, -1.0, 0.5, 88.7, -88.7,
+                                    103.9, -103.9, 709.7, -709.7, 745.2, -745.2, 1e4, -1e4, 1e30, -1e30};
+    dg_real u[8], v[8], inf = (dg_real)INFINITY, nan = (dg_real)NAN;
+    dg_rng r, r0;
+    int i;
+    dg_rng_seed(&r, 3, 4);
+    r0 = r;
+    te_fill(u, 8);
+    dg_uniforms(NULL, u, 8);
+    dg_uniforms(&r, NULL, 8);
+    dg_uniforms(&r, u, 0);
+    dg_uniforms(&r, u, -5);
+    dg_uniforms(&r, u, INT_MIN);
+    TE_UNTOUCHED("dg_uniforms refused", u, 8);
+    CHECK(memcmp(&r, &r0, sizeof r) == 0);
+    dg_uniforms(&r, u, 7);
+    for (i = 0; i < 7; ++i) v[i] = dg_uniform(&r0);
+    CHECK(memcmp(u, v, 7 * sizeof *u) == 0);
+    TE_UNTOUCHED("dg_uniforms wrote past n", u + 7, 1);
+    CHECK(dg_exp(-inf) == 0 && dg_exp(inf) == inf && dg_exp(nan) != dg_exp(nan));
+    CHECK(dg_log(0) == -inf && dg_log(inf) == inf && dg_log(-1) != dg_log(-1) && dg_log(nan) != dg_log(nan));
+    CHECK(dg_log1p(-1) == -inf && dg_log1p(inf) == inf && dg_log1p(-2) != dg_log1p(-2));
+    CHECK(dg_log1p(nan) != dg_log1p(nan));
+    for (i = 0; i < (int)(sizeof finite / sizeof finite[0]); ++i) {
+        dg_real x = (dg_real)finite[i], e = dg_exp(x), l = dg_log(x > 0 ? x : -x), l1 = dg_log1p(x > -1 ? x : -x);
+        if (e != e || !(e >= 0) || l != l || l1 != l1)
+            te_fail(__LINE__, "kernels", "x = %g: exp %g, log|x| %g, log1p %g", (double)x, (double)e, (double)l, (double)l1);
+    }
+}
+
 /* A Bernoulli problem ignores K, whatever it holds. */
 static void errors_bernoulli_ignores_k(void)
 {
@@ -1235,6 +1269,7 @@ static void register_errors(void)
     DGT_ADD(errors_samples_at_capacity);
     DGT_ADD(errors_relaxed_grad_at);
     DGT_ADD(errors_total_functions);
+    DGT_ADD(errors_uniforms_and_kernels);
     DGT_ADD(errors_tau_schedule_and_set_tau);
     DGT_ADD(errors_summary);
 }
