@@ -55,8 +55,8 @@
    STACK
       At the default configuration no function's own frame exceeds 16 KiB and no chain of calls
       inside the library uses more than 32 KiB; the callbacks' own use comes on top. The largest
-      frame is dg_exact's, about 11 KiB (3 DG_EXACT_MAX_DIM scalars, DG_EXACT_MAX_DIM long
-      doubles and ints); it scales with DG_EXACT_MAX_DIM. `make stack` checks both bounds.
+      frame is dg_exact's, about 13.5 KiB (its enumeration buffers of DG_EXACT_MAX_DIM scalars,
+      long doubles and ints); it scales with DG_EXACT_MAX_DIM. `make stack` checks both bounds.
 
    QUICK START
 
