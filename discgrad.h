@@ -542,8 +542,9 @@ typedef struct dg_info {
 
 /* Initialises e from cfg, filling in defaults and seeding the rng from cfg->seed, cfg->stream.
    Returns DG_OK; DG_EINVAL for NULL, an unknown method or baseline, samples < 0, RLOO with an
-   explicit samples < 2, tau < 0, NaN, infinite or subnormal (1/tau overflows), ema_decay outside [0,1), eta or lr not finite, lr < 0;
-   DG_ECAPACITY for samples > DG_MAX_SAMPLES. e is untouched on error. */
+   explicit samples < 2, tau < 0, NaN, infinite or subnormal (1/tau overflows), ema_decay
+   outside [0,1), eta or lr not finite, lr < 0; DG_ECAPACITY for samples > DG_MAX_SAMPLES.
+   e is untouched on error. */
 DGDEF int dg_init(dg_estimator *e, const dg_config *cfg);
 
 /* Writes an estimate of grad_phi E_q[f(z)] (same shape as p->logits) to grad.
