@@ -872,7 +872,8 @@ static void errors_stats(void)
 
 /* ---------------------------------------------------------------------------------------------
    Extreme but valid inputs: every method answers DG_OK with finite gradients, or its documented
-   error (ARM/DisARM on categorical variables; exact enumeration past its capacity).
+   error (DisARM on categorical variables; exact enumeration past its capacity; DG_EDOMAIN
+   for overflow at the smallest normal temperature).
    ------------------------------------------------------------------------------------------- */
 static dg_real te_ext_logits[DG_MAX_DIM];
 
