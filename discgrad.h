@@ -1254,22 +1254,29 @@ DGDEF int dg_sample_bernoulli(dg_rng *r, dg_real logit)
     return dg_uniform(r) < dg_sigmoid(logit);
 }
 
+/* Inverse CDF over K nonnegative weights: the first k whose running sum exceeds target. When
+   rounding leaves target at or above the whole sum, the last class with weight. */
+static int dg__inverse_cdf(const dg_real *w, int K, dg_real target)
+{
+    int k, last = 0;
+    dg_real acc = 0;
+    for (k = 0; k < K; ++k) {
+        acc += w[k];
+        if (w[k] > 0) last = k;
+        if (target < acc) return k;
+    }
+    return last;
+}
+
 DGDEF int dg_sample_categorical(dg_rng *r, const dg_real *logits, int K)
 {
-    int k, rc = dg__check_logits(logits, K), last = 0;
-    dg_real m, total = 0, target, acc = 0;
+    int k, rc = dg__check_logits(logits, K);
+    dg_real m, total = 0, w[DG_MAX_K]; /* on the stack: DG_MAX_K scalars */
     if (!r) return DG_EINVAL;
     if (rc) return rc;
     m = dg__max(logits, K);
-    for (k = 0; k < K; ++k) total += DG_EXP(logits[k] - m);
-    target = dg_uniform(r) * total;
-    for (k = 0; k < K; ++k) {
-        dg_real w = DG_EXP(logits[k] - m);
-        acc += w;
-        if (w > 0) last = k;
-        if (target < acc) return k;
-    }
-    return last; /* rounding left target above the running sum: the last class with mass */
+    for (k = 0; k < K; ++k) total += (w[k] = DG_EXP(logits[k] - m));
+    return dg__inverse_cdf(w, K, dg_uniform(r) * total);
 }
 
 DGDEF int dg_gumbel_max(dg_rng *r, const dg_real *logits, int K, dg_real *perturbed)
@@ -1529,7 +1536,8 @@ DGDEF int dg_softmax_backward(const dg_real *y, const dg_real *dy, int K, dg_rea
      probs    E_q z: sigmoid(phi) or softmax rows
      x        perturbed logits phi + noise (logistic or Gumbel)
      hard     the discrete sample H(x): bits, or one-hot rows of the argmax
-     score    d log q(hard) / d phi = hard - probs, the same formula for both kinds
+     score    d log q(hard) / d phi = hard - probs, the same formula for both kinds (the
+              estimators fuse it into their own loops)
      relaxed  sigma(x / tau) or softmax_tau rows, with its vector-Jacobian product
      cond     conditional noise given hard (uniforms v for Bernoulli, exponentials E for
               categorical) and the conditional perturbed logits x~ it yields, with their VJP
@@ -1552,7 +1560,7 @@ static int dg__check_problem(const dg_problem *p, int needs_grad)
 }
 
 /* f(z), counted in info; DG_EDOMAIN when the value is not finite. */
-DG__MAYBE_UNUSED static int dg__eval_f(const dg_problem *p, const dg_real *z, dg_real *value, dg_info *info)
+static int dg__eval_f(const dg_problem *p, const dg_real *z, dg_real *value, dg_info *info)
 {
     dg_real v = p->f(z, p->user);
     info->f_evals++;
@@ -1562,7 +1570,7 @@ DG__MAYBE_UNUSED static int dg__eval_f(const dg_problem *p, const dg_real *z, dg
 }
 
 /* f(z) and df/dz, counted in info; DG_EDOMAIN when any value is not finite. */
-DG__MAYBE_UNUSED static int dg__eval_f_grad(const dg_problem *p, const dg_real *z, dg_real *dz, dg_real *value,
+static int dg__eval_f_grad(const dg_problem *p, const dg_real *z, dg_real *dz, dg_real *value,
                            dg_info *info)
 {
     dg_real v = p->f_grad(z, dz, p->user);
@@ -1572,7 +1580,7 @@ DG__MAYBE_UNUSED static int dg__eval_f_grad(const dg_problem *p, const dg_real *
     return DG_OK;
 }
 
-DG__MAYBE_UNUSED static void dg__probs(const dg_problem *p, dg_real *probs)
+static void dg__probs(const dg_problem *p, dg_real *probs)
 {
     int n = dg__n(p), K = dg__row(p);
     if (p->kind == DG_BERNOULLI) {
@@ -1586,7 +1594,7 @@ DG__MAYBE_UNUSED static void dg__probs(const dg_problem *p, dg_real *probs)
 /* x = phi + noise: logistic noise per Bernoulli variable, Gumbel noise per categorical logit;
    the same values as dg_logistic / dg_gumbel drawn in order. Whole blocks of uniforms first,
    then one vectorised transform loop per block; x may alias the logits. */
-DG__MAYBE_UNUSED static void dg__draw_perturbed(dg_rng *r, const dg_problem *p, dg_real *x)
+static void dg__draw_perturbed(dg_rng *r, const dg_problem *p, dg_real *x)
 {
     dg_real u[DG__BLOCK];
     const dg_real *phi = p->logits;
@@ -1600,7 +1608,7 @@ DG__MAYBE_UNUSED static void dg__draw_perturbed(dg_rng *r, const dg_problem *p, 
 }
 
 /* hard = H(x): 1[x > 0] per bit, or the one-hot argmax of each row. hard may not alias x. */
-DG__MAYBE_UNUSED static void dg__hard(const dg_problem *p, const dg_real *x, dg_real *hard)
+static void dg__hard(const dg_problem *p, const dg_real *x, dg_real *hard)
 {
     int d, k, K = dg__row(p);
     if (p->kind == DG_BERNOULLI) {
@@ -1613,15 +1621,8 @@ DG__MAYBE_UNUSED static void dg__hard(const dg_problem *p, const dg_real *x, dg_
     }
 }
 
-/* score = hard - probs (the same formula for bits and one-hot rows). */
-DG__MAYBE_UNUSED static void dg__score(int n, const dg_real *hard, const dg_real *probs, dg_real *score)
-{
-    int i;
-    for (i = 0; i < n; ++i) score[i] = hard[i] - probs[i];
-}
-
 /* relaxed = sigma(x / tau) per bit, or softmax_tau of each row. relaxed may alias x. */
-DG__MAYBE_UNUSED static void dg__relax(const dg_problem *p, const dg_real *x, dg_real tau, dg_real *relaxed)
+static void dg__relax(const dg_problem *p, const dg_real *x, dg_real tau, dg_real *relaxed)
 {
     int d;
     dg_real inv_tau = 1 / tau;
@@ -1635,7 +1636,7 @@ DG__MAYBE_UNUSED static void dg__relax(const dg_problem *p, const dg_real *x, dg
 
 /* dx = (d relaxed / d x)^T dz, given relaxed = dg__relax(x): z(1 - z)/tau per bit, the softmax
    VJP per row. dx may alias dz. */
-DG__MAYBE_UNUSED static void dg__relax_backward(const dg_problem *p, const dg_real *relaxed, const dg_real *dz,
+static void dg__relax_backward(const dg_problem *p, const dg_real *relaxed, const dg_real *dz,
                                dg_real tau, dg_real *dx)
 {
     int d;
@@ -1649,7 +1650,7 @@ DG__MAYBE_UNUSED static void dg__relax_backward(const dg_problem *p, const dg_re
 
 /* Conditional noise for the sample hard: a uniform per Bernoulli variable, an exponential per
    categorical logit. */
-DG__MAYBE_UNUSED static void dg__draw_cond_noise(dg_rng *r, const dg_problem *p, dg_real *noise)
+static void dg__draw_cond_noise(dg_rng *r, const dg_problem *p, dg_real *noise)
 {
     int n = dg__n(p);
     dg__uniform_block(r, noise, n);
@@ -1665,7 +1666,7 @@ static int dg__hard_index(const dg_real *row, int K)
 
 /* x~ = perturbed logits conditioned on H(x~) = hard, a deterministic function of
    (phi, hard, noise). H(x~) == hard always. */
-DG__MAYBE_UNUSED static void dg__cond_perturbed(const dg_problem *p, const dg_real *hard, const dg_real *noise,
+static void dg__cond_perturbed(const dg_problem *p, const dg_real *hard, const dg_real *noise,
                                dg_real *xt)
 {
     int d, K = dg__row(p);
@@ -1679,7 +1680,7 @@ DG__MAYBE_UNUSED static void dg__cond_perturbed(const dg_problem *p, const dg_re
 }
 
 /* dphi = (d x~ / d phi)^T dxt with hard and noise fixed. dphi may alias dxt. */
-DG__MAYBE_UNUSED static void dg__cond_perturbed_vjp(const dg_problem *p, const dg_real *hard, const dg_real *noise,
+static void dg__cond_perturbed_vjp(const dg_problem *p, const dg_real *hard, const dg_real *noise,
                                    const dg_real *dxt, dg_real *dphi)
 {
     int d, K = dg__row(p);
@@ -1834,17 +1835,8 @@ static void dg__sample_hard(dg_rng *r, const dg_problem *p, const dg_real *probs
         return;
     }
     for (d = 0; d < p->D; ++d) {
-        const dg_real *row = probs + d * K;
-        dg_real target = dg_uniform(r), acc = 0;
-        int pick = -1, last = 0;
-        for (k = 0; k < K; ++k) {
-            acc += row[k];
-            if (row[k] > 0) last = k;
-            if (pick < 0 && target < acc) pick = k;
-            hard[d * K + k] = 0;
-        }
-        /* rounding can leave the running sum below target: the last class with mass */
-        hard[d * K + (pick < 0 ? last : pick)] = 1;
+        int pick = dg__inverse_cdf(probs + d * K, K, dg_uniform(r));
+        for (k = 0; k < K; ++k) hard[d * K + k] = k == pick;
     }
 }
 
