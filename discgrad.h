@@ -37,6 +37,7 @@
       DG_EXPM1 DG_SQRT DG_FABS
                          libm's expm1, sqrt, fabs
       DG_USE_LIBM        undefined  use libm's exp, log, log1p instead of the header's kernels
+      DISCGRAD_STATIC    undefined  make every function static
 
    SPEED
       The hot loops (noise, softmax with temperature and its backward, sigmoid) are written so
@@ -44,7 +45,6 @@
       -O2 with gcc >= 12 or clang) and, above all, for a CPU with AVX2 or AVX-512
       (-march=native, or -mavx2 -mfma); plain x86-64 has only SSE2. `make microbench` and
       `make microbench-ir` measure the hot paths; results are bit-reproducible for a given build.
-      DISCGRAD_STATIC    undefined  make every function static
 
    The estimator, dg_estimator, is a plain struct of fixed-size arrays whose size grows with
    DG_MAX_DIM: sizeof(dg_estimator) is about 460 KiB at the default configuration in double
@@ -68,7 +68,8 @@
       dg_real logits[3] = {0.0, 1.0, -0.5}, grad[3];
       dg_problem p = {0};  p.kind = DG_BERNOULLI; p.D = 3; p.logits = logits; p.f = f;
       dg_config c = {0};   c.method = DG_REINFORCE; c.samples = 16; c.seed = 1;
-      dg_estimator e;      dg_init(&e, &c);
+      static dg_estimator e;   /* about 460 KiB: static or heap, not a small stack */
+      dg_init(&e, &c);
       int rc = dg_estimate(&e, &p, grad, NULL);           // DG_OK or a negative code
 
    ESTIMATORS  (status "yes": implemented and tested for the kinds listed; others return
@@ -91,15 +92,23 @@
           relaxed objective E f(softmax_tau(phi + g)) (bias -> 0 as tau -> 0, variance ~ 1/tau);
           straight-through and Gumbel-Rao share a mean whose bias stays as tau -> 0 unless f is
           linear; Gumbel-Rao has the lower variance. Gumbel-Rao's samples are conditional draws
-          around one discrete sample, all sharing one f_grad call. See "Relaxations" below.
+          around one discrete sample, all sharing one f_grad call. See "Relaxations" at dg_relaxed_grad_at.
 
    ERRORS
       Functions that can fail return int: DG_OK (0) or a negative code; dg_strerror names it.
       A failing call leaves every caller-owned output untouched.
 
    REVISION HISTORY
-      0.1.0  (2026-11-29)  first release: random numbers, samplers and conditional samplers,
-                           softmax family, estimator core, exact enumeration, running stats.
+      0.1.0  (2026-11-29)  first release: xoshiro256** streams and block uniforms; samplers and
+                           conditional samplers with their derivatives; softmax family;
+                           vectorisable exp/log/log1p (DG_USE_LIBM for libm); estimator core
+                           with full input validation; exact enumeration; REINFORCE with
+                           constant, EMA, optimal, NVIL and control-variate baselines; RLOO;
+                           ARM (Bernoulli, ARS for categorical) and DisARM (Bernoulli);
+                           Gumbel-softmax / binary Concrete, straight-through, Gumbel-Rao,
+                           dg_relaxed_grad_at, temperature schedule; MuProp, REBAR and RELAX
+                           with online tuning of eta, tau and RELAX's surrogate net; running
+                           statistics.
 
    LICENSE
       See the end of the file: MIT or public domain, your choice.
