@@ -68,7 +68,7 @@
       dg_real logits[3] = {0.0, 1.0, -0.5}, grad[3];
       dg_problem p = {0};  p.kind = DG_BERNOULLI; p.D = 3; p.logits = logits; p.f = f;
       dg_config c = {0};   c.method = DG_REINFORCE; c.samples = 16; c.seed = 1;
-      static dg_estimator e;   /* about 460 KiB: static or heap, not a small stack */
+      static dg_estimator e;   // about 460 KiB: static or heap, not a small stack
       dg_init(&e, &c);
       int rc = dg_estimate(&e, &p, grad, NULL);           // DG_OK or a negative code
 
