@@ -46,6 +46,102 @@ $(BUILD)/%: examples/%.c discgrad.h | $(BUILD)
 clean:
 	rm -rf $(BUILD)
 
+# ---------------------------------------------------------------------------------------------
+# Reliability: sanitizers, valgrind, allocation guard, stack bound, threads, fuzzing.
+#   make sanitize     the whole suite under ASan + UBSan with gcc and with clang (no recovery)
+#   make valgrind     memcheck over the cheap tests of every test file (tests/valgrind.sh;
+#                     DGT_VALGRIND_BUDGET=seconds of native CPU per file, default 0.3; inf = all)
+#   make alloc-guard  the whole suite with malloc/calloc/realloc/free wrapped: aborts if the
+#                     library allocates; a probe proves the guard fires; nm finds no allocator
+#                     symbol in the library's object
+#   make stack        every frame <= STACK_FRAME_MAX, the deepest chain <= STACK_CHAIN_MAX
+#   make threads      two threads with their own estimators == serial runs, bit for bit (also
+#                     under ThreadSanitizer)
+#   make fuzz         libFuzzer harness for FUZZ_TIME seconds from the seed corpus
+#   make api-coverage every public function appears in test_errors.c and fuzz_estimate.c
+#   make reliability  all of the above
+# ---------------------------------------------------------------------------------------------
+SAN_FLAGS       = -fsanitize=address,undefined,float-cast-overflow -fno-sanitize-recover=all \
+                  -fno-omit-frame-pointer -g -O1
+SAN_ENV         = ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:detect_stack_use_after_return=1 \
+                  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+# stack-use-after-return detection costs the fuzzer most of its speed: the suite keeps it
+FUZZ_ENV        = ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+STACK_FRAME_MAX ?= 16384
+STACK_CHAIN_MAX ?= 32768
+FUZZ_TIME       ?= 60
+FUZZ_FLAGS       = -std=c99 $(STRICT) -g -O1 -fsanitize=fuzzer,address,undefined,float-cast-overflow \
+                  -fno-sanitize-recover=all
+ALLOC_WRAP       = -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=free
+ALLOC_RENAME     = -Dmalloc=dgt_test_malloc -Dcalloc=dgt_test_calloc -Drealloc=dgt_test_realloc \
+                  -Dfree=dgt_test_free
+ALLOCATORS       = malloc calloc realloc free aligned_alloc posix_memalign memalign valloc \
+                  pvalloc reallocarray strdup strndup alloca __libc_malloc
+
+.PHONY: sanitize valgrind alloc-guard stack threads fuzz fuzz-build api-coverage reliability
+
+$(BUILD)/test-asan-gcc: $(TEST_SRC) | $(BUILD)
+	gcc -std=c99 $(STRICT) $(SAN_FLAGS) -DDGT_LABEL='"asan-gcc"' tests/all.c -o $@ $(LDLIBS)
+$(BUILD)/test-asan-clang: $(TEST_SRC) | $(BUILD)
+	$(CLANG) -std=c99 $(STRICT) $(SAN_FLAGS) -DDGT_LABEL='"asan-clang"' tests/all.c -o $@ $(LDLIBS)
+sanitize:
+	@$(MAKE) --no-print-directory -j2 $(BUILD)/test-asan-gcc $(BUILD)/test-asan-clang
+	@$(SAN_ENV) sh tests/run-matrix.sh $(BUILD)/test-asan-gcc $(BUILD)/test-asan-clang
+
+$(BUILD)/test-valgrind: $(TEST_SRC) | $(BUILD)
+	gcc -std=c99 $(STRICT) -O2 -g -DDGT_LABEL='"valgrind"' tests/all.c -o $@ $(LDLIBS)
+valgrind: $(BUILD)/test-valgrind
+	@command -v valgrind >/dev/null || { echo "valgrind not installed"; exit 1; }
+	sh tests/valgrind.sh $(BUILD)/test-valgrind
+
+$(BUILD)/alloc-impl.o: discgrad.h tests/impl.c | $(BUILD)
+	gcc -std=c99 $(STRICT) -O2 -c tests/impl.c -o $@
+$(BUILD)/test-alloc-guard: $(TEST_SRC) $(BUILD)/alloc-impl.o tests/alloc_guard.c | $(BUILD)
+	gcc -std=c99 $(STRICT) -O2 -c $(ALLOC_RENAME) -DDGT_SEPARATE_IMPL -DDGT_LABEL='"alloc-guard"' \
+	    tests/all.c -o $(BUILD)/alloc-tests.o
+	gcc -std=c99 $(STRICT) -O2 -c tests/alloc_guard.c -o $(BUILD)/alloc-guard.o
+	gcc $(ALLOC_WRAP) $(BUILD)/alloc-tests.o $(BUILD)/alloc-impl.o $(BUILD)/alloc-guard.o -o $@ $(LDLIBS)
+$(BUILD)/alloc-probe: tests/alloc_probe.c tests/alloc_guard.c | $(BUILD)
+	gcc -std=c99 $(STRICT) -O2 $(ALLOC_WRAP) tests/alloc_probe.c tests/alloc_guard.c -o $@
+alloc-guard: $(BUILD)/test-alloc-guard $(BUILD)/alloc-probe
+	@if $(BUILD)/alloc-probe >/dev/null 2>&1; then echo "alloc-guard: the probe allocated unnoticed"; exit 1; fi
+	@echo "alloc-guard: the probe's malloc was caught"
+	@bad=$$(nm -u $(BUILD)/alloc-impl.o | awk '{print $$NF}' | grep -xE '$(subst $(eval) ,|,$(strip $(ALLOCATORS)))' || true); \
+	    if [ -n "$$bad" ]; then echo "alloc-guard: the library references $$bad"; exit 1; fi
+	@echo "alloc-guard: the library's object references no allocator"
+	$(BUILD)/test-alloc-guard
+
+stack:
+	sh tests/stack_check.sh $(STACK_FRAME_MAX) $(STACK_CHAIN_MAX) gcc -std=c99 -O2
+	sh tests/stack_check.sh $(STACK_FRAME_MAX) $(STACK_CHAIN_MAX) gcc -std=c99 -O0
+	sh tests/stack_check.sh $(STACK_FRAME_MAX) $(STACK_CHAIN_MAX) gcc -std=c99 -O2 -DDG_REAL=float
+	sh tests/stack_check.sh $(STACK_FRAME_MAX) $(STACK_CHAIN_MAX) $(CLANG) -std=c99 -O2
+
+$(BUILD)/threads: tests/threads.c discgrad.h | $(BUILD)
+	gcc -std=c99 $(STRICT) -O2 -pthread tests/threads.c -o $@ $(LDLIBS)
+$(BUILD)/threads-tsan: tests/threads.c discgrad.h | $(BUILD)
+	$(CLANG) -std=c99 $(STRICT) -O1 -g -fsanitize=thread -pthread tests/threads.c -o $@ $(LDLIBS)
+threads: $(BUILD)/threads $(BUILD)/threads-tsan
+	$(BUILD)/threads
+	TSAN_OPTIONS=halt_on_error=1 $(BUILD)/threads-tsan 20
+
+$(BUILD)/fuzz_estimate: tests/fuzz_estimate.c discgrad.h | $(BUILD)
+	$(CLANG) $(FUZZ_FLAGS) tests/fuzz_estimate.c -o $@ $(LDLIBS)
+$(BUILD)/fuzz-standalone: tests/fuzz_estimate.c discgrad.h | $(BUILD)
+	gcc -std=c99 $(STRICT) $(SAN_FLAGS) -DFUZZ_STANDALONE tests/fuzz_estimate.c -o $@ $(LDLIBS)
+fuzz-build: $(BUILD)/fuzz_estimate
+# The seed corpus is copied so the committed one stays as it is; new inputs go to build/.
+fuzz: $(BUILD)/fuzz_estimate $(BUILD)/fuzz-standalone
+	$(SAN_ENV) $(BUILD)/fuzz-standalone tests/fuzz_corpus/*
+	rm -rf $(BUILD)/fuzz-work && mkdir -p $(BUILD)/fuzz-work
+	$(FUZZ_ENV) $(BUILD)/fuzz_estimate -max_total_time=$(FUZZ_TIME) -timeout=10 -rss_limit_mb=2048 \
+	    -print_final_stats=1 -artifact_prefix=$(BUILD)/ $(BUILD)/fuzz-work tests/fuzz_corpus
+
+api-coverage:
+	sh tests/api_coverage.sh
+
+reliability: api-coverage sanitize valgrind alloc-guard stack threads fuzz
+
 # Score-function and antithetic estimators: each one's measured variance on the one-Bernoulli
 # toy next to the closed forms of MATH.md.
 .PHONY: variance

@@ -37,6 +37,7 @@
       DG_EXPM1 DG_SQRT DG_FABS
                          libm's expm1, sqrt, fabs
       DG_USE_LIBM        undefined  use libm's exp, log, log1p instead of the header's kernels
+      DISCGRAD_STATIC    undefined  make every function static
 
    SPEED
       The hot loops (noise, softmax with temperature and its backward, sigmoid) are written so
@@ -44,13 +45,18 @@
       -O2 with gcc >= 12 or clang) and, above all, for a CPU with AVX2 or AVX-512
       (-march=native, or -mavx2 -mfma); plain x86-64 has only SSE2. `make microbench` and
       `make microbench-ir` measure the hot paths; results are bit-reproducible for a given build.
-      DISCGRAD_STATIC    undefined  make every function static
 
    The estimator, dg_estimator, is a plain struct of fixed-size arrays whose size grows with
    DG_MAX_DIM: sizeof(dg_estimator) is about 460 KiB at the default configuration in double
    (the test suite prints it), of which DG_RELAX's surrogate net, its Adam moments and its
    tuning scratch take about 320 KiB (3 + 1 vectors of DG_MAX_DIM per hidden unit). Shrink it
    by defining DG_MAX_DIM to the largest problem you have, and DG_RELAX_HIDDEN smaller.
+
+   STACK
+      At the default configuration no function's own frame exceeds 16 KiB and no chain of calls
+      inside the library uses more than 32 KiB; the callbacks' own use comes on top. The largest
+      frame is dg_exact's, about 13.5 KiB (its enumeration buffers of DG_EXACT_MAX_DIM scalars,
+      long doubles and ints); it scales with DG_EXACT_MAX_DIM. `make stack` checks both bounds.
 
    QUICK START
 
@@ -62,7 +68,8 @@
       dg_real logits[3] = {0.0, 1.0, -0.5}, grad[3];
       dg_problem p = {0};  p.kind = DG_BERNOULLI; p.D = 3; p.logits = logits; p.f = f;
       dg_config c = {0};   c.method = DG_REINFORCE; c.samples = 16; c.seed = 1;
-      dg_estimator e;      dg_init(&e, &c);
+      static dg_estimator e;   // about 460 KiB: static or heap, not a small stack
+      dg_init(&e, &c);
       int rc = dg_estimate(&e, &p, grad, NULL);           // DG_OK or a negative code
 
    ESTIMATORS  (status "yes": implemented and tested for the kinds listed; others return
@@ -85,15 +92,23 @@
           relaxed objective E f(softmax_tau(phi + g)) (bias -> 0 as tau -> 0, variance ~ 1/tau);
           straight-through and Gumbel-Rao share a mean whose bias stays as tau -> 0 unless f is
           linear; Gumbel-Rao has the lower variance. Gumbel-Rao's samples are conditional draws
-          around one discrete sample, all sharing one f_grad call. See "Relaxations" below.
+          around one discrete sample, all sharing one f_grad call. See "Relaxations" at dg_relaxed_grad_at.
 
    ERRORS
       Functions that can fail return int: DG_OK (0) or a negative code; dg_strerror names it.
       A failing call leaves every caller-owned output untouched.
 
    REVISION HISTORY
-      0.1.0  (2026-11-29)  first release: random numbers, samplers and conditional samplers,
-                           softmax family, estimator core, exact enumeration, running stats.
+      0.1.0  (2026-11-29)  first release: xoshiro256** streams and block uniforms; samplers and
+                           conditional samplers with their derivatives; softmax family;
+                           vectorisable exp/log/log1p (DG_USE_LIBM for libm); estimator core
+                           with full input validation; exact enumeration; REINFORCE with
+                           constant, EMA, optimal, NVIL and control-variate baselines; RLOO;
+                           ARM (Bernoulli, ARS for categorical) and DisARM (Bernoulli);
+                           Gumbel-softmax / binary Concrete, straight-through, Gumbel-Rao,
+                           dg_relaxed_grad_at, temperature schedule; MuProp, REBAR and RELAX
+                           with online tuning of eta, tau and RELAX's surrogate net; running
+                           statistics.
 
    LICENSE
       See the end of the file: MIT or public domain, your choice.
@@ -244,7 +259,8 @@ DGDEF int dg_logistic_given_bit(dg_rng *r, dg_real logit, int b, dg_real *z);
      = (1 - theta)(1 - v)/(1 - v + v theta) for b = 0 and theta v/(1 - theta + v theta) for b = 1.
    dg_gumbel_given_argmax_at: E holds K positive exponentials; writes the K perturbed logits.
    dg_gumbel_given_argmax_vjp: dlogits = (d perturbed / d logits)^T dperturbed; dlogits may
-     alias dperturbed.
+     alias dperturbed (so the result is not checked: dperturbed near the largest dg_real can
+     overflow its sums to infinity).
    Return DG_OK, DG_EINVAL (NULL, b out of range, v outside (0,1), E_k not > 0, K < 1),
    DG_ECAPACITY (K > DG_MAX_K), DG_EDOMAIN (a logit, E_k or dperturbed entry not finite);
    outputs untouched on error. */
@@ -265,7 +281,8 @@ DGDEF dg_real dg_logsumexp(const dg_real *x, int K);
 
 /* y = softmax(x / tau). tau > 0; tau == 0 gives the one-hot argmax (lowest index on ties).
    y may alias x. Returns DG_OK; DG_EINVAL (NULL, K < 1, tau < 0 or NaN); DG_EDOMAIN (x not
-   finite, or tau == +inf). y is untouched on error. */
+   finite, tau == +inf, or tau subnormal: 0 < tau < FLT_MIN/DBL_MIN, where 1/tau overflows).
+   y is untouched on error. */
 DGDEF int dg_softmax(const dg_real *x, int K, dg_real tau, dg_real *y);
 
 /* y = log softmax(x / tau), computed as (x - max)/tau - log sum exp((x - max)/tau); tau == 0
@@ -273,8 +290,10 @@ DGDEF int dg_softmax(const dg_real *x, int K, dg_real tau, dg_real *y);
 DGDEF int dg_log_softmax(const dg_real *x, int K, dg_real tau, dg_real *y);
 
 /* Vector-Jacobian product of y = softmax(x / tau):  dx_j = (1/tau) y_j (dy_j - sum_k y_k dy_k).
-   tau must be > 0 and finite. dx may alias dy. Returns DG_OK, DG_EINVAL or DG_EDOMAIN (a y or dy
-   entry not finite); dx untouched on error. */
+   tau must be > 0, finite and not subnormal (DG_EDOMAIN). dx may alias dy. Returns DG_OK,
+   DG_EINVAL or DG_EDOMAIN (a y or dy entry not finite); dx untouched on error. Finite dy near
+   the largest dg_real can overflow the sum to infinity: the result is not checked, since dx
+   may alias dy (the estimators check their own results). */
 DGDEF int dg_softmax_backward(const dg_real *y, const dg_real *dy, int K, dg_real tau,
                               dg_real *dx);
 
@@ -532,8 +551,9 @@ typedef struct dg_info {
 
 /* Initialises e from cfg, filling in defaults and seeding the rng from cfg->seed, cfg->stream.
    Returns DG_OK; DG_EINVAL for NULL, an unknown method or baseline, samples < 0, RLOO with an
-   explicit samples < 2, tau < 0 or NaN, ema_decay outside [0,1), eta or lr not finite, lr < 0;
-   DG_ECAPACITY for samples > DG_MAX_SAMPLES. e is untouched on error. */
+   explicit samples < 2, tau < 0, NaN, infinite or subnormal (1/tau overflows), ema_decay
+   outside [0,1), eta or lr not finite, lr < 0; DG_ECAPACITY for samples > DG_MAX_SAMPLES.
+   e is untouched on error. */
 DGDEF int dg_init(dg_estimator *e, const dg_config *cfg);
 
 /* Writes an estimate of grad_phi E_q[f(z)] (same shape as p->logits) to grad.
@@ -627,8 +647,8 @@ DGDEF int dg_exact(const dg_problem *p, dg_real *grad, dg_real *value);
      info        optional (may be NULL), as for dg_estimate; written only on success.
    Return value: DG_OK; DG_EINVAL (NULL e, p, noise, grad, or cond_noise for GUMBEL_RAO; e's
      method not one of the three; a conditional noise value out of range); the problem errors of
-     dg_estimate (DG_ENEEDGRAD without f_grad); DG_EDOMAIN (a noise value not finite, or f_grad
-     returned a value that is not finite).
+     dg_estimate (DG_ENEEDGRAD without f_grad); DG_EDOMAIN (a noise value not finite, f_grad
+     returned a value that is not finite, or finite values overflowed the gradient).
    Remarks: dg_estimate with these methods draws its noise in exactly this layout -- noise first
      (dg_logistic or dg_gumbel, coordinate by coordinate, draw by draw), then for GUMBEL_RAO the
      conditional noise (dg_uniform or dg_exponential) -- and computes the same expression, so
@@ -640,13 +660,14 @@ DGDEF int dg_relaxed_grad_at(dg_estimator *e, const dg_problem *p, const dg_real
 /* Temperature annealing (Jang et al. 2017, sec. 4):  *tau = max(tau_min, tau0 exp(-rate step)).
    Jang et al. used tau0 = 1, tau_min = 0.5 and rate in {1e-5, 1e-4} per global training step,
    updating tau every N in {500, 1000} steps: pass step - step % N for that.
-   Returns DG_OK; DG_EINVAL (tau NULL, tau0 or tau_min not > 0, rate < 0, step < 0, a value
-   not finite); *tau untouched on error. */
+   Returns DG_OK; DG_EINVAL (tau NULL, tau0 or tau_min not > 0, tau_min subnormal, rate < 0,
+   step < 0, a value not finite); *tau untouched on error. */
 DGDEF int dg_tau_schedule(dg_real tau0, dg_real tau_min, dg_real rate, long step, dg_real *tau);
 
 /* Sets the temperature of a DG_GUMBEL_SOFTMAX, DG_STRAIGHT_THROUGH or DG_GUMBEL_RAO estimator
    (e.g. from dg_tau_schedule) without touching its rng. Returns DG_OK; DG_EINVAL (e NULL, tau
-   not > 0 or not finite); DG_EUNSUPPORTED for the other methods. e is untouched on error. */
+   not > 0, not finite or subnormal); DG_EUNSUPPORTED for the other methods. e is untouched on
+   error. */
 DGDEF int dg_set_tau(dg_estimator *e, dg_real tau);
 
 /* ---------------------------------------------------------------------------------------------
@@ -661,7 +682,8 @@ typedef struct dg_stats {
 
 /* Starts empty statistics of n coordinates. DG_EINVAL (NULL, n < 1), DG_ECAPACITY (n > DG_MAX_DIM). */
 DGDEF int dg_stats_init(dg_stats *s, int n);
-/* Adds one vector of s->n values. DG_EINVAL (NULL), DG_EDOMAIN (a value not finite; s unchanged). */
+/* Adds one vector of s->n values. DG_EINVAL (NULL), DG_EDOMAIN (a value not finite, or finite
+   values that overflow the running mean or variance; s unchanged). */
 DGDEF int dg_stats_push(dg_stats *s, const dg_real *x);
 /* Coordinate i's mean, sample variance (n - 1 denominator) and standard error of the mean.
    Return 0 for an empty s (variance and error need two vectors) or i out of range. */
@@ -968,6 +990,9 @@ static DG__INLINE dg_real dg__sel(int c, dg_real a, dg_real b)
 
 static int dg__finite(dg_real x) { return x - x == x - x; } /* false for NaN and +-inf */
 
+/* Smallest normal dg_real: a temperature below it (subnormal) makes 1/tau overflow. */
+#define DG__REAL_MIN (DG__IS_FLOAT ? (dg_real)FLT_MIN : (dg_real)DBL_MIN)
+
 /* x - x is NaN exactly for NaN and +-inf entries, and a NaN stays in its sum. Eight partial
    sums: one running sum is a serial chain of adds (4 cycles each) the compiler may not reorder,
    which made this check cost more than the noise it guards on large problems. */
@@ -1238,22 +1263,29 @@ DGDEF int dg_sample_bernoulli(dg_rng *r, dg_real logit)
     return dg_uniform(r) < dg_sigmoid(logit);
 }
 
+/* Inverse CDF over K nonnegative weights: the first k whose running sum exceeds target. When
+   rounding leaves target at or above the whole sum, the last class with weight. */
+static int dg__inverse_cdf(const dg_real *w, int K, dg_real target)
+{
+    int k, last = 0;
+    dg_real acc = 0;
+    for (k = 0; k < K; ++k) {
+        acc += w[k];
+        if (w[k] > 0) last = k;
+        if (target < acc) return k;
+    }
+    return last;
+}
+
 DGDEF int dg_sample_categorical(dg_rng *r, const dg_real *logits, int K)
 {
-    int k, rc = dg__check_logits(logits, K), last = 0;
-    dg_real m, total = 0, target, acc = 0;
+    int k, rc = dg__check_logits(logits, K);
+    dg_real m, total = 0, w[DG_MAX_K]; /* on the stack: DG_MAX_K scalars */
     if (!r) return DG_EINVAL;
     if (rc) return rc;
     m = dg__max(logits, K);
-    for (k = 0; k < K; ++k) total += DG_EXP(logits[k] - m);
-    target = dg_uniform(r) * total;
-    for (k = 0; k < K; ++k) {
-        dg_real w = DG_EXP(logits[k] - m);
-        acc += w;
-        if (w > 0) last = k;
-        if (target < acc) return k;
-    }
-    return last; /* rounding left target above the running sum: the last class with mass */
+    for (k = 0; k < K; ++k) total += (w[k] = DG_EXP(logits[k] - m));
+    return dg__inverse_cdf(w, K, dg_uniform(r) * total);
 }
 
 DGDEF int dg_gumbel_max(dg_rng *r, const dg_real *logits, int K, dg_real *perturbed)
@@ -1460,7 +1492,8 @@ static void dg__softmax_row_backward(const dg_real *y, const dg_real *dy, int K,
 static int dg__check_softmax_args(const dg_real *x, int K, dg_real tau, const dg_real *y)
 {
     if (!x || !y || K < 1 || !(tau >= 0)) return DG_EINVAL;
-    if (!dg__all_finite(x, K) || !dg__finite(tau)) return DG_EDOMAIN;
+    if (!dg__all_finite(x, K) || !dg__finite(tau) || (tau > 0 && tau < DG__REAL_MIN))
+        return DG_EDOMAIN;
     return DG_OK;
 }
 
@@ -1498,7 +1531,8 @@ DGDEF int dg_softmax_backward(const dg_real *y, const dg_real *dy, int K, dg_rea
                               dg_real *dx)
 {
     if (!y || !dy || !dx || K < 1 || !(tau > 0)) return DG_EINVAL;
-    if (!dg__finite(tau) || !dg__all_finite(y, K) || !dg__all_finite(dy, K)) return DG_EDOMAIN;
+    if (!dg__finite(tau) || tau < DG__REAL_MIN || !dg__all_finite(y, K) || !dg__all_finite(dy, K))
+        return DG_EDOMAIN;
     dg__softmax_row_backward(y, dy, K, tau, dx);
     return DG_OK;
 }
@@ -1511,7 +1545,8 @@ DGDEF int dg_softmax_backward(const dg_real *y, const dg_real *dy, int K, dg_rea
      probs    E_q z: sigmoid(phi) or softmax rows
      x        perturbed logits phi + noise (logistic or Gumbel)
      hard     the discrete sample H(x): bits, or one-hot rows of the argmax
-     score    d log q(hard) / d phi = hard - probs, the same formula for both kinds
+     score    d log q(hard) / d phi = hard - probs, the same formula for both kinds (the
+              estimators fuse it into their own loops)
      relaxed  sigma(x / tau) or softmax_tau rows, with its vector-Jacobian product
      cond     conditional noise given hard (uniforms v for Bernoulli, exponentials E for
               categorical) and the conditional perturbed logits x~ it yields, with their VJP
@@ -1534,7 +1569,7 @@ static int dg__check_problem(const dg_problem *p, int needs_grad)
 }
 
 /* f(z), counted in info; DG_EDOMAIN when the value is not finite. */
-DG__MAYBE_UNUSED static int dg__eval_f(const dg_problem *p, const dg_real *z, dg_real *value, dg_info *info)
+static int dg__eval_f(const dg_problem *p, const dg_real *z, dg_real *value, dg_info *info)
 {
     dg_real v = p->f(z, p->user);
     info->f_evals++;
@@ -1544,7 +1579,7 @@ DG__MAYBE_UNUSED static int dg__eval_f(const dg_problem *p, const dg_real *z, dg
 }
 
 /* f(z) and df/dz, counted in info; DG_EDOMAIN when any value is not finite. */
-DG__MAYBE_UNUSED static int dg__eval_f_grad(const dg_problem *p, const dg_real *z, dg_real *dz, dg_real *value,
+static int dg__eval_f_grad(const dg_problem *p, const dg_real *z, dg_real *dz, dg_real *value,
                            dg_info *info)
 {
     dg_real v = p->f_grad(z, dz, p->user);
@@ -1554,7 +1589,7 @@ DG__MAYBE_UNUSED static int dg__eval_f_grad(const dg_problem *p, const dg_real *
     return DG_OK;
 }
 
-DG__MAYBE_UNUSED static void dg__probs(const dg_problem *p, dg_real *probs)
+static void dg__probs(const dg_problem *p, dg_real *probs)
 {
     int n = dg__n(p), K = dg__row(p);
     if (p->kind == DG_BERNOULLI) {
@@ -1568,7 +1603,7 @@ DG__MAYBE_UNUSED static void dg__probs(const dg_problem *p, dg_real *probs)
 /* x = phi + noise: logistic noise per Bernoulli variable, Gumbel noise per categorical logit;
    the same values as dg_logistic / dg_gumbel drawn in order. Whole blocks of uniforms first,
    then one vectorised transform loop per block; x may alias the logits. */
-DG__MAYBE_UNUSED static void dg__draw_perturbed(dg_rng *r, const dg_problem *p, dg_real *x)
+static void dg__draw_perturbed(dg_rng *r, const dg_problem *p, dg_real *x)
 {
     dg_real u[DG__BLOCK];
     const dg_real *phi = p->logits;
@@ -1582,7 +1617,7 @@ DG__MAYBE_UNUSED static void dg__draw_perturbed(dg_rng *r, const dg_problem *p, 
 }
 
 /* hard = H(x): 1[x > 0] per bit, or the one-hot argmax of each row. hard may not alias x. */
-DG__MAYBE_UNUSED static void dg__hard(const dg_problem *p, const dg_real *x, dg_real *hard)
+static void dg__hard(const dg_problem *p, const dg_real *x, dg_real *hard)
 {
     int d, k, K = dg__row(p);
     if (p->kind == DG_BERNOULLI) {
@@ -1595,15 +1630,8 @@ DG__MAYBE_UNUSED static void dg__hard(const dg_problem *p, const dg_real *x, dg_
     }
 }
 
-/* score = hard - probs (the same formula for bits and one-hot rows). */
-DG__MAYBE_UNUSED static void dg__score(int n, const dg_real *hard, const dg_real *probs, dg_real *score)
-{
-    int i;
-    for (i = 0; i < n; ++i) score[i] = hard[i] - probs[i];
-}
-
 /* relaxed = sigma(x / tau) per bit, or softmax_tau of each row. relaxed may alias x. */
-DG__MAYBE_UNUSED static void dg__relax(const dg_problem *p, const dg_real *x, dg_real tau, dg_real *relaxed)
+static void dg__relax(const dg_problem *p, const dg_real *x, dg_real tau, dg_real *relaxed)
 {
     int d;
     dg_real inv_tau = 1 / tau;
@@ -1617,7 +1645,7 @@ DG__MAYBE_UNUSED static void dg__relax(const dg_problem *p, const dg_real *x, dg
 
 /* dx = (d relaxed / d x)^T dz, given relaxed = dg__relax(x): z(1 - z)/tau per bit, the softmax
    VJP per row. dx may alias dz. */
-DG__MAYBE_UNUSED static void dg__relax_backward(const dg_problem *p, const dg_real *relaxed, const dg_real *dz,
+static void dg__relax_backward(const dg_problem *p, const dg_real *relaxed, const dg_real *dz,
                                dg_real tau, dg_real *dx)
 {
     int d;
@@ -1631,7 +1659,7 @@ DG__MAYBE_UNUSED static void dg__relax_backward(const dg_problem *p, const dg_re
 
 /* Conditional noise for the sample hard: a uniform per Bernoulli variable, an exponential per
    categorical logit. */
-DG__MAYBE_UNUSED static void dg__draw_cond_noise(dg_rng *r, const dg_problem *p, dg_real *noise)
+static void dg__draw_cond_noise(dg_rng *r, const dg_problem *p, dg_real *noise)
 {
     int n = dg__n(p);
     dg__uniform_block(r, noise, n);
@@ -1647,7 +1675,7 @@ static int dg__hard_index(const dg_real *row, int K)
 
 /* x~ = perturbed logits conditioned on H(x~) = hard, a deterministic function of
    (phi, hard, noise). H(x~) == hard always. */
-DG__MAYBE_UNUSED static void dg__cond_perturbed(const dg_problem *p, const dg_real *hard, const dg_real *noise,
+static void dg__cond_perturbed(const dg_problem *p, const dg_real *hard, const dg_real *noise,
                                dg_real *xt)
 {
     int d, K = dg__row(p);
@@ -1661,7 +1689,7 @@ DG__MAYBE_UNUSED static void dg__cond_perturbed(const dg_problem *p, const dg_re
 }
 
 /* dphi = (d x~ / d phi)^T dxt with hard and noise fixed. dphi may alias dxt. */
-DG__MAYBE_UNUSED static void dg__cond_perturbed_vjp(const dg_problem *p, const dg_real *hard, const dg_real *noise,
+static void dg__cond_perturbed_vjp(const dg_problem *p, const dg_real *hard, const dg_real *noise,
                                    const dg_real *dxt, dg_real *dphi)
 {
     int d, K = dg__row(p);
@@ -1697,7 +1725,7 @@ DGDEF int dg_init(dg_estimator *e, const dg_config *cfg)
     if ((int)c.baseline < DG_BASELINE_NONE || (int)c.baseline > DG__BASELINE_LAST) return DG_EINVAL;
     if (c.samples < 0 || (c.method == DG_RLOO && c.samples == 1)) return DG_EINVAL;
     if (c.samples > DG_MAX_SAMPLES) return DG_ECAPACITY;
-    if (!(c.tau >= 0) || !dg__finite(c.tau)) return DG_EINVAL;
+    if (!(c.tau >= 0) || !dg__finite(c.tau) || (c.tau > 0 && c.tau < DG__REAL_MIN)) return DG_EINVAL;
     if (!(c.ema_decay >= 0 && c.ema_decay < 1)) return DG_EINVAL;
     if (!dg__finite(c.eta) || !dg__finite(c.lr) || c.lr < 0) return DG_EINVAL;
     if (!dg__finite(c.baseline_value)) return DG_EINVAL;
@@ -1816,17 +1844,8 @@ static void dg__sample_hard(dg_rng *r, const dg_problem *p, const dg_real *probs
         return;
     }
     for (d = 0; d < p->D; ++d) {
-        const dg_real *row = probs + d * K;
-        dg_real target = dg_uniform(r), acc = 0;
-        int pick = -1, last = 0;
-        for (k = 0; k < K; ++k) {
-            acc += row[k];
-            if (row[k] > 0) last = k;
-            if (pick < 0 && target < acc) pick = k;
-            hard[d * K + k] = 0;
-        }
-        /* rounding can leave the running sum below target: the last class with mass */
-        hard[d * K + (pick < 0 ? last : pick)] = 1;
+        int pick = dg__inverse_cdf(probs + d * K, K, dg_uniform(r));
+        for (k = 0; k < K; ++k) hard[d * K + k] = k == pick;
     }
 }
 
@@ -2109,6 +2128,8 @@ static int dg__relaxed_grad(dg_estimator *e, const dg_problem *p, dg_rng *r, con
         for (i = 0; i < n; ++i) grad[i] += dphi[i];
     }
     for (i = 0; i < n; ++i) grad[i] /= (dg_real)S;
+    /* finite values of f_grad can still overflow the sums: DG_EDOMAIN, nothing returned */
+    if (!dg__all_finite(grad, n) || !dg__finite(f_sum)) return DG_EDOMAIN;
     info->f_mean = m == DG_GUMBEL_RAO ? f_sample : f_sum / (dg_real)S;
     info->tau = tau;
     return DG_OK;
@@ -2175,7 +2196,8 @@ DGDEF int dg_relaxed_grad_at(dg_estimator *e, const dg_problem *p, const dg_real
 DGDEF int dg_tau_schedule(dg_real tau0, dg_real tau_min, dg_real rate, long step, dg_real *tau)
 {
     dg_real t;
-    if (!tau || !(tau0 > 0) || !(tau_min > 0) || !(rate >= 0) || step < 0) return DG_EINVAL;
+    if (!tau || !(tau0 > 0) || !(tau_min >= DG__REAL_MIN) || !(rate >= 0) || step < 0)
+        return DG_EINVAL;
     if (!dg__finite(tau0) || !dg__finite(tau_min) || !dg__finite(rate)) return DG_EINVAL;
     t = tau0 * DG_EXP(-rate * (dg_real)step);
     *tau = t > tau_min ? t : tau_min;
@@ -2184,7 +2206,7 @@ DGDEF int dg_tau_schedule(dg_real tau0, dg_real tau_min, dg_real rate, long step
 
 DGDEF int dg_set_tau(dg_estimator *e, dg_real tau)
 {
-    if (!e || !(tau > 0) || !dg__finite(tau)) return DG_EINVAL;
+    if (!e || !(tau >= DG__REAL_MIN) || !dg__finite(tau)) return DG_EINVAL; /* 1/tau finite */
     if (!dg__is_relaxation(e->cfg.method)) return DG_EUNSUPPORTED;
     e->cfg.tau = tau;
     return DG_OK;
@@ -2798,8 +2820,15 @@ DGDEF int dg_stats_push(dg_stats *s, const dg_real *x)
     double inv;
     if (!s || !x || s->n < 1 || s->n > DG_MAX_DIM) return DG_EINVAL;
     if (!dg__all_finite(x, s->n)) return DG_EDOMAIN;
+    inv = 1.0 / (double)(s->count + 1);
+    /* finite values can still overflow the running sums: check every coordinate, then write
+       (the same expressions, so the update is exactly what was checked) */
+    for (i = 0; i < s->n; ++i) {
+        double delta = (double)x[i] - s->mean[i], mean = s->mean[i] + delta * inv;
+        double m2 = s->m2[i] + delta * ((double)x[i] - mean);
+        if (!(mean - mean == 0) || !(m2 - m2 == 0)) return DG_EDOMAIN;
+    }
     s->count++;
-    inv = 1.0 / (double)s->count;
     for (i = 0; i < s->n; ++i) {
         double delta = (double)x[i] - s->mean[i];
         s->mean[i] += delta * inv;

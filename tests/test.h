@@ -3,8 +3,10 @@
    Tests are plain functions registered explicitly with DGT_ADD in a file's register function;
    checks record file:line with expected and actual values and let the test go on. The runner
    prints one line per failed check, then "N passed, N failed" (tests, not checks) as its last
-   line, and exits nonzero when anything failed. argv[1], when given, runs only the tests whose
-   name contains it. */
+   line, and exits nonzero when anything failed. Arguments, when given, select the tests to run:
+   a test runs when its name contains any argument, or equals an argument written "=name".
+   With DGT_TIMES set in the environment each test's CPU time is printed ("  time NAME SECONDS"),
+   which tests/valgrind.sh uses to pick the tests it runs under memcheck. */
 #ifndef DGT_TEST_H
 #define DGT_TEST_H
 
@@ -12,6 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <stdlib.h>
+#include <time.h>
 
 #define DGT_MAX_TESTS 512
 
@@ -86,16 +89,30 @@ static void dgt_fail(const char *file, int line, const char *what)
         }                                                                                  \
     } while (0)
 
+static int dgt_selected(const char *name, int argc, char **argv)
+{
+    int a;
+    if (argc < 2) return 1;
+    for (a = 1; a < argc; ++a) {
+        if (argv[a][0] == '=' ? strcmp(name, argv[a] + 1) == 0 : strstr(name, argv[a]) != NULL)
+            return 1;
+    }
+    return 0;
+}
+
 /* Runs the registered tests; returns the process exit code. */
 static int dgt_run(int argc, char **argv, const char *label)
 {
-    int i, passed = 0, failed = 0;
-    const char *filter = argc > 1 ? argv[1] : NULL;
+    int i, passed = 0, failed = 0, times = getenv("DGT_TIMES") != NULL;
     for (i = 0; i < dgt_ncases; ++i) {
-        if (filter && !strstr(dgt_cases[i].name, filter)) continue;
+        clock_t start;
+        if (!dgt_selected(dgt_cases[i].name, argc, argv)) continue;
         dgt_current_name = dgt_cases[i].name;
         dgt_current_failures = 0;
+        start = clock();
         dgt_cases[i].fn();
+        if (times)
+            printf("  time %s %.4f\n", dgt_cases[i].name, (double)(clock() - start) / CLOCKS_PER_SEC);
         if (dgt_current_failures) {
             failed++;
             printf("FAIL %s\n", dgt_cases[i].name);

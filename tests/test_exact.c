@@ -67,11 +67,14 @@ static void exact_categorical_by_hand(void)
     CHECK_REL(v, ma + mb + cat_c * p0[0] * p1[2], DGT_TOL(1e-12, 1e-5), 1e-12);
 }
 
+/* An objective of the K = 1 problem below, which has only D = 2 values. */
+static dg_real k1_f(const dg_real *z, void *user) { (void)user; return 3 * z[0] - 2 * z[1]; }
+
 static void exact_through_estimator_and_k1(void)
 {
     dg_real logits[6] = {0.2, -0.4, 1.0, -1.5, 0.3, 0.8}, g[6], ge[6], one[2] = {3.0, -2.0}, g1[2];
     dg_problem p = dgt_problem(DG_CATEGORICAL, 2, 3, logits, cat_f, NULL, NULL);
-    dg_problem p1 = dgt_problem(DG_CATEGORICAL, 2, 1, one, cat_f, NULL, NULL);
+    dg_problem p1 = dgt_problem(DG_CATEGORICAL, 2, 1, one, k1_f, NULL, NULL);
     dg_config c;
     dg_estimator *e = (dg_estimator *)malloc(sizeof *e);
     dg_info info;

@@ -1,0 +1,522 @@
+/* libFuzzer harness: decodes the input bytes into a problem, a configuration and logits
+   (NaN, infinities, huge and tiny values included) and calls every public entry point with them,
+   checking the contract beyond "no crash":
+     - a failing call leaves every output untouched (sentinel-filled arrays, info, the
+       estimator's learned state; dg_init leaves the whole estimator untouched);
+     - a successful dg_estimate or dg_relaxed_grad_at gives finite numbers whatever the input
+       (overflow is DG_EDOMAIN), and repeating it from a copy of the estimator gives
+       bit-identical results; dg_exact's gradient is finite for moderate inputs;
+     - samplers return indices in range, the conditional samplers honour their condition,
+       softmax rows are finite and sum to 1.
+   Any violation aborts, which libFuzzer reports with the input that caused it.
+
+   Build and run: `make fuzz` (clang -fsanitize=fuzzer,address,undefined; FUZZ_TIME seconds,
+   default 60, starting from the seed corpus in tests/fuzz_corpus). */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <limits.h>
+#include <float.h>
+#include <math.h>
+#define DISCGRAD_IMPLEMENTATION
+#include "../discgrad.h"
+
+#define SENT ((dg_real)-7777.5)
+
+static void fail(const char *what, int code)
+{
+    fprintf(stderr, "fuzz_estimate: contract violated: %s (code %d)\n", what, code);
+    abort();
+}
+
+static int is_finite(dg_real x) { return x - x == 0; }
+
+/* Finite outputs are asserted only for moderate inputs: with values near DBL_MAX a sum of a few
+   of them overflows in any floating-point code, which is not a contract violation. */
+#define MODERATE 1e15
+static int moderate(const dg_real *x, long n)
+{
+    long i;
+    for (i = 0; i < n; ++i)
+        if (!(fabs((double)x[i]) <= MODERATE)) return 0;
+    return 1;
+}
+static int moderate_tau(dg_real tau) { return tau == 0 || (tau >= 1e-30 && tau <= 1e30); }
+
+/* ---- input decoding ------------------------------------------------------------------------ */
+typedef struct reader { const uint8_t *p; size_t n; } reader;
+
+static unsigned u8(reader *r)
+{
+    if (!r->n) return 0;
+    r->n--;
+    return *r->p++;
+}
+
+static uint64_t u64(reader *r)
+{
+    uint64_t x = 0;
+    int i;
+    for (i = 0; i < 8; ++i) x = (x << 8) | u8(r);
+    return x;
+}
+
+/* Mostly small numbers, sometimes a special value or raw bits (any double, NaN payloads too). */
+static dg_real real(reader *r)
+{
+    static const double special[] = {
+        0.0, -0.0, 1.0, -1.0, NAN, INFINITY, -INFINITY, 1e4, -1e4, 700, -700, 710, -745,
+        DBL_MAX, -DBL_MAX, DBL_MIN, 4.9e-324, 1e-30, 1e30, 1e-300, 1e300, FLT_MAX, FLT_MIN,
+        3.4e38, 1e-45, 0.5, 1e-8, 36.7, 88.7, -88.7, 1e15, 2.0};
+    unsigned b = u8(r);
+    if (b < 200) return (dg_real)(((int)b - 100) / 16.0);
+    b -= 200;
+    if (b < sizeof special / sizeof special[0]) return (dg_real)special[b];
+    if (b < 50) {
+        uint64_t bits = u64(r);
+        double d;
+        memcpy(&d, &bits, sizeof d);
+        return (dg_real)d;
+    }
+    return (dg_real)((double)(int8_t)u8(r) * 1000.0);
+}
+
+/* A bounded real for the objective's weights, so finite logits keep f finite. */
+static double weight(reader *r)
+{
+    return ((int)u8(r) - 128) / 32.0;
+}
+
+/* Mostly small counts, sometimes a boundary or absurd value. */
+static int count(reader *r, int small)
+{
+    static const int special[] = {0, -1, INT_MIN, INT_MAX, DG_MAX_DIM, DG_MAX_DIM + 1, DG_MAX_K,
+                                  DG_MAX_K + 1, DG_MAX_SAMPLES, DG_MAX_SAMPLES + 1, 1, 2, 20, 21,
+                                  DG_MAX_DIM / 2, DG_MAX_DIM / 4};
+    unsigned b = u8(r);
+    if (b < 240) return (int)(b % (unsigned)(small + 1));
+    return special[(b - 240) % (sizeof special / sizeof special[0])];
+}
+
+/* ---- the objective -------------------------------------------------------------------------- */
+enum { OBJ_OK, OBJ_NAN_AT, OBJ_INF_AT, OBJ_DZ_NAN_AT };
+typedef struct objective {
+    int n;                   /* values in z */
+    double w[8], v[8];       /* f(z) = sum w_{i%8} z_i + (sum v_{i%8} z_i)^2 / 2 */
+    int mode;                /* OBJ_*: which bad value to return, at call number bad_at */
+    long calls, bad_at;
+} objective;
+
+static double obj_parts(const objective *o, const dg_real *z, double *c)
+{
+    int i;
+    double a = 0;
+    *c = 0;
+    for (i = 0; i < o->n; ++i) { a += o->w[i % 8] * z[i]; *c += o->v[i % 8] * z[i]; }
+    return a;
+}
+
+static dg_real obj_f(const dg_real *z, void *user)
+{
+    objective *o = (objective *)user;
+    double c, a = obj_parts(o, z, &c);
+    if (++o->calls == o->bad_at) {
+        if (o->mode == OBJ_NAN_AT) return (dg_real)NAN;
+        if (o->mode == OBJ_INF_AT) return (dg_real)-INFINITY;
+    }
+    return (dg_real)(a + 0.5 * c * c);
+}
+
+static dg_real obj_f_grad(const dg_real *z, dg_real *dz, void *user)
+{
+    objective *o = (objective *)user;
+    double c, a = obj_parts(o, z, &c);
+    int i;
+    for (i = 0; i < o->n; ++i) dz[i] = (dg_real)(o->w[i % 8] + c * o->v[i % 8]);
+    if (++o->calls == o->bad_at) {
+        if (o->mode == OBJ_NAN_AT) return (dg_real)NAN;
+        if (o->mode == OBJ_INF_AT) return (dg_real)INFINITY;
+        if (o->mode == OBJ_DZ_NAN_AT) dz[o->n - 1] = (dg_real)NAN;
+    }
+    return (dg_real)(a + 0.5 * c * c);
+}
+
+static dg_real obj_cv(const dg_real *z, void *user)
+{
+    objective *o = (objective *)user;
+    double c;
+    return (dg_real)(0.5 * obj_parts(o, z, &c));
+}
+
+static void obj_cv_mean_grad(const dg_real *logits, dg_real *grad, void *user)
+{
+    objective *o = (objective *)user;
+    int i;
+    for (i = 0; i < o->n; ++i) grad[i] = (dg_real)(0.1 * o->w[i % 8]) * dg_sigmoid(logits[i]);
+}
+
+/* ---- checks ----------------------------------------------------------------------------------- */
+static void fill(dg_real *x, long n)
+{
+    long i;
+    for (i = 0; i < n; ++i) x[i] = SENT;
+}
+
+static void expect_untouched(const dg_real *x, long n, const char *what, int rc)
+{
+    long i;
+    for (i = 0; i < n; ++i)
+        if (!(x[i] == SENT)) fail(what, rc);
+}
+
+static void expect_finite(const dg_real *x, long n, const char *what, int rc)
+{
+    long i;
+    for (i = 0; i < n; ++i)
+        if (!is_finite(x[i])) fail(what, rc);
+}
+
+static int is_code(int rc)
+{
+    return rc == DG_OK || rc == DG_EINVAL || rc == DG_ECAPACITY || rc == DG_ENEEDGRAD ||
+           rc == DG_EDOMAIN || rc == DG_EUNSUPPORTED;
+}
+
+static int same_state(const dg_estimator *a, const dg_estimator *b)
+{
+    return memcmp(&a->cfg, &b->cfg, sizeof a->cfg) == 0 && a->steps == b->steps &&
+           memcmp(&a->sf, &b->sf, sizeof a->sf) == 0 && memcmp(&a->cv, &b->cv, sizeof a->cv) == 0;
+}
+
+static dg_estimator est, est_copy, est_before;
+
+/* The row functions on the first L logits. L may be out of range: the samplers must refuse
+   K > DG_MAX_K before reading. */
+static void fuzz_rows(reader *r, const dg_real *logits, long nalloc)
+{
+    dg_rng rng;
+    dg_real out[DG_MAX_K], dy[DG_MAX_K], E[DG_MAX_K], tau, z, dz;
+    int L = count(r, 8), b = count(r, 8), rc, k, bit = (int)(u8(r) % 3);
+    int inside = L >= 1 && L <= nalloc && L <= DG_MAX_K;
+    double s;
+    int calm;
+    if (b != INT_MIN) b -= 1; /* -1 is a bad argmax too */
+    if (!inside && L >= 1 && L <= DG_MAX_K) L = 0; /* never pass more than was allocated */
+    dg_rng_seed(&rng, u64(r), u8(r));
+    tau = real(r);
+    for (k = 0; k < DG_MAX_K; ++k) { E[k] = real(r); dy[k] = real(r); if (r->n == 0) break; }
+    for (; k < DG_MAX_K; ++k) { E[k] = (dg_real)(0.5 + (k % 5)); dy[k] = (dg_real)(k % 3 - 1); }
+    calm = inside && moderate(logits, L) && moderate(dy, L) && moderate_tau(tau);
+    for (k = 0; calm && k < L; ++k) calm = E[k] >= 1e-300;
+
+    rc = dg_sample_categorical(&rng, logits, L);
+    if (rc >= 0 && (!inside || rc >= L)) fail("dg_sample_categorical index", rc);
+    if (rc < 0 && !is_code(rc)) fail("dg_sample_categorical code", rc);
+    fill(out, DG_MAX_K);
+    rc = dg_gumbel_max(&rng, logits, L, out);
+    if (rc >= 0) { if (rc >= L) fail("dg_gumbel_max index", rc); if (calm) expect_finite(out, L, "gumbel_max out", rc); }
+    else expect_untouched(out, DG_MAX_K, "dg_gumbel_max output on error", rc);
+    fill(out, DG_MAX_K);
+    rc = dg_gumbel_given_argmax(&rng, logits, L, b, out);
+    if (rc == DG_OK) {
+        for (k = 0; k < L; ++k) if (k != b && !(out[k] < out[b])) fail("gumbel_given_argmax argmax", rc);
+    } else expect_untouched(out, DG_MAX_K, "dg_gumbel_given_argmax output on error", rc);
+    fill(out, DG_MAX_K);
+    rc = dg_gumbel_given_argmax_at(logits, L, b, E, out);
+    if (rc == DG_OK) {
+        for (k = 0; k < L; ++k) if (k != b && !(out[k] < out[b])) fail("gumbel_given_argmax_at argmax", rc);
+        if (calm) expect_finite(out, L, "gumbel_given_argmax_at out", rc);
+    } else expect_untouched(out, DG_MAX_K, "dg_gumbel_given_argmax_at output on error", rc);
+    fill(out, DG_MAX_K);
+    rc = dg_gumbel_given_argmax_vjp(logits, L, b, E, dy, out);
+    if (rc == DG_OK) { if (calm) expect_finite(out, L, "gumbel_given_argmax_vjp out", rc); }
+    else expect_untouched(out, DG_MAX_K, "dg_gumbel_given_argmax_vjp output on error", rc);
+
+    /* the softmax family has no capacity limit (it needs no buffer): only lengths in range */
+    if (!inside && L >= 1) L = 0;
+    fill(out, DG_MAX_K);
+    rc = dg_softmax(logits, L, tau, out);
+    if (rc == DG_OK) {
+        for (s = 0, k = 0; k < L; ++k) s += out[k];
+        expect_finite(out, L, "softmax out", rc);
+        if (!(fabs(s - 1) < 1e-3)) fail("softmax sum", rc);
+        rc = dg_softmax_backward(out, dy, L, tau, dy); /* in place */
+        if (rc == DG_OK && calm) expect_finite(dy, L, "softmax_backward out", rc);
+    } else expect_untouched(out, DG_MAX_K, "dg_softmax output on error", rc);
+    fill(out, DG_MAX_K);
+    rc = dg_log_softmax(logits, L, tau, out);
+    if (rc == DG_OK) { for (k = 0; k < L; ++k) if (!(out[k] <= 0) || out[k] != out[k]) fail("log_softmax > 0", rc); }
+    else expect_untouched(out, DG_MAX_K, "dg_log_softmax output on error", rc);
+    fill(out, DG_MAX_K);
+    rc = dg_softmax_backward(logits, dy, L, tau, out);
+    if (rc != DG_OK) expect_untouched(out, DG_MAX_K, "dg_softmax_backward output on error", rc);
+    (void)dg_logsumexp(logits, L);
+
+    /* the scalar functions on the first logit (or a decoded value) */
+    z = SENT;
+    {
+        dg_real x = nalloc > 0 ? logits[0] : real(r), v = dg_uniform(&rng);
+        (void)dg_sigmoid(x);
+        (void)dg_log_sigmoid(x);
+        rc = dg_sample_bernoulli(&rng, x);
+        if (rc != 0 && rc != 1 && rc != DG_EDOMAIN) fail("dg_sample_bernoulli", rc);
+        rc = dg_logistic_given_bit(&rng, x, bit, &z);
+        if (rc == DG_OK && (z > 0) != bit) fail("logistic_given_bit condition", rc);
+        if (rc != DG_OK && !(z == SENT)) fail("logistic_given_bit output on error", rc);
+        z = dz = SENT;
+        if (u8(r) & 1) v = real(r);
+        rc = dg_logistic_given_bit_at(x, bit, v, &z, &dz);
+        if (rc == DG_OK && (z > 0) != bit) fail("logistic_given_bit_at condition", rc);
+        if (rc == DG_OK && (!is_finite(dz) || !is_finite(z))) fail("logistic_given_bit_at not finite", rc);
+        if (rc != DG_OK && (!(z == SENT) || !(dz == SENT))) fail("logistic_given_bit_at output on error", rc);
+    }
+    /* the math kernels against libm on a decoded value */
+    {
+        double x = (double)real(r), tol = sizeof(dg_real) == sizeof(float) ? 4e-7 : 2e-15;
+        double pairs[3][2];
+        int j;
+        dg_real ub[5];
+        pairs[0][0] = (double)dg_exp((dg_real)x); pairs[0][1] = (double)(dg_real)exp((double)(dg_real)x);
+        pairs[1][0] = (double)dg_log((dg_real)x); pairs[1][1] = (double)(dg_real)log((double)(dg_real)x);
+        pairs[2][0] = (double)dg_log1p((dg_real)x); pairs[2][1] = (double)(dg_real)log1p((double)(dg_real)x);
+        for (j = 0; j < 3; ++j) {
+            double a = pairs[j][0], b = pairs[j][1];
+            if (b != b) { if (a == a) fail("math kernel: a number where libm gives NaN", j); continue; }
+            if (a != a) fail("math kernel: NaN where libm gives a number", j);
+            if (fabs(b) > 1e300 || fabs(b) < 1e-290) continue; /* near overflow/underflow thresholds */
+            if (!(fabs(a - b) <= tol * fabs(b))) fail("math kernel: error against libm", j);
+        }
+        fill(ub, 5);
+        dg_uniforms(&rng, ub, (int)(u8(r) % 6) - 1);
+        for (j = 0; j < 5; ++j) if (!(ub[j] == SENT) && !(ub[j] > 0 && ub[j] < 1)) fail("dg_uniforms value", j);
+    }
+    (void)dg_gumbel(&rng);
+    (void)dg_logistic(&rng);
+    (void)dg_exponential(&rng);
+    (void)dg_uniform_from_bits(dg_rng_u64(&rng));
+    (void)dg_strerror(rc);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    reader rd = {data, size}, *r = &rd;
+    objective obj;
+    dg_problem p;
+    dg_config c;
+    dg_info info, info_copy;
+    dg_real *logits, *grad, *grad2, value;
+    long n, nalloc, i, configs;
+    int rc, rc2, init_rc, calm_problem;
+    unsigned flags;
+
+    /* the problem */
+    memset(&p, 0, sizeof p);
+    memset(&obj, 0, sizeof obj);
+    flags = u8(r);
+    p.kind = (flags & 3) == 3 ? (dg_kind)((int)(u8(r) % 5) - 1) : (flags & 1) ? DG_CATEGORICAL : DG_BERNOULLI;
+    p.D = count(r, 12);
+    p.K = count(r, 6);
+    n = p.kind == DG_CATEGORICAL ? (long)p.D * p.K : p.D;
+    nalloc = n >= 1 && n <= DG_MAX_DIM ? n : 1;
+    logits = (dg_real *)malloc((size_t)nalloc * sizeof *logits);
+    grad = (dg_real *)malloc((size_t)nalloc * sizeof *grad);
+    grad2 = (dg_real *)malloc((size_t)nalloc * sizeof *grad2);
+    if (!logits || !grad || !grad2) abort();
+    for (i = 0; i < nalloc; ++i)
+        logits[i] = r->n ? real(r) : (dg_real)(((i * 37) % 23) / 8.0 - 1.4);
+    for (i = 0; i < 8; ++i) { obj.w[i] = weight(r); obj.v[i] = weight(r) / 4; }
+    if (flags & 128) obj.w[0] = (double)real(r); /* any value: huge, infinite, NaN */
+    obj.n = (int)nalloc;
+    obj.mode = (int)(u8(r) % 4);
+    obj.bad_at = obj.mode ? (long)(u8(r) % 16) : 0;
+    p.logits = (flags & 4) ? NULL : logits;
+    p.f = (flags & 8) ? NULL : obj_f;
+    p.f_grad = (flags & 16) ? NULL : obj_f_grad;
+    p.user = &obj;
+    if (flags & 32) { p.cv = obj_cv; p.cv_mean_grad = obj_cv_mean_grad; }
+    if (flags & 64) p.cv_mean_grad = NULL;
+    p.baseline_input = real(r);
+
+    /* the configuration */
+    memset(&c, 0, sizeof c);
+    c.method = (dg_method)(int)(u8(r) % 13);
+    c.samples = count(r, 5);
+    /* keep each input fast: many draws only on small problems (the limit itself still tested) */
+    if (c.samples <= DG_MAX_SAMPLES && (long)c.samples * nalloc > 8192) c.samples = 2;
+    c.tau = (u8(r) & 1) ? real(r) : 0;
+    c.baseline = (dg_baseline)((int)(u8(r) % 8) - 1);
+    c.baseline_value = real(r);
+    c.ema_decay = (u8(r) & 1) ? real(r) : 0;
+    c.normalize = (int)(u8(r) & 1);
+    c.tune = (int)(u8(r) & 1);
+    c.eta = (u8(r) & 1) ? real(r) : 0;
+    c.lr = (u8(r) & 1) ? real(r) : 0;
+    c.seed = u64(r);
+    c.stream = u8(r);
+
+    calm_problem = moderate(logits, nalloc) && fabs(obj.w[0]) <= MODERATE && moderate_tau(c.tau) && moderate(&c.baseline_value, 1) &&
+                   moderate(&p.baseline_input, 1) && (c.eta == 0 || moderate(&c.eta, 1));
+
+    /* dg_init: untouched on error */
+    memset(&est, 0x3C, sizeof est);
+    init_rc = dg_init(&est, &c);
+    if (!is_code(init_rc)) fail("dg_init code", init_rc);
+    if (init_rc != DG_OK) {
+        const unsigned char *b = (const unsigned char *)&est;
+        size_t k;
+        for (k = 0; k < sizeof est; ++k)
+            if (b[k] != 0x3C) fail("dg_init wrote on error", init_rc);
+    }
+
+    if (init_rc == DG_OK) {
+        int steps = 1 + (int)(u8(r) % 3), t;
+        for (t = 0; t < steps; ++t) {
+            /* dg_estimate: untouched on error; finite and repeatable on success */
+            est_before = est;
+            fill(grad, nalloc);
+            memset(&info, 0x5A, sizeof info);
+            memset(&info_copy, 0x5A, sizeof info_copy);
+            obj.calls = 0;
+            rc = dg_estimate(&est, &p, grad, &info);
+            if (!is_code(rc)) fail("dg_estimate code", rc);
+            if (rc != DG_OK) {
+                expect_untouched(grad, nalloc, "dg_estimate gradient on error", rc);
+                if (memcmp(&info, &info_copy, sizeof info) != 0) fail("dg_estimate info on error", rc);
+                if (!same_state(&est, &est_before)) fail("dg_estimate learned state on error", rc);
+                break;
+            }
+            /* overflow of finite values is DG_EDOMAIN, so success means finite, whatever the input */
+            expect_finite(grad, n, "dg_estimate gradient", rc);
+            if (!is_finite(info.f_mean)) fail("dg_estimate info.f_mean", rc);
+            if (est.steps != est_before.steps + 1) fail("dg_estimate steps", rc);
+            /* the same step from a copy of the estimator repeats bit for bit (first step) */
+            if (t > 0) continue;
+            est_copy = est_before;
+            obj.calls = 0;
+            rc2 = dg_estimate(&est_copy, &p, grad2, NULL);
+            if (rc2 != DG_OK || memcmp(grad, grad2, (size_t)n * sizeof *grad) != 0)
+                fail("dg_estimate not repeatable", rc2);
+        }
+    }
+    /* the relaxations at given noise, and the temperature helpers */
+    if (init_rc == DG_OK) {
+        long draws = (long)est.cfg.samples * nalloc, k;
+        dg_real *noise = (dg_real *)malloc((size_t)draws * sizeof *noise);
+        dg_real *cond = (dg_real *)malloc((size_t)draws * sizeof *cond);
+        dg_real tau = SENT;
+        if (!noise || !cond) abort();
+        for (k = 0; k < draws; ++k) {
+            noise[k] = r->n ? real(r) : (dg_real)((k % 7) * 0.4 - 1.2);
+            cond[k] = r->n ? real(r) : (dg_real)(0.05 + 0.9 * (double)(k % 11) / 11);
+        }
+        est_before = est;
+        fill(grad, nalloc);
+        memset(&info, 0x5A, sizeof info);
+        memset(&info_copy, 0x5A, sizeof info_copy);
+        obj.calls = 0;
+        rc = dg_relaxed_grad_at(&est, &p, noise, (u8(r) & 1) ? cond : NULL, grad, &info);
+        if (!is_code(rc)) fail("dg_relaxed_grad_at code", rc);
+        if (!same_state(&est, &est_before) || memcmp(&est.rng, &est_before.rng, sizeof est.rng) != 0)
+            fail("dg_relaxed_grad_at changed the estimator", rc);
+        if (rc != DG_OK) {
+            expect_untouched(grad, nalloc, "dg_relaxed_grad_at gradient on error", rc);
+            if (memcmp(&info, &info_copy, sizeof info) != 0) fail("dg_relaxed_grad_at info on error", rc);
+        } else {
+            expect_finite(grad, n, "dg_relaxed_grad_at gradient", rc);
+        }
+        rc = dg_tau_schedule(real(r), real(r), real(r), (long)u64(r), &tau);
+        if (rc == DG_OK) {
+            est_before = est;
+            rc = dg_set_tau(&est, tau);
+            if (rc != DG_OK && memcmp(&est, &est_before, sizeof est) != 0) fail("dg_set_tau on error", rc);
+        } else if (!(tau == SENT)) {
+            fail("dg_tau_schedule wrote on error", rc);
+        }
+        rc = dg_set_tau(&est, real(r));
+        if (rc == DG_OK && (u8(r) & 1)) { /* one more step at the new temperature */
+            fill(grad, nalloc);
+            obj.calls = 0;
+            rc = dg_estimate(&est, &p, grad, NULL);
+            if (rc == DG_OK) expect_finite(grad, n, "dg_estimate gradient after dg_set_tau", rc);
+            if (rc != DG_OK) expect_untouched(grad, nalloc, "dg_estimate after dg_set_tau", rc);
+        }
+        free(noise);
+        free(cond);
+    }
+    (void)dg_estimate(NULL, &p, grad, NULL);
+    if (init_rc == DG_OK) {
+        rc = dg_estimate(&est, &p, NULL, NULL);
+        if (rc != DG_EINVAL) fail("dg_estimate NULL grad", rc);
+    }
+
+    /* dg_exact, when the enumeration is cheap or refused up front */
+    configs = 1;
+    if (n >= 1 && n <= DG_MAX_DIM && (p.kind == DG_BERNOULLI || p.kind == DG_CATEGORICAL)) {
+        int d, classes = p.kind == DG_BERNOULLI ? 2 : p.K;
+        for (d = 0; d < p.D && configs <= 4096; ++d) configs *= classes;
+    }
+    if (configs <= 4096 || n > DG_EXACT_MAX_DIM) {
+        fill(grad, nalloc);
+        value = SENT;
+        obj.calls = 0;
+        rc = dg_exact(&p, grad, (u8(r) & 1) ? &value : NULL);
+        if (!is_code(rc)) fail("dg_exact code", rc);
+        if (rc != DG_OK) {
+            expect_untouched(grad, nalloc, "dg_exact gradient on error", rc);
+            if (!(value == SENT)) fail("dg_exact value on error", rc);
+        } else {
+            if (calm_problem) expect_finite(grad, n, "dg_exact gradient", rc);
+        }
+    }
+
+    /* running statistics of the gradient */
+    {
+        static dg_stats st, st_copy;
+        int sn = count(r, 12);
+        rc = dg_stats_init(&st, sn);
+        if (rc == DG_OK && sn <= nalloc) {
+            st_copy = st;
+            rc = dg_stats_push(&st, logits);
+            if (rc != DG_OK && memcmp(&st, &st_copy, sizeof st) != 0) fail("dg_stats_push on error", rc);
+            if (rc == DG_OK) {
+                rc = dg_stats_push(&st, grad); /* a second vector, so the variance exists */
+                if (rc != DG_OK && st.count != 1) fail("dg_stats_push second on error", rc);
+                for (i = 0; i < sn; ++i)
+                    if (!(dg_stats_mean(&st, (int)i) - dg_stats_mean(&st, (int)i) == 0) ||
+                        !(dg_stats_var(&st, (int)i) - dg_stats_var(&st, (int)i) == 0))
+                        fail("dg_stats mean or variance not finite after DG_OK", rc);
+            }
+            (void)dg_stats_mean(&st, count(r, 12));
+            (void)dg_stats_var(&st, count(r, 12));
+            (void)dg_stats_sem(&st, count(r, 12));
+        }
+    }
+
+    fuzz_rows(r, logits, nalloc);
+    free(logits);
+    free(grad);
+    free(grad2);
+    return 0;
+}
+
+#ifdef FUZZ_STANDALONE
+/* Without libFuzzer: runs each file named on the command line once (the seed corpus, a crash). */
+int main(int argc, char **argv)
+{
+    static uint8_t buf[1 << 16];
+    int i;
+    for (i = 1; i < argc; ++i) {
+        FILE *f = fopen(argv[i], "rb");
+        size_t n;
+        if (!f) { perror(argv[i]); return 2; }
+        n = fread(buf, 1, sizeof buf, f);
+        fclose(f);
+        LLVMFuzzerTestOneInput(buf, n);
+    }
+    printf("fuzz_estimate: %d inputs ran clean\n", argc - 1);
+    return 0;
+}
+#endif
