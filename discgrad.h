@@ -1862,7 +1862,6 @@ static int dg__sf_draw(dg_estimator *e, const dg_problem *p, int use_cv, dg__sf_
     s->ones = e->work[DG__W_SF_ONES];
     s->sum1 = e->work[DG__W_SF_SUM1];
     dg__probs(p, probs);
-    for (i = 0; i < n; ++i) s->ones[i] = s->sum1[i] = 0;
     for (m = 0; m < s->M; ++m) {
         dg_real f, v, g;
         dg__sample_hard(&e->rng, p, probs, hard);
@@ -1880,8 +1879,14 @@ static int dg__sf_draw(dg_estimator *e, const dg_problem *p, int use_cv, dg__sf_
         s->total += g;
         s->total_sq += g * g;
         s->f_mean += (f - s->f_mean) / (dg_real)(m + 1);
-        for (i = 0; i < n; ++i)
-            if (hard[i] > 0) { s->ones[i] += 1; s->sum1[i] += g; }
+        /* hard is 0 or 1, so these are the counts and sums of the draws with hard_i = 1, without
+           a branch per coordinate. The first draw's g is 0 (its own shift): it initialises both
+           arrays, which saves a zeroing pass (a memset per array, per call). */
+        if (m == 0) {
+            for (i = 0; i < n; ++i) { s->ones[i] = hard[i]; s->sum1[i] = hard[i] * g; }
+        } else {
+            for (i = 0; i < n; ++i) { s->ones[i] += hard[i]; s->sum1[i] += hard[i] * g; }
+        }
     }
     return DG_OK;
 }
