@@ -2107,7 +2107,6 @@ static int dg__relaxed_grad(dg_estimator *e, const dg_problem *p, dg_rng *r, con
     dg_real *hard = e->work[DG__W_RX_HARD], *dz = e->work[DG__W_RX_DZ];
     dg_real *dphi = e->work[DG__W_RX_DPHI], *cond = e->work[DG__W_RX_COND];
     DG_ASSERT(dg__is_relaxation(m) && S >= 1 && tau > 0);
-    for (i = 0; i < n; ++i) grad[i] = 0;
     if (m == DG_GUMBEL_RAO) { /* the discrete sample, and grad f at it, shared by all S draws */
         dg__relax_perturbed(r, p, noise, 0, x);
         dg__hard(p, x, hard);
@@ -2129,10 +2128,17 @@ static int dg__relaxed_grad(dg_estimator *e, const dg_problem *p, dg_rng *r, con
             if (rc) return rc;
             f_sum += value;
         }
-        dg__relax_backward(p, soft, dz, tau, dphi);
-        for (i = 0; i < n; ++i) grad[i] += dphi[i];
+        /* the first draw's VJP goes straight to grad: no zeroing pass, no copy; with one draw
+           (the default) there is nothing to add or divide either */
+        if (s == 0) {
+            dg__relax_backward(p, soft, dz, tau, grad);
+        } else {
+            dg__relax_backward(p, soft, dz, tau, dphi);
+            for (i = 0; i < n; ++i) grad[i] += dphi[i];
+        }
     }
-    for (i = 0; i < n; ++i) grad[i] /= (dg_real)S;
+    if (S > 1)
+        for (i = 0; i < n; ++i) grad[i] /= (dg_real)S;
     /* finite values of f_grad can still overflow the sums: DG_EDOMAIN, nothing returned */
     if (!dg__all_finite(grad, n) || !dg__finite(f_sum)) return DG_EDOMAIN;
     info->f_mean = m == DG_GUMBEL_RAO ? f_sample : f_sum / (dg_real)S;
