@@ -1443,7 +1443,18 @@ DGDEF dg_real dg_logsumexp(const dg_real *x, int K)
    of about DG__BLOCK * 4 values, each in three passes: shift by the row maximum and scale, then
    exp over the whole group as one long vectorised loop (the costly part: short rows would leave
    it mostly in loop tails), then normalise each row. */
+static void dg__softmax_rows_hard(const dg_real *x, int D, int K, dg_real tau, dg_real *y,
+                                  dg_real *hard);
+
 static void dg__softmax_rows(const dg_real *x, int D, int K, dg_real tau, dg_real *y)
+{
+    dg__softmax_rows_hard(x, D, K, tau, y, NULL);
+}
+
+/* dg__softmax_rows, and when hard is not NULL the one-hot argmax of each row of x as well
+   (as dg__hard), from the row maximum the softmax computes anyway. hard may not alias x. */
+static void dg__softmax_rows_hard(const dg_real *x, int D, int K, dg_real tau, dg_real *y,
+                                  dg_real *hard)
 {
     int d0, d, k, rows = K < DG__BLOCK * 4 ? DG__BLOCK * 4 / K : 1;
     dg_real inv_tau = 1 / tau;
@@ -1453,6 +1464,13 @@ static void dg__softmax_rows(const dg_real *x, int D, int K, dg_real tau, dg_rea
         dg_real *yg = y + d0 * K;
         for (d = 0; d < dn; ++d) {
             dg_real m = dg__max(xg + d * K, K);
+            if (hard) { /* before y overwrites x when they alias */
+                const dg_real *xr = xg + d * K;
+                dg_real *hr = hard + (d0 + d) * K;
+                int best;
+                for (best = 0; best < K - 1 && !(xr[best] == m); ++best) {}
+                for (k = 0; k < K; ++k) hr[k] = k == best;
+            }
             for (k = 0; k < K; ++k) yg[d * K + k] = (xg[d * K + k] - m) * inv_tau;
         }
         dg__map(DG__MAP_EXP, yg, n);
@@ -1641,6 +1659,19 @@ static void dg__relax(const dg_problem *p, const dg_real *x, dg_real tau, dg_rea
         return;
     }
     dg__softmax_rows(x, p->D, p->K, tau, relaxed);
+}
+
+/* dg__relax and, when hard is not NULL, dg__hard in one pass over the rows (they share the row
+   maximum). Neither output may alias x. */
+static void dg__relax_hard(const dg_problem *p, const dg_real *x, dg_real tau, dg_real *relaxed,
+                           dg_real *hard)
+{
+    if (p->kind == DG_BERNOULLI) {
+        dg__relax(p, x, tau, relaxed);
+        if (hard) dg__hard(p, x, hard);
+        return;
+    }
+    dg__softmax_rows_hard(x, p->D, p->K, tau, relaxed, hard);
 }
 
 /* dx = (d relaxed / d x)^T dz, given relaxed = dg__relax(x): z(1 - z)/tau per bit, the softmax
@@ -2121,9 +2152,8 @@ static int dg__relaxed_grad(dg_estimator *e, const dg_problem *p, dg_rng *r, con
         } else {
             dg__relax_perturbed(r, p, noise, s, x);
         }
-        dg__relax(p, x, tau, soft);
+        dg__relax_hard(p, x, tau, soft, m == DG_STRAIGHT_THROUGH ? hard : NULL);
         if (m != DG_GUMBEL_RAO) {
-            if (m == DG_STRAIGHT_THROUGH) dg__hard(p, x, hard);
             rc = dg__eval_f_grad(p, m == DG_STRAIGHT_THROUGH ? hard : soft, dz, &value, info);
             if (rc) return rc;
             f_sum += value;
