@@ -1210,12 +1210,17 @@ static DG__INLINE dg_real dg__max(const dg_real *x, int K)
         for (i = 1, a[0] = x[0]; i < K; ++i) a[0] = x[i] > a[0] ? x[i] : a[0];
         return a[0];
     }
-    for (j = 0; j < 8; ++j) a[j] = x[0];
-    for (; i + 8 <= K; i += 8)
+    /* a maximum may see a value twice: the tail is the last 8 values, overlapping the blocks,
+       instead of a scalar loop (rows of K = 10 spent most of their time there), and the lanes
+       fold as a tree of vector halves */
+    for (j = 0; j < 8; ++j) a[j] = x[j];
+    for (i = 8; i + 8 <= K; i += 8)
         for (j = 0; j < 8; ++j) a[j] = x[i + j] > a[j] ? x[i + j] : a[j];
-    for (j = 0; i < K; ++i, ++j) a[j] = x[i] > a[j] ? x[i] : a[j];
-    for (j = 1; j < 8; ++j) a[0] = a[j] > a[0] ? a[j] : a[0];
-    return a[0];
+    if (i < K)
+        for (j = 0, i = K - 8; j < 8; ++j) a[j] = x[i + j] > a[j] ? x[i + j] : a[j];
+    for (j = 0; j < 4; ++j) a[j] = a[j + 4] > a[j] ? a[j + 4] : a[j];
+    for (j = 0; j < 2; ++j) a[j] = a[j + 2] > a[j] ? a[j + 2] : a[j];
+    return a[1] > a[0] ? a[1] : a[0];
 }
 
 static DG__INLINE dg_real dg__sum(const dg_real *x, int n)
