@@ -1471,10 +1471,16 @@ static void dg__softmax_rows_hard(const dg_real *x, int D, int K, dg_real tau, d
             dg_real m = dg__max(xg + d * K, K);
             if (hard) { /* before y overwrites x when they alias */
                 const dg_real *xr = xg + d * K;
-                dg_real *hr = hard + (d0 + d) * K;
-                int best;
-                for (best = 0; best < K - 1 && !(xr[best] == m); ++best) {}
-                for (k = 0; k < K; ++k) hr[k] = k == best;
+                dg_real *hr = hard + (d0 + d) * K, ties = 0;
+                /* a compare per value, no scan for the first maximum (whose branch mispredicts
+                   once per row on random rows); a tie, which continuous noise almost never
+                   gives, falls back to the lowest index as dg__hard */
+                for (k = 0; k < K; ++k) ties += (hr[k] = xr[k] == m);
+                if (ties != 1) {
+                    int best;
+                    for (best = 0; best < K - 1 && !(xr[best] == m); ++best) {}
+                    for (k = 0; k < K; ++k) hr[k] = k == best;
+                }
             }
             for (k = 0; k < K; ++k) yg[d * K + k] = (xg[d * K + k] - m) * inv_tau;
         }
