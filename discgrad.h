@@ -1274,6 +1274,18 @@ static int dg__inverse_cdf(const dg_real *w, int K, dg_real target)
 {
     int k, last = 0;
     dg_real acc = 0;
+    if (K <= 16) {
+        /* Short rows: the running sum never decreases (weights are nonnegative), so the first
+           k with target < acc is the count of running sums <= target. Counting runs the whole
+           row without a branch that mispredicts at a random position once per draw. */
+        int below = 0;
+        for (k = 0; k < K; ++k) {
+            acc += w[k];
+            below += !(target < acc);
+            last = w[k] > 0 ? k : last;
+        }
+        return below < K ? below : last;
+    }
     for (k = 0; k < K; ++k) {
         acc += w[k];
         if (w[k] > 0) last = k;
