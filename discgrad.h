@@ -1210,12 +1210,17 @@ static DG__INLINE dg_real dg__max(const dg_real *x, int K)
         for (i = 1, a[0] = x[0]; i < K; ++i) a[0] = x[i] > a[0] ? x[i] : a[0];
         return a[0];
     }
-    for (j = 0; j < 8; ++j) a[j] = x[0];
-    for (; i + 8 <= K; i += 8)
+    /* a maximum may see a value twice: the tail is the last 8 values, overlapping the blocks,
+       instead of a scalar loop (rows of K = 10 spent most of their time there), and the lanes
+       fold as a tree of vector halves */
+    for (j = 0; j < 8; ++j) a[j] = x[j];
+    for (i = 8; i + 8 <= K; i += 8)
         for (j = 0; j < 8; ++j) a[j] = x[i + j] > a[j] ? x[i + j] : a[j];
-    for (j = 0; i < K; ++i, ++j) a[j] = x[i] > a[j] ? x[i] : a[j];
-    for (j = 1; j < 8; ++j) a[0] = a[j] > a[0] ? a[j] : a[0];
-    return a[0];
+    if (i < K)
+        for (j = 0, i = K - 8; j < 8; ++j) a[j] = x[i + j] > a[j] ? x[i + j] : a[j];
+    for (j = 0; j < 4; ++j) a[j] = a[j + 4] > a[j] ? a[j + 4] : a[j];
+    for (j = 0; j < 2; ++j) a[j] = a[j + 2] > a[j] ? a[j + 2] : a[j];
+    return a[1] > a[0] ? a[1] : a[0];
 }
 
 static DG__INLINE dg_real dg__sum(const dg_real *x, int n)
@@ -1269,6 +1274,18 @@ static int dg__inverse_cdf(const dg_real *w, int K, dg_real target)
 {
     int k, last = 0;
     dg_real acc = 0;
+    if (K <= 16) {
+        /* Short rows: the running sum never decreases (weights are nonnegative), so the first
+           k with target < acc is the count of running sums <= target. Counting runs the whole
+           row without a branch that mispredicts at a random position once per draw. */
+        int below = 0;
+        for (k = 0; k < K; ++k) {
+            acc += w[k];
+            below += !(target < acc);
+            last = w[k] > 0 ? k : last;
+        }
+        return below < K ? below : last;
+    }
     for (k = 0; k < K; ++k) {
         acc += w[k];
         if (w[k] > 0) last = k;
@@ -1443,7 +1460,18 @@ DGDEF dg_real dg_logsumexp(const dg_real *x, int K)
    of about DG__BLOCK * 4 values, each in three passes: shift by the row maximum and scale, then
    exp over the whole group as one long vectorised loop (the costly part: short rows would leave
    it mostly in loop tails), then normalise each row. */
+static void dg__softmax_rows_hard(const dg_real *x, int D, int K, dg_real tau, dg_real *y,
+                                  dg_real *hard);
+
 static void dg__softmax_rows(const dg_real *x, int D, int K, dg_real tau, dg_real *y)
+{
+    dg__softmax_rows_hard(x, D, K, tau, y, NULL);
+}
+
+/* dg__softmax_rows, and when hard is not NULL the one-hot argmax of each row of x as well
+   (as dg__hard), from the row maximum the softmax computes anyway. hard may not alias x. */
+static void dg__softmax_rows_hard(const dg_real *x, int D, int K, dg_real tau, dg_real *y,
+                                  dg_real *hard)
 {
     int d0, d, k, rows = K < DG__BLOCK * 4 ? DG__BLOCK * 4 / K : 1;
     dg_real inv_tau = 1 / tau;
@@ -1453,6 +1481,19 @@ static void dg__softmax_rows(const dg_real *x, int D, int K, dg_real tau, dg_rea
         dg_real *yg = y + d0 * K;
         for (d = 0; d < dn; ++d) {
             dg_real m = dg__max(xg + d * K, K);
+            if (hard) { /* before y overwrites x when they alias */
+                const dg_real *xr = xg + d * K;
+                dg_real *hr = hard + (d0 + d) * K, ties = 0;
+                /* a compare per value, no scan for the first maximum (whose branch mispredicts
+                   once per row on random rows); a tie, which continuous noise almost never
+                   gives, falls back to the lowest index as dg__hard */
+                for (k = 0; k < K; ++k) ties += (hr[k] = xr[k] == m);
+                if (ties != 1) {
+                    int best;
+                    for (best = 0; best < K - 1 && !(xr[best] == m); ++best) {}
+                    for (k = 0; k < K; ++k) hr[k] = k == best;
+                }
+            }
             for (k = 0; k < K; ++k) yg[d * K + k] = (xg[d * K + k] - m) * inv_tau;
         }
         dg__map(DG__MAP_EXP, yg, n);
@@ -1641,6 +1682,19 @@ static void dg__relax(const dg_problem *p, const dg_real *x, dg_real tau, dg_rea
         return;
     }
     dg__softmax_rows(x, p->D, p->K, tau, relaxed);
+}
+
+/* dg__relax and, when hard is not NULL, dg__hard in one pass over the rows (they share the row
+   maximum). Neither output may alias x. */
+static void dg__relax_hard(const dg_problem *p, const dg_real *x, dg_real tau, dg_real *relaxed,
+                           dg_real *hard)
+{
+    if (p->kind == DG_BERNOULLI) {
+        dg__relax(p, x, tau, relaxed);
+        if (hard) dg__hard(p, x, hard);
+        return;
+    }
+    dg__softmax_rows_hard(x, p->D, p->K, tau, relaxed, hard);
 }
 
 /* dx = (d relaxed / d x)^T dz, given relaxed = dg__relax(x): z(1 - z)/tau per bit, the softmax
@@ -1862,7 +1916,6 @@ static int dg__sf_draw(dg_estimator *e, const dg_problem *p, int use_cv, dg__sf_
     s->ones = e->work[DG__W_SF_ONES];
     s->sum1 = e->work[DG__W_SF_SUM1];
     dg__probs(p, probs);
-    for (i = 0; i < n; ++i) s->ones[i] = s->sum1[i] = 0;
     for (m = 0; m < s->M; ++m) {
         dg_real f, v, g;
         dg__sample_hard(&e->rng, p, probs, hard);
@@ -1880,8 +1933,14 @@ static int dg__sf_draw(dg_estimator *e, const dg_problem *p, int use_cv, dg__sf_
         s->total += g;
         s->total_sq += g * g;
         s->f_mean += (f - s->f_mean) / (dg_real)(m + 1);
-        for (i = 0; i < n; ++i)
-            if (hard[i] > 0) { s->ones[i] += 1; s->sum1[i] += g; }
+        /* hard is 0 or 1, so these are the counts and sums of the draws with hard_i = 1, without
+           a branch per coordinate. The first draw's g is 0 (its own shift): it initialises both
+           arrays, which saves a zeroing pass (a memset per array, per call). */
+        if (m == 0) {
+            for (i = 0; i < n; ++i) { s->ones[i] = hard[i]; s->sum1[i] = hard[i] * g; }
+        } else {
+            for (i = 0; i < n; ++i) { s->ones[i] += hard[i]; s->sum1[i] += hard[i] * g; }
+        }
     }
     return DG_OK;
 }
@@ -2102,7 +2161,6 @@ static int dg__relaxed_grad(dg_estimator *e, const dg_problem *p, dg_rng *r, con
     dg_real *hard = e->work[DG__W_RX_HARD], *dz = e->work[DG__W_RX_DZ];
     dg_real *dphi = e->work[DG__W_RX_DPHI], *cond = e->work[DG__W_RX_COND];
     DG_ASSERT(dg__is_relaxation(m) && S >= 1 && tau > 0);
-    for (i = 0; i < n; ++i) grad[i] = 0;
     if (m == DG_GUMBEL_RAO) { /* the discrete sample, and grad f at it, shared by all S draws */
         dg__relax_perturbed(r, p, noise, 0, x);
         dg__hard(p, x, hard);
@@ -2117,17 +2175,23 @@ static int dg__relaxed_grad(dg_estimator *e, const dg_problem *p, dg_rng *r, con
         } else {
             dg__relax_perturbed(r, p, noise, s, x);
         }
-        dg__relax(p, x, tau, soft);
+        dg__relax_hard(p, x, tau, soft, m == DG_STRAIGHT_THROUGH ? hard : NULL);
         if (m != DG_GUMBEL_RAO) {
-            if (m == DG_STRAIGHT_THROUGH) dg__hard(p, x, hard);
             rc = dg__eval_f_grad(p, m == DG_STRAIGHT_THROUGH ? hard : soft, dz, &value, info);
             if (rc) return rc;
             f_sum += value;
         }
-        dg__relax_backward(p, soft, dz, tau, dphi);
-        for (i = 0; i < n; ++i) grad[i] += dphi[i];
+        /* the first draw's VJP goes straight to grad: no zeroing pass, no copy; with one draw
+           (the default) there is nothing to add or divide either */
+        if (s == 0) {
+            dg__relax_backward(p, soft, dz, tau, grad);
+        } else {
+            dg__relax_backward(p, soft, dz, tau, dphi);
+            for (i = 0; i < n; ++i) grad[i] += dphi[i];
+        }
     }
-    for (i = 0; i < n; ++i) grad[i] /= (dg_real)S;
+    if (S > 1)
+        for (i = 0; i < n; ++i) grad[i] /= (dg_real)S;
     /* finite values of f_grad can still overflow the sums: DG_EDOMAIN, nothing returned */
     if (!dg__all_finite(grad, n) || !dg__finite(f_sum)) return DG_EDOMAIN;
     info->f_mean = m == DG_GUMBEL_RAO ? f_sample : f_sum / (dg_real)S;

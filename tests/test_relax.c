@@ -332,6 +332,45 @@ static void relax_estimate_equals_grad_at_same_noise(void)
     }
 }
 
+/* f_grad that records the point it was called at (user: 6 values) and returns 0, dz = 0. */
+static dg_real rx_record_grad(const dg_real *z, dg_real *dz, void *user)
+{
+    int i;
+    for (i = 0; i < 6; ++i) { ((dg_real *)user)[i] = z[i]; dz[i] = 0; }
+    return 0;
+}
+static dg_real rx_zero_f(const dg_real *z, void *user) { (void)z; (void)user; return 0; }
+
+/* Straight-through's one-hot sample picks the lowest index among tied maxima of x, the
+   argmax rule of the whole header (the fast path compares every value with the row maximum and
+   must fall back on a tie). */
+static void relax_straight_through_ties_pick_lowest_index(void)
+{
+    static dg_estimator e;
+    static const dg_real noise[6] = {1, 1, 0, 0, 2.5, 2.5}, want[6] = {1, 0, 0, 0, 1, 0};
+    static const dg_real three[6] = {0.5, 0.5, 0.5, -1, 3, -1}, want3[6] = {1, 0, 0, 0, 1, 0};
+    dg_real logits[6] = {0, 0, 0, 0, 0, 0}, seen[6], g[6];
+    dg_config c;
+    dg_problem p;
+    int i;
+    memset(&c, 0, sizeof c);
+    memset(&p, 0, sizeof p);
+    c.method = DG_STRAIGHT_THROUGH;
+    c.seed = 5;
+    p.kind = DG_CATEGORICAL;
+    p.D = 2;
+    p.K = 3;
+    p.logits = logits;
+    p.f = rx_zero_f;
+    p.f_grad = rx_record_grad;
+    p.user = seen;
+    CHECK_INT(dg_init(&e, &c), DG_OK);
+    CHECK_INT(dg_relaxed_grad_at(&e, &p, noise, NULL, g, NULL), DG_OK);
+    for (i = 0; i < 6; ++i) CHECK(seen[i] == want[i]);
+    CHECK_INT(dg_relaxed_grad_at(&e, &p, three, NULL, g, NULL), DG_OK);
+    for (i = 0; i < 6; ++i) CHECK(seen[i] == want3[i]);
+}
+
 /* ---- quadrature of the mean of the estimate ---- */
 
 /* Composite Simpson weights on m (even) intervals: w_j h / 3 with w = 1 4 2 4 ... 2 4 1. */
@@ -919,6 +958,7 @@ static void register_relax(void)
 {
     DGT_ADD(relax_pathwise_matches_finite_differences);
     DGT_ADD(relax_estimate_equals_grad_at_same_noise);
+    DGT_ADD(relax_straight_through_ties_pick_lowest_index);
     DGT_ADD(relax_bernoulli_quadrature_closed_form);
     DGT_ADD(relax_bernoulli_mean_matches_quadrature);
     DGT_ADD(relax_categorical_mean_matches_quadrature);
