@@ -1807,9 +1807,7 @@ typedef int (*dg__method_fn)(dg_estimator *e, const dg_problem *p, dg_real *grad
 static int dg__est_exact(dg_estimator *e, const dg_problem *p, dg_real *grad, dg_info *info);
 static int dg__est_reinforce(dg_estimator *e, const dg_problem *p, dg_real *grad, dg_info *info);
 static int dg__est_rloo(dg_estimator *e, const dg_problem *p, dg_real *grad, dg_info *info);
-static int dg__est_gumbel_softmax(dg_estimator *e, const dg_problem *p, dg_real *grad, dg_info *info);
-static int dg__est_straight_through(dg_estimator *e, const dg_problem *p, dg_real *grad, dg_info *info);
-static int dg__est_gumbel_rao(dg_estimator *e, const dg_problem *p, dg_real *grad, dg_info *info);
+static int dg__est_relaxation(dg_estimator *e, const dg_problem *p, dg_real *grad, dg_info *info);
 static int dg__est_muprop(dg_estimator *e, const dg_problem *p, dg_real *grad, dg_info *info);
 static int dg__est_rebar(dg_estimator *e, const dg_problem *p, dg_real *grad, dg_info *info);
 static int dg__est_relax(dg_estimator *e, const dg_problem *p, dg_real *grad, dg_info *info);
@@ -1822,9 +1820,9 @@ static dg__method_fn dg__method_table(dg_method m)
     case DG_EXACT: return dg__est_exact;
     case DG_REINFORCE: return dg__est_reinforce;
     case DG_RLOO: return dg__est_rloo;
-    case DG_GUMBEL_SOFTMAX: return dg__est_gumbel_softmax;
-    case DG_STRAIGHT_THROUGH: return dg__est_straight_through;
-    case DG_GUMBEL_RAO: return dg__est_gumbel_rao;
+    case DG_GUMBEL_SOFTMAX:
+    case DG_STRAIGHT_THROUGH:
+    case DG_GUMBEL_RAO: return dg__est_relaxation;
     case DG_MUPROP: return dg__est_muprop;
     case DG_REBAR: return dg__est_rebar;
     case DG_RELAX: return dg__est_relax;
@@ -2199,18 +2197,8 @@ static int dg__relaxed_grad(dg_estimator *e, const dg_problem *p, dg_rng *r, con
     return DG_OK;
 }
 
-/* The method table has an entry per method; all three read the method from e->cfg. */
-static int dg__est_gumbel_softmax(dg_estimator *e, const dg_problem *p, dg_real *grad, dg_info *info)
-{
-    return dg__relaxed_grad(e, p, &e->rng, NULL, NULL, grad, info);
-}
-
-static int dg__est_straight_through(dg_estimator *e, const dg_problem *p, dg_real *grad, dg_info *info)
-{
-    return dg__relaxed_grad(e, p, &e->rng, NULL, NULL, grad, info);
-}
-
-static int dg__est_gumbel_rao(dg_estimator *e, const dg_problem *p, dg_real *grad, dg_info *info)
+/* GUMBEL_SOFTMAX, STRAIGHT_THROUGH and GUMBEL_RAO: dg__relaxed_grad reads the method from e->cfg. */
+static int dg__est_relaxation(dg_estimator *e, const dg_problem *p, dg_real *grad, dg_info *info)
 {
     return dg__relaxed_grad(e, p, &e->rng, NULL, NULL, grad, info);
 }
