@@ -78,20 +78,38 @@ DGT_UNUSED static double dgt_chi2_crit(int df)
 
 DGT_UNUSED static double dgt_sigmoid(double x) { return 1 / (1 + exp(-x)); }
 
-/* Objectives with gradients, shared by the estimator tests.
+/* Objectives with gradients, shared by the estimator tests. The first two are written once in
+   double (dgt_bern3_d, dgt_cat23_d: value, and the gradient into dz) so that the relaxation tests
+   can take finite differences of them in double in the float build too; dgt_eval_d adapts such
+   a function to the problem's callbacks.
    Bernoulli, D = 3:  f(z) = (z0 - 0.45)^2 + 2 z0 z1 z2 - exp(0.5 z1) + sin(1.3 z2). */
-DGT_UNUSED static dg_real dgt_f_bern3(const dg_real *z, void *user)
-{
-    (void)user;
-    return (z[0] - 0.45) * (z[0] - 0.45) + 2 * z[0] * z[1] * z[2] - exp(0.5 * z[1]) +
-           sin(1.3 * z[2]);
-}
-DGT_UNUSED static dg_real dgt_f_bern3_grad(const dg_real *z, dg_real *dz, void *user)
+DGT_UNUSED static double dgt_bern3_d(const double *z, double *dz)
 {
     dz[0] = 2 * (z[0] - 0.45) + 2 * z[1] * z[2];
     dz[1] = 2 * z[0] * z[2] - 0.5 * exp(0.5 * z[1]);
     dz[2] = 2 * z[0] * z[1] + 1.3 * cos(1.3 * z[2]);
-    return dgt_f_bern3(z, user);
+    return (z[0] - 0.45) * (z[0] - 0.45) + 2 * z[0] * z[1] * z[2] - exp(0.5 * z[1]) + sin(1.3 * z[2]);
+}
+/* fn at z (n <= 16 values), its gradient written to dz when dz is not NULL. */
+DGT_UNUSED static dg_real dgt_eval_d(double (*fn)(const double *, double *), const dg_real *z,
+                                     dg_real *dz, int n)
+{
+    double zd[16], g[16], v;
+    int i;
+    for (i = 0; i < n; ++i) zd[i] = (double)z[i];
+    v = fn(zd, g);
+    if (dz) for (i = 0; i < n; ++i) dz[i] = (dg_real)g[i];
+    return (dg_real)v;
+}
+DGT_UNUSED static dg_real dgt_f_bern3(const dg_real *z, void *user)
+{
+    (void)user;
+    return dgt_eval_d(dgt_bern3_d, z, NULL, 3);
+}
+DGT_UNUSED static dg_real dgt_f_bern3_grad(const dg_real *z, dg_real *dz, void *user)
+{
+    (void)user;
+    return dgt_eval_d(dgt_bern3_d, z, dz, 3);
 }
 /* Bernoulli, any D <= 8: f(z) = exp(0.3 sum_d w_d z_d) + z0 z_{D-1}, w_d = 1 - 0.4 d. */
 DGT_UNUSED static dg_real dgt_f_bern_exp(const dg_real *z, void *user)
@@ -115,15 +133,7 @@ DGT_UNUSED static dg_real dgt_f_bern_exp_grad(const dg_real *z, dg_real *dz, voi
 /* Categorical, D = 2, K = 3: f(z) = exp(0.3 w.z) + 0.7 z_{0,0} z_{1,2} + (z_{0,1} - 0.2 z_{1,1})^2,
    w = (1, -0.5, 2, 0.3, 1.5, -1). */
 static const double dgt_cat_w[6] = {1, -0.5, 2, 0.3, 1.5, -1};
-DGT_UNUSED static dg_real dgt_f_cat23(const dg_real *z, void *user)
-{
-    int i;
-    double s = 0, q = z[1] - 0.2 * z[4];
-    (void)user;
-    for (i = 0; i < 6; ++i) s += dgt_cat_w[i] * z[i];
-    return exp(0.3 * s) + 0.7 * z[0] * z[5] + q * q;
-}
-DGT_UNUSED static dg_real dgt_f_cat23_grad(const dg_real *z, dg_real *dz, void *user)
+DGT_UNUSED static double dgt_cat23_d(const double *z, double *dz)
 {
     int i;
     double s = 0, e, q = z[1] - 0.2 * z[4];
@@ -134,7 +144,17 @@ DGT_UNUSED static dg_real dgt_f_cat23_grad(const dg_real *z, dg_real *dz, void *
     dz[5] += 0.7 * z[0];
     dz[1] += 2 * q;
     dz[4] += -0.4 * q;
-    return dgt_f_cat23(z, user);
+    return e + 0.7 * z[0] * z[5] + q * q;
+}
+DGT_UNUSED static dg_real dgt_f_cat23(const dg_real *z, void *user)
+{
+    (void)user;
+    return dgt_eval_d(dgt_cat23_d, z, NULL, 6);
+}
+DGT_UNUSED static dg_real dgt_f_cat23_grad(const dg_real *z, dg_real *dz, void *user)
+{
+    (void)user;
+    return dgt_eval_d(dgt_cat23_d, z, dz, 6);
 }
 /* Categorical, D = 3, K = 4: f(z) = (sum_{d,k} c_{d,k} z_{d,k})^2 / 4 + z_{0,3} z_{2,1},
    c_{d,k} = cos(1 + d + 0.7 k). */

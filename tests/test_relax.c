@@ -6,28 +6,6 @@
 
 /* ---- objectives, written in double so finite differences stay accurate in the float build ---- */
 
-/* Bernoulli, D = 3 (as dgt_f_bern3). */
-static double rx_fb3(const double *z, double *dz)
-{
-    dz[0] = 2 * (z[0] - 0.45) + 2 * z[1] * z[2];
-    dz[1] = 2 * z[0] * z[2] - 0.5 * exp(0.5 * z[1]);
-    dz[2] = 2 * z[0] * z[1] + 1.3 * cos(1.3 * z[2]);
-    return (z[0] - 0.45) * (z[0] - 0.45) + 2 * z[0] * z[1] * z[2] - exp(0.5 * z[1]) + sin(1.3 * z[2]);
-}
-/* Categorical, D = 2, K = 3 (as dgt_f_cat23). */
-static double rx_fc23(const double *z, double *dz)
-{
-    int i;
-    double s = 0, e, q = z[1] - 0.2 * z[4];
-    for (i = 0; i < 6; ++i) s += dgt_cat_w[i] * z[i];
-    e = exp(0.3 * s);
-    for (i = 0; i < 6; ++i) dz[i] = 0.3 * dgt_cat_w[i] * e;
-    dz[0] += 0.7 * z[5];
-    dz[5] += 0.7 * z[0];
-    dz[1] += 2 * q;
-    dz[4] += -0.4 * q;
-    return e + 0.7 * z[0] * z[5] + q * q;
-}
 /* One Bernoulli: f(z) = (z - 0.45)^2 + 0.8 sin(2z). */
 static double rx_fb1(const double *z, double *dz)
 {
@@ -254,7 +232,7 @@ static void relax_pathwise_matches_finite_differences(void)
     dg_rng r;
     dg_rng_seed(&r, 11, 0);
     for (kind = 0; kind < 2; ++kind) {
-        rx_user u = kind == 0 ? rx_make(rx_fb3, 3, 1) : rx_make(rx_fc23, 2, 3);
+        rx_user u = kind == 0 ? rx_make(dgt_bern3_d, 3, 1) : rx_make(dgt_cat23_d, 2, 3);
         const dg_real *logits = kind == 0 ? lb : lc;
         dg_problem p = rx_problem(&u, logits);
         int n = rx_n(&u);
@@ -306,7 +284,7 @@ static void relax_estimate_equals_grad_at_same_noise(void)
     dg_real noise[5 * 8], cond[5 * 8], g1[8], g2[8];
     int kind, mi, call;
     for (kind = 0; kind < 2; ++kind) {
-        rx_user u = kind == 0 ? rx_make(rx_fb3, 3, 1) : rx_make(rx_fc23, 2, 3);
+        rx_user u = kind == 0 ? rx_make(dgt_bern3_d, 3, 1) : rx_make(dgt_cat23_d, 2, 3);
         dg_problem p = rx_problem(&u, kind == 0 ? lb : lc);
         for (mi = 0; mi < 3; ++mi) {
             dg_config c = rx_config(methods[mi], 5, 0.6, 77);
@@ -559,7 +537,7 @@ static void relax_gumbel_rao_same_mean_lower_variance(void)
     dg_real lb[3] = {0.3, -0.8, 1.1}, lc[6] = {0.2, -0.5, 0.9, 1.2, 0.1, -0.7};
     int kind, i;
     for (kind = 0; kind < 2; ++kind) {
-        rx_user u = kind == 0 ? rx_make(rx_fb3, 3, 1) : rx_make(rx_fc23, 2, 3);
+        rx_user u = kind == 0 ? rx_make(dgt_bern3_d, 3, 1) : rx_make(dgt_cat23_d, 2, 3);
         dg_problem p = rx_problem(&u, kind == 0 ? lb : lc);
         dg_config cst = rx_config(DG_STRAIGHT_THROUGH, 1, 0.5, 301);
         dg_config cgr = rx_config(DG_GUMBEL_RAO, 8, 0.5, 302);
@@ -666,7 +644,7 @@ static void relax_info_reports_counts(void)
 {
     static dg_estimator e;
     dg_real lb[3] = {0.3, -0.8, 1.1}, g[3];
-    rx_user u = rx_make(rx_fb3, 3, 1);
+    rx_user u = rx_make(dgt_bern3_d, 3, 1);
     dg_problem p = rx_problem(&u, lb);
     dg_config c;
     dg_info info;
@@ -696,7 +674,7 @@ static void relax_info_reports_counts(void)
         for (z[1] = 0; z[1] < 2; ++z[1])
             for (z[2] = 0; z[2] < 2; ++z[2])
                 if (u.cells[(int)(z[0] + 2 * z[1] + 4 * z[2])])
-                    CHECK_NEAR(info.f_mean, rx_fb3(z, dz), 1e-6);
+                    CHECK_NEAR(info.f_mean, dgt_bern3_d(z, dz), 1e-6);
     CHECK_INT(e.steps, 1);
 }
 
@@ -709,7 +687,7 @@ static void relax_extreme_logits_stay_finite(void)
     int kind, mi, t, i;
     for (kind = 0; kind < 2; ++kind)
         for (mi = 0; mi < 3; ++mi) {
-            rx_user u = kind == 0 ? rx_make(rx_fb3, 3, 1) : rx_make(rx_fc23, 2, 3);
+            rx_user u = kind == 0 ? rx_make(dgt_bern3_d, 3, 1) : rx_make(dgt_cat23_d, 2, 3);
             dg_problem p = rx_problem(&u, kind == 0 ? lb : lc);
             dg_config c = rx_config(methods[mi], 4, 0.1, 9);
             dg_init(&e, &c);
@@ -785,7 +763,7 @@ static void relax_tau_schedule_and_set_tau(void)
 {
     static dg_estimator e, fresh;
     dg_real tau = -1, lb[3] = {0.3, -0.8, 1.1}, g1[3], g2[3];
-    rx_user u = rx_make(rx_fb3, 3, 1);
+    rx_user u = rx_make(dgt_bern3_d, 3, 1);
     dg_problem p = rx_problem(&u, lb);
     dg_config c;
     dg_rng before;
@@ -851,7 +829,7 @@ static void relax_errors_leave_outputs_untouched(void)
             CHECK(memcmp(&e, &copy, sizeof e) == 0);
         }
         for (kind = 0; kind < 2; ++kind) {
-            rx_user u = kind == 0 ? rx_make(rx_fb3, 3, 1) : rx_make(rx_fc23, 2, 3);
+            rx_user u = kind == 0 ? rx_make(dgt_bern3_d, 3, 1) : rx_make(dgt_cat23_d, 2, 3);
             dg_problem p = rx_problem(&u, kind == 0 ? lb : lc), q;
             int n = rx_n(&u), rao = methods[mi] == DG_GUMBEL_RAO;
             c = rx_config(methods[mi], 3, 0, 1);
@@ -919,7 +897,7 @@ static void relax_errors_leave_outputs_untouched(void)
     /* a method that is not a relaxation */
     {
         dg_config c = rx_config(DG_REINFORCE, 1, 0, 1);
-        rx_user u = rx_make(rx_fb3, 3, 1);
+        rx_user u = rx_make(dgt_bern3_d, 3, 1);
         dg_problem p = rx_problem(&u, lb);
         dg_init(&e, &c);
         RX_FILL();
