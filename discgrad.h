@@ -1800,6 +1800,14 @@ DGDEF int dg_init(dg_estimator *e, const dg_config *cfg)
     return DG_OK;
 }
 
+/* All bits zero is 0 for every integer and IEEE field, including fields added later. */
+static void dg__info_clear(dg_info *info)
+{
+    unsigned char *b = (unsigned char *)info;
+    size_t k;
+    for (k = 0; k < sizeof *info; ++k) b[k] = 0;
+}
+
 /* Each method writes its estimate into grad (the estimator's scratch, never the caller's array)
    and fills info; the learned state may change only once nothing can fail any more. */
 typedef int (*dg__method_fn)(dg_estimator *e, const dg_problem *p, dg_real *grad, dg_info *info);
@@ -1845,10 +1853,7 @@ DGDEF int dg_estimate(dg_estimator *e, const dg_problem *p, dg_real *grad, dg_in
     if (!fn) return DG_EINVAL;
     rc = dg__check_problem(p, dg__needs_grad(e->cfg.method));
     if (rc) return rc;
-    local.f_mean = 0;
-    local.f_evals = local.grad_evals = 0;
-    local.learning_signal = local.baseline = local.surrogate_loss = 0;
-    local.eta = local.tau = 0;
+    dg__info_clear(&local);
     rc = fn(e, p, e->work[DG__W_GRAD], &local);
     if (rc) return rc;
     dg__copy(grad, e->work[DG__W_GRAD], dg__n(p));
@@ -2233,11 +2238,7 @@ DGDEF int dg_relaxed_grad_at(dg_estimator *e, const dg_problem *p, const dg_real
         rc = dg__check_cond_noise(p, cond_noise, (long)S * n);
         if (rc) return rc;
     }
-    { /* all bits zero is 0 for every integer and IEEE field, including fields added later */
-        unsigned char *b = (unsigned char *)&local;
-        size_t k;
-        for (k = 0; k < sizeof local; ++k) b[k] = 0;
-    }
+    dg__info_clear(&local);
     rc = dg__relaxed_grad(e, p, NULL, noise, cond_noise, e->work[DG__W_GRAD], &local);
     if (rc) return rc;
     dg__copy(grad, e->work[DG__W_GRAD], n);
