@@ -94,7 +94,7 @@ DGT_UNUSED static double dgt_bern3_d(const double *z, double *dz)
 DGT_UNUSED static dg_real dgt_eval_d(double (*fn)(const double *, double *), const dg_real *z,
                                      dg_real *dz, int n)
 {
-    double zd[16], g[16], v;
+    double zd[16] = {0}, g[16] = {0}, v;
     int i;
     for (i = 0; i < n; ++i) zd[i] = (double)z[i];
     v = fn(zd, g);
