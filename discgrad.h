@@ -725,7 +725,13 @@ DGDEF double dg_stats_sem(const dg_stats *s, int i);
 #define DG_LOG(x) log(x)
 #else
 #define DG_LOG(x) dg__log(x)
+#define DG__LOG_POS(x) dg__log_pos(x)
 #endif
+#endif
+/* log of an argument known to be positive, normal and finite (the noise transforms'): the
+   default log's kernel without its edge cases, or whatever log the build chose. */
+#ifndef DG__LOG_POS
+#define DG__LOG_POS(x) DG_LOG(x)
 #endif
 #ifndef DG_LOG1P
 #ifdef DG_USE_LIBM
@@ -861,19 +867,20 @@ static DG__INLINE float dg__exp_f32(float x)
 
 /* log(x) = k ln 2 + log(1 + f), 1 + f in [sqrt(1/2), sqrt(2)), by the fdlibm scheme: with
    s = f/(2 + f), log(1 + f) = f - s (f - R(s^2)), R a degree-7 fit (error 1.6e-18, evaluated
-   in Estrin's scheme like exp's). k comes out
-   of the exponent field as an unsigned 12-bit value through the shifter; denormals are scaled by
-   2^52 first. c is added to the result: log1p passes the first-order correction c'/x of an
-   argument known as x + c' (plain log passes the constant 0, which folds away). */
-static DG__INLINE double dg__log_f64_c(double x, double c)
+   in Estrin's scheme like exp's). k comes out of the exponent field as an unsigned 12-bit value
+   through the shifter. c is added to the result: log1p passes the first-order correction c'/x
+   of an argument known as x + c' (plain log passes the constant 0, which folds away).
+   This core takes the bits ix of a positive normal finite x, and `scaled` (52 or 0) to take
+   off k: the noise transforms, whose arguments are known to be in that range, call it alone,
+   without the denormal scaling and special-value selects of dg__log_f64_c (a quarter of its
+   operations); for such x both give the same bits. */
+static DG__INLINE double dg__log_f64_core(uint64_t ix, double scaled, double c)
 {
-    double m, f, s, z, z2, R, hfsq, k, y, spec;
-    uint64_t ix, tmp, tiny = dg__mask64(x < 2.2250738585072014e-308);
-    ix = dg__bits_f64(dg__sel_f64(tiny, x * 4503599627370496.0, x));
-    tmp = ix - UINT64_C(0x3fe6a09e667f3bcd);            /* bits of sqrt(1/2) */
+    double m, f, s, z, z2, R, hfsq, k;
+    uint64_t tmp = ix - UINT64_C(0x3fe6a09e667f3bcd);   /* bits of sqrt(1/2) */
     m = dg__f64_bits(ix - (tmp & UINT64_C(0xfff0000000000000)));
     k = dg__f64_bits(dg__bits_f64(DG__SHIFT_F64) + ((tmp + (UINT64_C(1024) << 52)) >> 52)) -
-        (DG__SHIFT_F64 + 1024.0) - dg__sel_f64(tiny, 52.0, 0.0);
+        (DG__SHIFT_F64 + 1024.0) - scaled;
     f = m - 1.0;
     s = f / (2.0 + f);
     z = s * s;
@@ -883,30 +890,45 @@ static DG__INLINE double dg__log_f64_c(double x, double c)
              ((0.18182889125261723 + 0.15331721600556042 * z) + 0.14616449685043406 * z2) *
                  (z2 * z2));
     hfsq = 0.5 * f * f;
-    y = k * 0.693147180369123816490 -
-        (((hfsq - (s * (hfsq + R) + k * 1.9082149292705877e-10)) - f) - c);
-    /* the special values depend on x alone, so only the last select waits for y */
+    return k * 0.693147180369123816490 -
+           (((hfsq - (s * (hfsq + R) + k * 1.9082149292705877e-10)) - f) - c);
+}
+
+/* Any x: denormals are scaled by 2^52 first, and 0, negatives, NaN and +inf are selected at the
+   end (they depend on x alone, so only the last select waits for the core). */
+static DG__INLINE double dg__log_f64_c(double x, double c)
+{
+    double y, spec;
+    uint64_t tiny = dg__mask64(x < 2.2250738585072014e-308);
+    y = dg__log_f64_core(dg__bits_f64(dg__sel_f64(tiny, x * 4503599627370496.0, x)),
+                         dg__sel_f64(tiny, 52.0, 0.0), c);
     spec = dg__sel_f64(dg__mask64(x > 1.7976931348623157e308), x, (double)NAN);
     spec = dg__sel_f64(dg__mask64(x == 0), -(double)INFINITY, spec);
     return dg__sel_f64(dg__mask64(!(x > 0) | (x > 1.7976931348623157e308)), spec, y);
 }
 
-static DG__INLINE float dg__log_f32_c(float x, float c)
+static DG__INLINE float dg__log_f32_core(uint32_t ix, float scaled, float c)
 {
-    float m, f, s, z, z2, R, hfsq, k, y, spec;
-    uint32_t ix, tmp, tiny = dg__mask32(x < 1.17549435e-38f);
-    ix = dg__bits_f32(dg__sel_f32(tiny, x * 8388608.0f, x));
-    tmp = ix - 0x3f3504f3u;                              /* bits of sqrt(1/2) */
+    float m, f, s, z, z2, R, hfsq, k;
+    uint32_t tmp = ix - 0x3f3504f3u;                     /* bits of sqrt(1/2) */
     m = dg__f32_bits(ix - (tmp & 0xff800000u));
     /* the top 9 bits hold k mod 512; the offset keeps k + 256 in [0, 512) */
-    k = (float)(int32_t)((tmp + (256u << 23)) >> 23) - 256.0f - dg__sel_f32(tiny, 23.0f, 0.0f);
+    k = (float)(int32_t)((tmp + (256u << 23)) >> 23) - 256.0f - scaled;
     f = m - 1.0f;
     s = f / (2.0f + f);
     z = s * s;
     z2 = z * z;
     R = z * ((0.666666666f + 0.400001218f * z) + (0.285508208f + 0.233304672f * z) * z2);
     hfsq = 0.5f * f * f;
-    y = k * 0.693145751953125f - (((hfsq - (s * (hfsq + R) + k * 1.42860677e-06f)) - f) - c);
+    return k * 0.693145751953125f - (((hfsq - (s * (hfsq + R) + k * 1.42860677e-06f)) - f) - c);
+}
+
+static DG__INLINE float dg__log_f32_c(float x, float c)
+{
+    float y, spec;
+    uint32_t tiny = dg__mask32(x < 1.17549435e-38f);
+    y = dg__log_f32_core(dg__bits_f32(dg__sel_f32(tiny, x * 8388608.0f, x)),
+                         dg__sel_f32(tiny, 23.0f, 0.0f), c);
     spec = dg__sel_f32(dg__mask32(x > 3.40282347e38f), x, (float)NAN);
     spec = dg__sel_f32(dg__mask32(x == 0), -(float)INFINITY, spec);
     return dg__sel_f32(dg__mask32(!(x > 0) | (x > 3.40282347e38f)), spec, y);
@@ -944,6 +966,14 @@ static DG__INLINE dg_real dg__log_k(dg_real x)
     if (sizeof(dg_real) == sizeof(double)) return (dg_real)dg__log_f64_c((double)x, 0.0);
     return (dg_real)log((double)x);
 }
+static DG__INLINE dg_real dg__log_pos_k(dg_real x)
+{
+    if (sizeof(dg_real) == sizeof(float))
+        return (dg_real)dg__log_f32_core(dg__bits_f32((float)x), 0.0f, 0.0f);
+    if (sizeof(dg_real) == sizeof(double))
+        return (dg_real)dg__log_f64_core(dg__bits_f64((double)x), 0.0, 0.0);
+    return (dg_real)log((double)x);
+}
 static DG__INLINE dg_real dg__log1p_k(dg_real x)
 {
     if (sizeof(dg_real) == sizeof(float)) return (dg_real)dg__log1p_f32((float)x);
@@ -955,7 +985,8 @@ static DG__INLINE dg_real dg__log1p_k(dg_real x)
    run one value at a time. On x86 without AVX (plain -O2 / -O3 for x86-64), SSE2 has no 64-bit
    integer compares, gcc cannot vectorise the double kernels' selects, and a scalar kernel
    (about 10 ns) is slower than libm's table-driven scalar exp and log (about 3.5 ns); the float
-   kernels only need 32-bit lanes and vectorise with SSE2. */
+   kernels only need 32-bit lanes and vectorise with SSE2. The noise transforms' log is the
+   exception (dg__log_pos below). */
 #if (defined(__x86_64__) || defined(_M_X64) || defined(__i386__) || defined(_M_IX86)) && \
     !defined(__AVX__)
 #define DG__VECTOR_F64 0
@@ -972,6 +1003,10 @@ static DG__INLINE dg_real dg__log(dg_real x)
     if (sizeof(dg_real) == sizeof(double) && !DG__VECTOR_F64) return (dg_real)log((double)x);
     return dg__log_k(x);
 }
+/* Without the selects, the core of log vectorises with SSE2 as well (two doubles at a time,
+   about 1.5 times libm's speed in the noise loops at plain -O2), so it is used everywhere; a
+   single draw at a time costs more than libm there. */
+static DG__INLINE dg_real dg__log_pos(dg_real x) { return dg__log_pos_k(x); }
 static DG__INLINE dg_real dg__log1p(dg_real x)
 {
     if (sizeof(dg_real) == sizeof(double) && !DG__VECTOR_F64) return (dg_real)log1p((double)x);
@@ -1089,10 +1124,15 @@ static DG__INLINE dg_real dg__uniform_from_bits(uint64_t x)
 
 /* The noise transforms of a uniform u, shared by the single draws and the block loops so that
    both give the same values. 1 - u is exact on the grid of dg__uniform_from_bits, so the
-   logistic's log(1 - u) needs no log1p. */
-static DG__INLINE dg_real dg__gumbel_of(dg_real u) { return -DG_LOG(-DG_LOG(u)); }
-static DG__INLINE dg_real dg__exponential_of(dg_real u) { return -DG_LOG(u); }
-static DG__INLINE dg_real dg__logistic_of(dg_real u) { return DG_LOG(u) - DG_LOG(1 - u); }
+   logistic's log(1 - u) needs no log1p. Every log here sees a positive normal number: u and
+   1 - u are at least 2^-53 (float 2^-24), and -log u is at least about 2^-53 and at most 37
+   (float 17). */
+static DG__INLINE dg_real dg__gumbel_of(dg_real u) { return -DG__LOG_POS(-DG__LOG_POS(u)); }
+static DG__INLINE dg_real dg__exponential_of(dg_real u) { return -DG__LOG_POS(u); }
+static DG__INLINE dg_real dg__logistic_of(dg_real u)
+{
+    return DG__LOG_POS(u) - DG__LOG_POS(1 - u);
+}
 
 DGDEF dg_real dg_uniform_from_bits(uint64_t x) { return dg__uniform_from_bits(x); }
 DGDEF dg_real dg_uniform(dg_rng *r) { return dg__uniform_from_bits(dg_rng_u64(r)); }
