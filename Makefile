@@ -308,7 +308,8 @@ test-native: $(BUILD)/test-native-double $(BUILD)/test-native-float
 # make bench          throughput of every estimator, -O3 -march=native, double
 # make bench-portable the same with plain -O2 (no -march)
 # make bench-float    the same as make bench with DG_REAL=float
-# make bench-torch    PyTorch against make bench's binary, in one run, with the goal ratios
+# make bench-torch    PyTorch against make bench's and make bench-portable's binaries, in one
+#                     run, with the goal ratios
 BENCH_TIME ?= 0.25
 BENCH_DIM   = -DDG_MAX_DIM=65536
 .PHONY: bench bench-portable bench-float bench-torch
@@ -324,8 +325,9 @@ bench-portable: $(BUILD)/bench-portable
 	$(BUILD)/bench-portable --time $(BENCH_TIME)
 bench-float: $(BUILD)/bench-float
 	$(BUILD)/bench-float --time $(BENCH_TIME)
-bench-torch: $(BUILD)/bench
-	/usr/bin/python3 examples/bench_torch.py --bench $(BUILD)/bench --time $(BENCH_TIME)
+bench-torch: $(BUILD)/bench $(BUILD)/bench-portable
+	/usr/bin/python3 examples/bench_torch.py --bench $(BUILD)/bench \
+	    --bench-portable $(BUILD)/bench-portable --time $(BENCH_TIME)
 
 # make data       Fashion-MNIST IDX files into build/data (installs dataset-fashion-mnist if absent)
 # make vae-short  a short VAE run that must lower the test -ELBO by 50 nats (part of CI)

@@ -4,7 +4,11 @@ benchmark in the same run, then prints PyTorch's time over discgrad's with the p
 beside the ratios.
 
 Usage (make bench-torch does this):
-    /usr/bin/python3 examples/bench_torch.py [--bench build/bench] [--time 0.25]
+    /usr/bin/python3 examples/bench_torch.py [--bench build/bench]
+                     [--bench-portable build/bench-portable] [--time 0.25]
+
+--bench is the build the goals are for (-O3 -march=native); --bench-portable, when given, is a
+plain -O2 build, whose ratio the issue asks to be at least 1 wherever PyTorch has the estimator.
 
 The objective is the same as in bench.c, f(z) = w.z, so both sides spend their time in the
 estimator. Installs Debian's python3-torch with apt-get when torch cannot be imported.
@@ -177,16 +181,23 @@ def c_times(bench, budget):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--bench", default="build/bench", help="the C benchmark binary")
+    ap.add_argument("--bench-portable", help="a plain -O2 build of the benchmark (optional)")
     ap.add_argument("--time", type=float, default=0.25, help="seconds per cell")
     args = ap.parse_args()
     machine, c = c_times(args.bench, args.time)
+    portable = c_times(args.bench_portable, args.time) if args.bench_portable else None
     t = torch_times(args.time)
     print(f"# discgrad: {machine}")
+    if portable:
+        print(f"# discgrad portable: {portable[0]} (columns -O2 us, -O2 ratio: goal >= 1)")
     print(f"# PyTorch {torch.__version__}, CPU, {torch.get_num_threads()} thread, float64;"
           f" {args.time} s per cell; f(z) = w.z")
     print("# ratio = PyTorch us / discgrad us per estimate (higher is better); goal from the"
           " performance issue")
-    print(f"{'method':17} {'size':>8} {'PyTorch us':>11} {'discgrad us':>12} {'ratio':>8} {'goal':>6}")
+    extra = f" {'-O2 us':>10} {'-O2 ratio':>9}" if portable else ""
+    print(f"{'method':17} {'size':>8} {'PyTorch us':>11} {'discgrad us':>12} {'ratio':>8} {'goal':>6}"
+          + extra)
+    missed = []
     methods = []
     for (m, _s) in c:
         if m not in methods:
@@ -204,7 +215,19 @@ def main():
             tt_s = f"{tt:11.2f}" if tt is not None else f"{'-':>11}"
             cu_s = f"{cus:12.3f}" if cus is not None else f"{cs:>12}"
             ratio = f"{tt / cus:7.1f}x" if tt is not None and cus else f"{'-':>8}"
-            print(f"{m:17} {name:>8} {tt_s} {cu_s} {ratio} {goal_s:>6}")
+            if goal and tt is not None and cus and tt / cus < goal:
+                missed.append(f"{m} {name} -O3 -march=native: {tt / cus:.1f}x < {goal}x")
+            extra = ""
+            if portable:
+                prow = portable[1].get((m, name))
+                pus = float(prow["us_per_estimate"]) if prow and prow["status"] == "ok" else None
+                pus_s = f"{pus:10.3f}" if pus else f"{'-':>10}"
+                pratio = f"{tt / pus:8.1f}x" if tt is not None and pus else f"{'-':>9}"
+                if tt is not None and pus and tt / pus < 1:
+                    missed.append(f"{m} {name} -O2: {tt / pus:.2f}x < 1x")
+                extra = f" {pus_s} {pratio}"
+            print(f"{m:17} {name:>8} {tt_s} {cu_s} {ratio} {goal_s:>6}" + extra)
+    print("# goals missed in this run: " + ("; ".join(missed) if missed else "none"))
     return 0
 
 
