@@ -2679,14 +2679,16 @@ static int dg__est_antithetic(dg_estimator *e, const dg_problem *p, dg_real *gra
     dg_real f_mean = 0; /* a running mean: finite whenever every f is */
     if (p->kind != DG_BERNOULLI) return DG_EUNSUPPORTED;
     for (d = 0; d < D; ++d) {
-        p1[d] = dg_sigmoid(p->logits[d]);
-        p0[d] = dg_sigmoid(-p->logits[d]);
+        p1[d] = p->logits[d];
+        p0[d] = -p->logits[d];
         grad[d] = 0;
     }
+    dg__map(DG__MAP_SIGMOID, p1, D);
+    dg__map(DG__MAP_SIGMOID, p0, D);
     for (m = 0; m < M; ++m) {
         dg_real f1, f2, diff;
+        dg__uniform_block(&e->rng, u, D);
         for (d = 0; d < D; ++d) {
-            u[d] = dg_uniform(&e->rng);
             b1[d] = u[d] > p0[d];
             b2[d] = u[d] < p1[d];
         }
@@ -2696,15 +2698,14 @@ static int dg__est_antithetic(dg_estimator *e, const dg_problem *p, dg_real *gra
         if (rc) return rc;
         f_mean += (f1 - f_mean) / (dg_real)(2 * m + 2) + (f2 - f_mean) / (dg_real)(2 * m + 2);
         diff = f1 - f2;
-        for (d = 0; d < D; ++d) {
-            if (!disarm) {
-                grad[d] += diff * (u[d] - (dg_real)0.5);
-            } else if (b1[d] != b2[d]) {
-                /* sigma(|phi|) = max(sigma(phi), sigma(-phi)); the sign is (-1)^b2 */
-                dg_real w = p1[d] > p0[d] ? p1[d] : p0[d];
-                grad[d] += (dg_real)0.5 * diff * (b2[d] > 0 ? -w : w);
-            }
+        if (!disarm) {
+            for (d = 0; d < D; ++d) grad[d] += diff * (u[d] - (dg_real)0.5);
+            continue;
         }
+        /* (b1 - b2) is 0 or +-1 and carries DisARM's sign (-1)^b2 where the bits differ;
+           sigma(|phi|) = max(sigma(phi), sigma(-phi)) */
+        for (d = 0; d < D; ++d)
+            grad[d] += (dg_real)0.5 * diff * (b1[d] - b2[d]) * (p1[d] > p0[d] ? p1[d] : p0[d]);
     }
     for (d = 0; d < D; ++d) grad[d] /= (dg_real)M;
     info->f_mean = f_mean;
@@ -2757,8 +2758,12 @@ static int dg__est_ars(dg_estimator *e, const dg_problem *p, dg_real *grad, dg_i
     for (s = 0; s < M; ++s) {
         dg_real f0, fbar = 0;
         int j;
+        /* log E for E = -log u is minus the Gumbel transform of u: one block, as the draws
+           of dg_exponential in order would give */
+        dg__uniform_block(&e->rng, log_e, n);
+        dg__map(DG__MAP_GUMBEL, log_e, n);
         for (k = 0; k < n; ++k) {
-            log_e[k] = DG_LOG(dg_exponential(&e->rng));
+            log_e[k] = -log_e[k];
             key[k] = log_e[k] - p->logits[k];
         }
         j = (int)(dg_uniform(&e->rng) * (dg_real)K);
