@@ -1195,7 +1195,10 @@ static DG__INLINE dg_real dg__sigmoid(dg_real x)
 DGDEF dg_real dg_sigmoid(dg_real x) { return dg__sigmoid(x); }
 
 /* The element-wise maps of the hot loops, y = op(y) in place over n values. */
-enum { DG__MAP_EXP, DG__MAP_GUMBEL, DG__MAP_LOGISTIC, DG__MAP_EXPONENTIAL, DG__MAP_SIGMOID };
+enum {
+    DG__MAP_EXP, DG__MAP_GUMBEL, DG__MAP_LOGISTIC, DG__MAP_EXPONENTIAL, DG__MAP_SIGMOID,
+    DG__MAP_LOG_POS /* log of positive normal values (DG__LOG_POS) */
+};
 
 /* In place over the largest multiple of 8 values, then the last few one at a time. gcc
    vectorises the first loop at -O2 as well as -O3 because its trip count is a multiple of any
@@ -1214,6 +1217,7 @@ static DG__NOINLINE void dg__map(int op, dg_real *y, int n)
     case DG__MAP_GUMBEL: DG__MAP_GROUPS(dg__gumbel_of(v)) break;
     case DG__MAP_LOGISTIC: DG__MAP_GROUPS(dg__logistic_of(v)) break;
     case DG__MAP_EXPONENTIAL: DG__MAP_GROUPS(dg__exponential_of(v)) break;
+    case DG__MAP_LOG_POS: DG__MAP_GROUPS(DG__LOG_POS(v)) break;
     default: DG__MAP_GROUPS(dg__sigmoid(v)) break;
     }
 }
@@ -2722,58 +2726,94 @@ static int dg__est_antithetic(dg_estimator *e, const dg_problem *p, dg_real *gra
    E[f(z)(1 - K w_dc)] of the gradient, and the m terms into the sum over classes of those,
    which is 0 because softmax is shift-invariant. Costs up to K f-calls per draw: a swap that
    leaves every row's argmin unchanged reuses f(z). */
-enum { DG__W_ARS_KEY = 1, DG__W_ARS_HARD, DG__W_ARS_SWAP, DG__W_ARS_F, DG__W_ARS_LOGE };
+enum {
+    DG__W_ARS_KEY = 1, DG__W_ARS_HARD, DG__W_ARS_SWAP, DG__W_ARS_F, DG__W_ARS_LOGE, DG__W_ARS_E,
+    DG__W_ARS_TOPV, DG__W_ARS_TOPI
+};
 
-/* The one-hot sample of the keys (log E - phi) with classes a and b swapped in E in every row
-   (a == b: the sample itself). Returns whether it equals hard (not compared when NULL). */
-static int dg__ars_swapped(const dg_problem *p, const dg_real *key, const dg_real *log_e, int a,
-                           int b, const dg_real *hard, dg_real *out)
+/* A swap of classes a and b changes two keys per row, so the swapped argmin is decided by the
+   new keys at a and b and the least key outside {a, b}, which is among the row's three least.
+   Those are found once per draw, as (value, index) pairs in lexicographic order (the order in
+   which a scan's first-minimum rule picks), and each swap then costs O(1) per row instead of a
+   scan of K keys. A row keeps min(K, 3) pairs, so they fit in D*K values. */
+static void dg__ars_top3(const dg_real *key, int D, int K, dg_real *top_v, dg_real *top_i)
 {
-    int d, k, K = p->K, same = 1;
-    for (d = 0; d < p->D; ++d) {
-        const dg_real *kr = key + d * K, *er = log_e + d * K, *phi = p->logits + d * K;
-        int best = 0;
-        dg_real best_v = 0;
+    int d, k, t, c = K < 3 ? K : 3;
+    for (d = 0; d < D; ++d) {
+        const dg_real *kr = key + d * K;
+        dg_real v[3] = {0, 0, 0}, idx[3] = {0, 0, 0};
+        int have = 0;
         for (k = 0; k < K; ++k) {
-            dg_real v = kr[k];
-            if (k == a) v = er[b] - phi[a];
-            else if (k == b) v = er[a] - phi[b];
-            if (k == 0 || v < best_v) { best = k; best_v = v; }
+            /* (kr[k], k) goes after every kept pair not greater than it: indices rise with k,
+               so an equal value goes after, keeping the lexicographic order */
+            if (have == c && !(kr[k] < v[c - 1])) continue;
+            t = have < c ? have++ : c - 1;
+            for (; t > 0 && kr[k] < v[t - 1]; --t) { v[t] = v[t - 1]; idx[t] = idx[t - 1]; }
+            v[t] = kr[k];
+            idx[t] = (dg_real)k;
         }
-        for (k = 0; k < K; ++k) out[d * K + k] = k == best;
-        if (hard) same &= hard[d * K + best] > 0;
+        for (t = 0; t < c; ++t) { top_v[d * c + t] = v[t]; top_i[d * c + t] = idx[t]; }
+    }
+}
+
+/* The one-hot sample of the keys (log E - phi) with classes a != b swapped in E in every row,
+   written to out from hard, the unswapped sample. Returns whether it equals hard. */
+static int dg__ars_swapped(const dg_problem *p, const dg_real *log_e, const dg_real *top_v,
+                           const dg_real *top_i, int a, int b, const dg_real *hard, dg_real *out)
+{
+    int d, t, K = p->K, c = K < 3 ? K : 3, same = 1;
+    int lo = a < b ? a : b, hi = a < b ? b : a;
+    dg__copy(out, hard, p->D * K);
+    for (d = 0; d < p->D; ++d) {
+        const dg_real *er = log_e + d * K, *phi = p->logits + d * K;
+        const dg_real *tv = top_v + d * c, *ti = top_i + d * c;
+        /* the keys at lo and hi after the swap */
+        dg_real v_lo = er[hi] - phi[lo], v_hi = er[lo] - phi[hi], best_v = 0;
+        int best = -1;
+        for (t = 0; t < c; ++t) { /* the least key outside {a, b} */
+            int k = (int)ti[t];
+            if (k != a && k != b) { best = k; best_v = tv[t]; break; }
+        }
+        /* the lexicographic least of (best_v, best), (v_lo, lo), (v_hi, hi) */
+        if (best < 0 || v_lo < best_v || (v_lo == best_v && lo < best)) { best = lo; best_v = v_lo; }
+        if (v_hi < best_v || (v_hi == best_v && hi < best)) best = hi;
+        if (hard[d * K + best] > 0) continue;
+        same = 0;
+        out[d * K + (int)ti[0]] = 0;
+        out[d * K + best] = 1;
     }
     return same;
 }
 
 static int dg__est_ars(dg_estimator *e, const dg_problem *p, dg_real *grad, dg_info *info)
 {
-    int s, d, k, m, K = p->K, n = dg__n(p), M = e->cfg.samples, rc;
+    int s, d, k, m, K = p->K, c = K < 3 ? K : 3, n = dg__n(p), M = e->cfg.samples, rc;
     dg_real *key = e->work[DG__W_ARS_KEY], *hard = e->work[DG__W_ARS_HARD];
     dg_real *swap = e->work[DG__W_ARS_SWAP], *fv = e->work[DG__W_ARS_F];
-    dg_real *log_e = e->work[DG__W_ARS_LOGE];
+    dg_real *log_e = e->work[DG__W_ARS_LOGE], *ev = e->work[DG__W_ARS_E];
+    dg_real *top_v = e->work[DG__W_ARS_TOPV], *top_i = e->work[DG__W_ARS_TOPI];
     dg_real f_mean = 0;
     long evals = 0;
     for (k = 0; k < n; ++k) grad[k] = 0;
     for (s = 0; s < M; ++s) {
         dg_real f0, fbar = 0;
         int j;
-        /* log E for E = -log u is minus the Gumbel transform of u: one block, as the draws
-           of dg_exponential in order would give */
-        dg__uniform_block(&e->rng, log_e, n);
-        dg__map(DG__MAP_GUMBEL, log_e, n);
-        for (k = 0; k < n; ++k) {
-            log_e[k] = -log_e[k];
-            key[k] = log_e[k] - p->logits[k];
-        }
+        /* E as dg_exponential draws in order would give it, then log E */
+        dg__uniform_block(&e->rng, ev, n);
+        dg__map(DG__MAP_EXPONENTIAL, ev, n);
+        dg__copy(log_e, ev, n);
+        dg__map(DG__MAP_LOG_POS, log_e, n);
+        for (k = 0; k < n; ++k) key[k] = log_e[k] - p->logits[k];
         j = (int)(dg_uniform(&e->rng) * (dg_real)K);
         if (j >= K) j = K - 1;
-        dg__ars_swapped(p, key, log_e, j, j, NULL, hard);
+        dg__ars_top3(key, p->D, K, top_v, top_i);
+        for (d = 0; d < p->D; ++d)
+            for (k = 0; k < K; ++k) hard[d * K + k] = k == (int)top_i[d * c];
         rc = dg__eval_f(p, hard, &f0, info);
         if (rc) return rc;
         f_mean += (f0 - f_mean) / (dg_real)(++evals);
         for (m = 0; m < K; ++m) {
-            if (m == j || dg__ars_swapped(p, key, log_e, m, j, hard, swap)) {
+            if (m == j || dg__ars_swapped(p, log_e, top_v, top_i, m, j, hard, swap)) {
                 fv[m] = f0;
                 continue;
             }
@@ -2783,9 +2823,8 @@ static int dg__est_ars(dg_estimator *e, const dg_problem *p, dg_real *grad, dg_i
         }
         for (m = 0; m < K; ++m) fbar += fv[m] / (dg_real)K;
         for (d = 0; d < p->D; ++d) {
-            /* 1 - K w_dj, with w_dj = E_dj / sum_k E_dk in log space */
-            dg_real weight = 1 - (dg_real)K * DG_EXP(log_e[d * K + j] -
-                                                     dg_logsumexp(log_e + d * K, K));
+            /* 1 - K w_dj, with w_dj = E_dj / sum_k E_dk */
+            dg_real weight = 1 - (dg_real)K * ev[d * K + j] / dg__sum(ev + d * K, K);
             for (k = 0; k < K; ++k) grad[d * K + k] += (fv[k] - fbar) * weight;
         }
     }

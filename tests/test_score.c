@@ -169,6 +169,57 @@ static void score_arm_categorical_unbiased(void)
     sc_unbiased_on(sc_config(DG_ARM, DG_BASELINE_NONE, 2, 0), sc_draws_centred, 4.5, 6, 8);
 }
 
+#ifndef DGT_SEPARATE_IMPL
+/* White box (the implementation's private functions, so not in the two-unit build): the swapped
+   samples of ARS, found from each row's three least keys, against a plain scan of all K keys
+   with the swap applied, for every pair of classes. Keys are small integers, so ties are
+   common and the first-minimum rule is exercised. */
+static void score_ars_swaps_match_full_scan(void)
+{
+    static dg_real logits[7 * 7], log_e[7 * 7], key[7 * 7], top_v[7 * 7], top_i[7 * 7];
+    static dg_real hard[7 * 7], out[7 * 7], ref[7 * 7];
+    static const int Ks[] = {1, 2, 3, 4, 7};
+    dg_rng r;
+    int t, trial, a, b, d, k, bad = 0, pairs = 0;
+    dg_rng_seed(&r, 11, 0);
+    for (t = 0; t < 5; ++t) {
+        int K = Ks[t], D = 7, c = K < 3 ? K : 3;
+        dg_problem p = dgt_problem(DG_CATEGORICAL, D, K, logits, NULL, NULL, NULL);
+        for (trial = 0; trial < 200; ++trial) {
+            for (k = 0; k < D * K; ++k) {
+                logits[k] = (dg_real)(int)(3 * dg_uniform(&r));
+                log_e[k] = (dg_real)(int)(4 * dg_uniform(&r)) - 2;
+                key[k] = log_e[k] - logits[k];
+            }
+            dg__ars_top3(key, D, K, top_v, top_i);
+            for (d = 0; d < D; ++d)
+                for (k = 0; k < K; ++k) hard[d * K + k] = k == (int)top_i[d * c];
+            for (a = 0; a < K; ++a)
+                for (b = 0; b < K; ++b) {
+                    int same_ref = 1, same;
+                    if (a == b) continue;
+                    for (d = 0; d < D; ++d) {
+                        int best = 0;
+                        dg_real best_v = 0;
+                        for (k = 0; k < K; ++k) {
+                            int src = k == a ? b : k == b ? a : k;
+                            dg_real v = log_e[d * K + src] - logits[d * K + k];
+                            if (k == 0 || v < best_v) { best = k; best_v = v; }
+                        }
+                        for (k = 0; k < K; ++k) ref[d * K + k] = k == best;
+                        same_ref &= hard[d * K + best] > 0;
+                    }
+                    same = dg__ars_swapped(&p, log_e, top_v, top_i, a, b, hard, out);
+                    bad += same != same_ref || memcmp(out, ref, sizeof(dg_real) * (size_t)(D * K)) != 0;
+                    ++pairs;
+                }
+        }
+    }
+    CHECK_INT(bad, 0);
+    CHECK(pairs > 10000);
+}
+#endif
+
 /* ---- variances on the toy against MATH.md ------------------------------------------------ */
 
 /* The closed forms of MATH.md for one estimate on the toy, written out independently here. */
@@ -758,6 +809,9 @@ static void register_score(void)
     DGT_ADD(score_rloo_unbiased);
     DGT_ADD(score_antithetic_unbiased);
     DGT_ADD(score_arm_categorical_unbiased);
+#ifndef DGT_SEPARATE_IMPL
+    DGT_ADD(score_ars_swaps_match_full_scan);
+#endif
     DGT_ADD(score_toy_variances_match_closed_forms);
     DGT_ADD(score_optimal_baseline_cuts_toy_variance);
     DGT_ADD(score_learned_baselines_beat_plain_reinforce);
