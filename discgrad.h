@@ -1269,7 +1269,7 @@ static DG__INLINE dg_real dg__max(const dg_real *x, int K)
 
 static DG__INLINE dg_real dg__sum(const dg_real *x, int n)
 {
-    dg_real a[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    dg_real a[8] = {0, 0, 0, 0, 0, 0, 0, 0}, t = 0;
     int i = 0, j;
     if (n < 8) {
         for (; i < n; ++i) a[0] += x[i];
@@ -1277,13 +1277,15 @@ static DG__INLINE dg_real dg__sum(const dg_real *x, int n)
     }
     for (; i + 8 <= n; i += 8)
         for (j = 0; j < 8; ++j) a[j] += x[i + j];
-    for (j = 0; i < n; ++i, ++j) a[j] += x[i];
-    return ((a[0] + a[4]) + (a[1] + a[5])) + ((a[2] + a[6]) + (a[3] + a[7]));
+    /* the last few into a scalar of their own: adding them to single lanes of a[], which lives
+       in vector registers, costs an extract and an insert per value */
+    for (; i < n; ++i) t += x[i];
+    return (((a[0] + a[4]) + (a[1] + a[5])) + ((a[2] + a[6]) + (a[3] + a[7]))) + t;
 }
 
 static DG__INLINE dg_real dg__dot(const dg_real *x, const dg_real *y, int n)
 {
-    dg_real a[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    dg_real a[8] = {0, 0, 0, 0, 0, 0, 0, 0}, t = 0;
     int i = 0, j;
     if (n < 8) {
         for (; i < n; ++i) a[0] += x[i] * y[i];
@@ -1291,8 +1293,8 @@ static DG__INLINE dg_real dg__dot(const dg_real *x, const dg_real *y, int n)
     }
     for (; i + 8 <= n; i += 8)
         for (j = 0; j < 8; ++j) a[j] += x[i + j] * y[i + j];
-    for (j = 0; i < n; ++i, ++j) a[j] += x[i] * y[i];
-    return ((a[0] + a[4]) + (a[1] + a[5])) + ((a[2] + a[6]) + (a[3] + a[7]));
+    for (; i < n; ++i) t += x[i] * y[i]; /* as in dg__sum */
+    return (((a[0] + a[4]) + (a[1] + a[5])) + ((a[2] + a[6]) + (a[3] + a[7]))) + t;
 }
 
 /* The lowest index of the maximum: the vectorised maximum, then a scan for its first copy
