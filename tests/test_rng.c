@@ -129,6 +129,8 @@ static void rng_lanes_match_reference_xoshiro(void)
     static const uint64_t seeds[][2] = {{0, 0}, {42, 7}, {UINT64_C(0xFFFFFFFFFFFFFFFF), 1}};
     int t, i, wrong;
     CHECK_INT(DG_RNG_LANES, 8);
+    /* the documented size, with no padding: memcmp compares two generators exactly */
+    CHECK_INT((int)sizeof(dg_rng), 4 * 8 * 8 + 8 * 8 + 8);
     for (t = 0; t < 3; ++t) {
         uint64_t lanes[8][4];
         dg_rng r;
