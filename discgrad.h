@@ -1107,7 +1107,7 @@ static DG__INLINE uint64_t dg__xoshiro_out(uint64_t s1)
    scalar: gcc 12 at -O3 and clang 14 at -O3 without AVX judged the straight-line vector form
    unprofitable. */
 #if (defined(__clang__) && __clang_major__ >= 8) || \
-    (!defined(__clang__) && defined(__GNUC__) && __GNUC__ >= 8)
+    (!defined(__clang__) && !defined(__INTEL_COMPILER) && defined(__GNUC__) && __GNUC__ >= 8)
 #define DG__NO_UNROLL _Pragma("GCC unroll 1")
 #else
 #define DG__NO_UNROLL
