@@ -290,6 +290,15 @@ static void fuzz_rows(reader *r, const dg_real *logits, long nalloc)
         fill(ub, 5);
         dg_uniforms(&rng, ub, (int)(u8(r) % 6) - 1);
         for (j = 0; j < 5; ++j) if (!(ub[j] == SENT) && !(ub[j] > 0 && ub[j] < 1)) fail("dg_uniforms value", j);
+        fill(ub, 5);
+        dg_gumbels(&rng, ub, (int)(u8(r) % 6) - 1);
+        for (j = 0; j < 5; ++j) if (!(ub[j] == SENT) && !(ub[j] - ub[j] == 0)) fail("dg_gumbels value", j);
+        fill(ub, 5);
+        dg_logistics(&rng, ub, (int)(u8(r) % 6) - 1);
+        for (j = 0; j < 5; ++j) if (!(ub[j] == SENT) && !(ub[j] - ub[j] == 0)) fail("dg_logistics value", j);
+        fill(ub, 5);
+        dg_exponentials(&rng, ub, (int)(u8(r) % 6) - 1);
+        for (j = 0; j < 5; ++j) if (!(ub[j] == SENT) && !(ub[j] > 0 && ub[j] - ub[j] == 0)) fail("dg_exponentials value", j);
     }
     (void)dg_gumbel(&rng);
     (void)dg_logistic(&rng);

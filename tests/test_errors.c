@@ -1195,7 +1195,7 @@ static void errors_samples_at_capacity(void)
         }
 }
 
-/* The block uniforms refuse NULL and n < 1 by doing nothing; the math kernels follow C99 on the
+/* The block uniforms and block noise refuse NULL and n < 1 by doing nothing; the math kernels follow C99 on the
    special values and never turn a number into NaN. */
 static void errors_uniforms_and_kernels(void)
 {
@@ -1203,7 +1203,7 @@ static void errors_uniforms_and_kernels(void)
                                     103.9, -103.9, 709.7, -709.7, 745.2, -745.2, 1e4, -1e4, 1e30, -1e30};
     dg_real u[8], v[8], inf = (dg_real)INFINITY, nan = (dg_real)NAN;
     dg_rng r, r0;
-    int i;
+    int i, k;
     dg_rng_seed(&r, 3, 4);
     r0 = r;
     te_fill(u, 8);
@@ -1218,6 +1218,25 @@ static void errors_uniforms_and_kernels(void)
     for (i = 0; i < 7; ++i) v[i] = dg_uniform(&r0);
     CHECK(memcmp(u, v, 7 * sizeof *u) == 0);
     TE_UNTOUCHED("dg_uniforms wrote past n", u + 7, 1);
+    /* the block noise behaves the same: refused without a trace, then exactly n values */
+    for (k = 0; k < 3; ++k) {
+        void (*noise)(dg_rng *, dg_real *, int) = k == 0 ? dg_gumbels : k == 1 ? dg_logistics : dg_exponentials;
+        dg_real (*single)(dg_rng *) = k == 0 ? dg_gumbel : k == 1 ? dg_logistic : dg_exponential;
+        r0 = r;
+        te_fill(u, 8);
+        noise(NULL, u, 8);
+        noise(&r, NULL, 8);
+        noise(&r, u, 0);
+        noise(&r, u, -5);
+        noise(&r, u, INT_MIN);
+        TE_UNTOUCHED("block noise refused", u, 8);
+        CHECK(memcmp(&r, &r0, sizeof r) == 0);
+        noise(&r, u, 5);
+        for (i = 0; i < 5; ++i) v[i] = single(&r0);
+        CHECK(memcmp(u, v, 5 * sizeof *u) == 0);
+        CHECK(memcmp(&r, &r0, sizeof r) == 0);
+        TE_UNTOUCHED("block noise wrote past n", u + 5, 3);
+    }
     CHECK(dg_exp(-inf) == 0 && dg_exp(inf) == inf && dg_exp(nan) != dg_exp(nan));
     CHECK(dg_log(0) == -inf && dg_log(inf) == inf && dg_log(-1) != dg_log(-1) && dg_log(nan) != dg_log(nan));
     CHECK(dg_log1p(-1) == -inf && dg_log1p(inf) == inf && dg_log1p(-2) != dg_log1p(-2));

@@ -1,4 +1,5 @@
-/* Random numbers: reproducibility, streams, the open interval, distributions. */
+/* Random numbers: reproducibility, streams, the open interval, distributions, and the 8 lanes:
+   each against a reference xoshiro256**, their mutual independence, each lane's distribution. */
 #include "common.h"
 
 static void rng_same_seed_and_stream_reproduce(void)
@@ -88,10 +89,114 @@ static void rng_distributions_ks(void)
     CHECK(d < DGT_KS_CRIT(N));
 }
 
+/* The published xoshiro256** (Blackman & Vigna, xoshiro256starstar.c) and splitmix64, written
+   here from the reference code, not from the header, so that a wrong shift, rotation or
+   multiplier in the header's lane round fails the comparison below. */
+static uint64_t ref_rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+static uint64_t ref_xoshiro256ss(uint64_t s[4])
+{
+    const uint64_t result = ref_rotl(s[1] * 5, 7) * 9;
+    const uint64_t t = s[1] << 17;
+    s[2] ^= s[0];
+    s[3] ^= s[1];
+    s[1] ^= s[2];
+    s[0] ^= s[3];
+    s[2] ^= t;
+    s[3] = ref_rotl(s[3], 45);
+    return result;
+}
+static uint64_t ref_splitmix64(uint64_t *x)
+{
+    uint64_t z = (*x += UINT64_C(0x9e3779b97f4a7c15));
+    z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
+    z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
+    return z ^ (z >> 31);
+}
+/* The documented seeding: x = seed ^ splitmix64(stream), lane j's four words are splitmix64
+   outputs 4j .. 4j + 3 of x. */
+static void ref_seed(uint64_t lanes[8][4], uint64_t seed, uint64_t stream)
+{
+    uint64_t s = stream, x = seed ^ ref_splitmix64(&s);
+    int j, w;
+    for (j = 0; j < 8; ++j)
+        for (w = 0; w < 4; ++w) lanes[j][w] = ref_splitmix64(&x);
+}
+
+static void rng_lanes_match_reference_xoshiro(void)
+{
+    /* output i of the generator is lane i % 8 at its round i / 8, each lane a plain scalar
+       xoshiro256** from its own seed words */
+    static const uint64_t seeds[][2] = {{0, 0}, {42, 7}, {UINT64_C(0xFFFFFFFFFFFFFFFF), 1}};
+    int t, i, wrong;
+    CHECK_INT(DG_RNG_LANES, 8);
+    /* the documented size, with no padding: memcmp compares two generators exactly */
+    CHECK_INT((int)sizeof(dg_rng), 4 * 8 * 8 + 8 * 8 + 8);
+    for (t = 0; t < 3; ++t) {
+        uint64_t lanes[8][4];
+        dg_rng r;
+        dg_rng_seed(&r, seeds[t][0], seeds[t][1]);
+        ref_seed(lanes, seeds[t][0], seeds[t][1]);
+        for (i = 0, wrong = 0; i < 8 * 300; ++i) wrong += dg_rng_u64(&r) != ref_xoshiro256ss(lanes[i % 8]);
+        CHECK_INT(wrong, 0);
+    }
+}
+
+/* Pearson correlation of x[i] and x[i + lag] over the n pairs i = first, first + step, ... */
+static double lag_corr(const double *x, int first, int step, int lag, int n)
+{
+    double sa = 0, sb = 0, sab = 0, saa = 0, sbb = 0;
+    int k;
+    for (k = 0; k < n; ++k) {
+        double a = x[first + k * step], b = x[first + k * step + lag];
+        sa += a; sb += b; sab += a * b; saa += a * a; sbb += b * b;
+    }
+    return (sab / n - sa / n * sb / n) / sqrt((saa / n - sa / n * sa / n) * (sbb / n - sb / n * sb / n));
+}
+
+static void rng_lanes_uncorrelated(void)
+{
+    /* every pair of lanes within a round, consecutive outputs of the stream (which crosses from
+       lane 7 of one round to lane 0 of the next) and consecutive rounds of one lane:
+       |r| < 4.5 / sqrt(N) each. Lanes seeded alike would give r = 1. */
+    enum { R = 20000 };
+    static double x[8 * (R + 1)];
+    double lim = 4.5 / sqrt((double)R);
+    int i, j, k, bad = 0;
+    dg_rng r;
+    dg_rng_seed(&r, 2024, 3);
+    for (i = 0; i < 8 * (R + 1); ++i) x[i] = (double)dg_uniform(&r);
+    for (j = 0; j < 8; ++j)
+        for (k = j + 1; k < 8; ++k) {
+            double c = lag_corr(x, j, 8, k - j, R);
+            if (!(fabs(c) < lim)) { ++bad; printf("    lanes %d and %d: r = %.4f\n", j, k, c); }
+        }
+    CHECK_INT(bad, 0);
+    CHECK_NEAR(lag_corr(x, 0, 1, 1, 8 * R), 0, 4.5 / sqrt(8.0 * R));
+    for (j = 0; j < 8; ++j) CHECK_NEAR(lag_corr(x, j, 8, 8, R), 0, lim);
+}
+
+static void rng_each_lane_uniform_ks(void)
+{
+    enum { R = 20000 };
+    static double x[8][R];
+    int i, j;
+    dg_rng r;
+    dg_rng_seed(&r, 77, 5);
+    for (i = 0; i < 8 * R; ++i) x[i % 8][i / 8] = (double)dg_uniform(&r);
+    for (j = 0; j < 8; ++j) {
+        double d = dgt_ks(x[j], R, cdf_uniform);
+        if (!(d < DGT_KS_CRIT(R))) printf("    lane %d: KS D = %.5f\n", j, d);
+        CHECK(d < DGT_KS_CRIT(R));
+    }
+}
+
 static void register_rng(void)
 {
     DGT_ADD(rng_same_seed_and_stream_reproduce);
     DGT_ADD(rng_streams_and_seeds_differ);
     DGT_ADD(rng_uniform_strictly_inside);
     DGT_ADD(rng_distributions_ks);
+    DGT_ADD(rng_lanes_match_reference_xoshiro);
+    DGT_ADD(rng_lanes_uncorrelated);
+    DGT_ADD(rng_each_lane_uniform_ks);
 }
