@@ -748,7 +748,12 @@ DGDEF double dg_stats_sem(const dg_stats *s, int i);
 #define DG_EXP(x) exp(x)
 #else
 #define DG_EXP(x) dg__exp(x)
+#define DG__EXP_BOUNDED(x) dg__exp_bounded(x)
 #endif
+#endif
+/* exp of an argument known not to be NaN nor above the overflow threshold (the softmax's). */
+#ifndef DG__EXP_BOUNDED
+#define DG__EXP_BOUNDED(x) DG_EXP(x)
 #endif
 #ifndef DG_LOG
 #ifdef DG_USE_LIBM
@@ -851,7 +856,7 @@ static DG__INLINE float dg__sel_f32(uint32_t m, float a, float b)
    as 2^n1 * 2^n2 so that results in the denormal range round once and the exponent field
    never overflows for x in [-746, 710]; beyond, exp is 0 or inf, selected at the end rather
    than by clamping x first, which would lengthen the chain. NaN propagates through. */
-static DG__INLINE double dg__exp_f64(double x)
+static DG__INLINE double dg__exp_f64_core(double x)
 {
     double t, n, r, r2, r4, p, y, n1, s1, s2;
     t = x * 1.4426950408889634 + DG__SHIFT_F64;
@@ -868,14 +873,28 @@ static DG__INLINE double dg__exp_f64(double x)
     n1 = (n * 0.5 + DG__SHIFT_F64) - DG__SHIFT_F64; /* n1, n - n1 in [-538, 512] */
     s1 = dg__f64_bits(dg__bits_f64(n1 + (DG__SHIFT_F64 + 1023.0)) << 52);
     s2 = dg__f64_bits(dg__bits_f64((n - n1) + (DG__SHIFT_F64 + 1023.0)) << 52);
-    y = y * s1 * s2;
+    return y * s1 * s2;
+}
+
+static DG__INLINE double dg__exp_f64(double x)
+{
+    double y = dg__exp_f64_core(x);
     y = dg__sel_f64(dg__mask64(x > 710.0), (double)INFINITY, y);
     return dg__sel_f64(dg__mask64(x < -746.0), 0.0, y);
 }
 
+/* The same for x that is not NaN and at most 710 (the softmax's shifted logits, at most 0), whose
+   only edge is the underflow to 0 below -746. Its mask comes from the sign bit of x + 746 in the
+   integer lanes, not from a compare, so the loop vectorises with SSE2 too (gcc cannot turn a
+   double compare into a 64-bit mask there). The same bits as dg__exp_f64 on that range. */
+static DG__INLINE double dg__exp_f64_bounded(double x)
+{
+    return dg__f64_bits(dg__bits_f64(dg__exp_f64_core(x)) & ((dg__bits_f64(x + 746.0) >> 63) - 1));
+}
+
 /* The same in float: P of degree 4 in e^r = 1 + r + r^2 P(r) (error 7.8e-9), computed for x in
    [-104, 89], 0 or inf selected beyond. */
-static DG__INLINE float dg__exp_f32(float x)
+static DG__INLINE float dg__exp_f32_core(float x)
 {
     float t, n, r, p, y, n1, s1, s2;
     t = x * 1.44269502f + DG__SHIFT_F32;
@@ -890,9 +909,19 @@ static DG__INLINE float dg__exp_f32(float x)
     n1 = (n * 0.5f + DG__SHIFT_F32) - DG__SHIFT_F32;
     s1 = dg__f32_bits(dg__bits_f32(n1 + (DG__SHIFT_F32 + 127.0f)) << 23);
     s2 = dg__f32_bits(dg__bits_f32((n - n1) + (DG__SHIFT_F32 + 127.0f)) << 23);
-    y = y * s1 * s2;
+    return y * s1 * s2;
+}
+
+static DG__INLINE float dg__exp_f32(float x)
+{
+    float y = dg__exp_f32_core(x);
     y = dg__sel_f32(dg__mask32(x > 89.0f), (float)INFINITY, y);
     return dg__sel_f32(dg__mask32(x < -104.0f), 0.0f, y);
+}
+
+static DG__INLINE float dg__exp_f32_bounded(float x) /* x not NaN, at most 89 */
+{
+    return dg__f32_bits(dg__bits_f32(dg__exp_f32_core(x)) & ((dg__bits_f32(x + 104.0f) >> 31) - 1));
 }
 
 /* log(x) = k ln 2 + log(1 + f), 1 + f in [sqrt(1/2), sqrt(2)), by the fdlibm scheme: with
@@ -996,6 +1025,12 @@ static DG__INLINE dg_real dg__log_k(dg_real x)
     if (sizeof(dg_real) == sizeof(double)) return (dg_real)dg__log_f64_c((double)x, 0.0);
     return (dg_real)log((double)x);
 }
+static DG__INLINE dg_real dg__exp_bounded_k(dg_real x)
+{
+    if (sizeof(dg_real) == sizeof(float)) return (dg_real)dg__exp_f32_bounded((float)x);
+    if (sizeof(dg_real) == sizeof(double)) return (dg_real)dg__exp_f64_bounded((double)x);
+    return (dg_real)exp((double)x);
+}
 static DG__INLINE dg_real dg__log_pos_k(dg_real x)
 {
     if (sizeof(dg_real) == sizeof(float))
@@ -1015,8 +1050,9 @@ static DG__INLINE dg_real dg__log1p_k(dg_real x)
    run one value at a time. On x86 without AVX (plain -O2 / -O3 for x86-64), SSE2 has no 64-bit
    integer compares, gcc cannot vectorise the double kernels' selects, and a scalar kernel
    (about 10 ns) is slower than libm's table-driven scalar exp and log (about 3.5 ns); the float
-   kernels only need 32-bit lanes and vectorise with SSE2. The noise transforms' log is the
-   exception (dg__log_pos below). */
+   kernels only need 32-bit lanes and vectorise with SSE2. The noise transforms' log and the
+   softmax's exp, whose arguments need fewer edge cases, are the exceptions (dg__log_pos,
+   dg__exp_bounded). */
 #if (defined(__x86_64__) || defined(_M_X64) || defined(__i386__) || defined(_M_IX86)) && \
     !defined(__AVX__)
 #define DG__VECTOR_F64 0
@@ -1037,6 +1073,8 @@ static DG__INLINE dg_real dg__log(dg_real x)
    about 1.5 times libm's speed in the noise loops at plain -O2), so it is used everywhere; a
    single draw at a time costs more than libm there. */
 static DG__INLINE dg_real dg__log_pos(dg_real x) { return dg__log_pos_k(x); }
+/* The same holds for exp with no overflow select (dg__exp_f64_bounded). */
+static DG__INLINE dg_real dg__exp_bounded(dg_real x) { return dg__exp_bounded_k(x); }
 static DG__INLINE dg_real dg__log1p(dg_real x)
 {
     if (sizeof(dg_real) == sizeof(double) && !DG__VECTOR_F64) return (dg_real)log1p((double)x);
@@ -1256,7 +1294,8 @@ DGDEF dg_real dg_sigmoid(dg_real x) { return dg__sigmoid(x); }
 
 /* The element-wise maps of the hot loops, y = op(y) in place over n values. */
 enum {
-    DG__MAP_EXP, DG__MAP_GUMBEL, DG__MAP_LOGISTIC, DG__MAP_EXPONENTIAL, DG__MAP_SIGMOID,
+    DG__MAP_EXP /* of values neither NaN nor above 710, float 89 (DG__EXP_BOUNDED) */,
+    DG__MAP_GUMBEL, DG__MAP_LOGISTIC, DG__MAP_EXPONENTIAL, DG__MAP_SIGMOID,
     DG__MAP_LOG_POS /* log of positive normal values (DG__LOG_POS) */
 };
 
@@ -1273,7 +1312,7 @@ static DG__NOINLINE void dg__map(int op, dg_real *y, int n)
 {
     int i, n8 = n & ~7;
     switch (op) {
-    case DG__MAP_EXP: DG__MAP_GROUPS(DG_EXP(v)) break;
+    case DG__MAP_EXP: DG__MAP_GROUPS(DG__EXP_BOUNDED(v)) break;
     case DG__MAP_GUMBEL: DG__MAP_GROUPS(dg__gumbel_of(v)) break;
     case DG__MAP_LOGISTIC: DG__MAP_GROUPS(dg__logistic_of(v)) break;
     case DG__MAP_EXPONENTIAL: DG__MAP_GROUPS(dg__exponential_of(v)) break;

@@ -177,6 +177,34 @@ static void math_log_pos_matches_log(dg_rng *r)
 #endif
 }
 
+/* White box, as above: the softmax's exp (no overflow select, its underflow mask from a sign
+   bit) against dg_exp on the arguments it may see, which are neither NaN nor above the
+   overflow threshold: a dense sweep through the underflow edge, the edge itself, -inf. */
+static void math_exp_bounded_matches_exp(void)
+{
+#if !defined(DGT_SEPARATE_IMPL) && !defined(DG_USE_LIBM)
+    double lo = DGT_FLOAT ? -110 : -760, hi = DGT_FLOAT ? 89 : 710, x;
+    double edge = DGT_FLOAT ? -104 : -746;
+    long i, bad = 0, N = 400000;
+    unsigned long st = 5;
+    for (i = 0; i <= N; ++i) {
+        x = (double)(dg_real)(lo + (hi - lo) * ((double)i + (i < N ? math_jitter(&st) : 0)) / N);
+        bad += dg__exp_bounded_k((dg_real)x) != dg_exp((dg_real)x);
+    }
+    for (i = -50; i <= 50; ++i) { /* the underflow edge, ulp by ulp */
+        dg_real e = (dg_real)edge;
+        long k;
+        for (k = 0; k < (i < 0 ? -i : i); ++k)
+            e = DGT_FLOAT ? (dg_real)nextafterf((float)e, i < 0 ? -1e9f : 1e9f)
+                          : (dg_real)nextafter((double)e, i < 0 ? -1e9 : 1e9);
+        bad += dg__exp_bounded_k(e) != dg_exp(e);
+    }
+    bad += dg__exp_bounded_k(-(dg_real)INFINITY) != 0 || dg__exp_bounded_k((dg_real)-1e30) != 0;
+    bad += dg__exp_bounded_k(0) != 1;
+    CHECK_INT(bad, 0);
+#endif
+}
+
 static void math_noise_transforms_use_log(void)
 {
     dg_rng a, b;
@@ -205,4 +233,5 @@ static void register_math(void)
     DGT_ADD(math_log1p_max_error);
     DGT_ADD(math_special_values);
     DGT_ADD(math_noise_transforms_use_log);
+    DGT_ADD(math_exp_bounded_matches_exp);
 }
