@@ -1184,13 +1184,6 @@ DGDEF dg_real dg_log_sigmoid(dg_real x)
     return x - DG_LOG1P(DG_EXP(x));
 }
 
-/* log(exp(a) + exp(b)) without overflow. */
-static dg_real dg__logaddexp(dg_real a, dg_real b)
-{
-    dg_real m = a > b ? a : b, d = a > b ? b - a : a - b;
-    return m + DG_LOG1P(DG_EXP(d));
-}
-
 static int dg__check_logits(const dg_real *logits, int K)
 {
     if (!logits || K < 1) return DG_EINVAL;
@@ -1319,95 +1312,157 @@ DGDEF int dg_gumbel_max(dg_rng *r, const dg_real *logits, int K, dg_real *pertur
     return best;
 }
 
-/* One categorical variable's conditional Gumbel draw given its argmax b, from the exponentials
-   E (K values), in the frame of logits + g. Works in log space: with lp = log pi,
-   z_i = -logaddexp(log E_i - lp_i, log E_b)  (i != b),  z_b = -log E_b,  then + logsumexp. */
-static void dg__cond_gumbel_row(const dg_real *logits, int K, int b, const dg_real *E,
-                                dg_real *out)
+/* Conditional Gumbel draws of D categorical rows of K logits given their argmaxes, in the frame
+   of logits + g (Maddison et al.'s top-down construction, in log space so that logits of +-1e4
+   stay finite). hard holds the one-hot argmax rows, E the D*K exponentials. With
+   lse = logsumexp(row), E_b = hard_row . E_row (the exponential at the argmax, found by a dot
+   product rather than an index search) and zb = lse - log E_b:
+     z_b = zb,   z_i = zb - softplus(a_i),   a_i = log E_i - phi_i + zb   (i != b),
+   which is z_i = lse - logaddexp(log E_i - log pi_i, log E_b). Also writes
+   r_i = sigmoid(a_i) = (E_i/pi_i)/(E_i/pi_i + E_b) (0 at b) and pi = softmax(row), the factors
+   of the Jacobian (dg__cond_gumbel_rows_vjp/_jvp), which the forward pass has at hand.
+   Rows go in groups of about DG__BLOCK * 4 values: per row a maximum, a sum, a dot product and
+   two logs; then one pass over the whole group without a branch or call per value (a log, an exp,
+   a log1p and a division), which vectorises however short the rows are. zb is scratch (D*K
+   values, the per-row z_b broadcast over the row). out may alias logits; r, pi and zb alias
+   nothing. */
+static void dg__cond_gumbel_rows(const dg_real *logits, int D, int K, const dg_real *hard,
+                                 const dg_real *E, dg_real *out, dg_real *r, dg_real *pi,
+                                 dg_real *zb)
 {
-    int i;
-    dg_real lse = dg_logsumexp(logits, K), log_eb = DG_LOG(E[b]);
-    dg_real zb = -log_eb + lse;
-    for (i = 0; i < K; ++i) {
-        dg_real zi;
-        if (i == b) continue;
-        zi = -dg__logaddexp(DG_LOG(E[i]) - (logits[i] - lse), log_eb) + lse;
-        /* the argmax must stay b even when E_i/pi_i is lost to rounding against E_b */
-        if (zi >= zb) zi = zb - (DG_FABS(zb) + 1) * (dg_real)(4 * (DG__IS_FLOAT ? FLT_EPSILON : DBL_EPSILON));
-        out[i] = zi;
+    const dg_real rel = (dg_real)(4 * (DG__IS_FLOAT ? FLT_EPSILON : DBL_EPSILON));
+    int d0, d, k, i, rows = K < DG__BLOCK * 4 ? DG__BLOCK * 4 / K : 1;
+    for (d0 = 0; d0 < D; d0 += rows) {
+        int dn = D - d0 < rows ? D - d0 : rows, i0 = d0 * K, i1 = i0 + dn * K;
+        for (d = 0; d < dn; ++d) {
+            int j = i0 + d * K;
+            dg_real m = dg__max(logits + j, K);
+            for (k = 0; k < K; ++k) pi[j + k] = logits[j + k] - m;
+            zb[j] = m; /* until the row's sum is known */
+        }
+        dg__map(DG__MAP_EXP, pi + i0, i1 - i0);
+        for (d = 0; d < dn; ++d) {
+            int j = i0 + d * K;
+            dg_real s = dg__sum(pi + j, K), inv = 1 / s;
+            dg_real z = zb[j] + DG_LOG(s) - DG_LOG(dg__dot(hard + j, E + j, K));
+            for (k = 0; k < K; ++k) {
+                pi[j + k] *= inv;
+                zb[j + k] = z;
+            }
+        }
+        for (i = i0; i < i1; ++i) {
+            dg_real z_b = zb[i], le = DG_LOG(E[i]), a = le - logits[i] + z_b;
+            dg_real t = DG_EXP(dg__sel(a > 0, -a, a)); /* e^-|a| */
+            /* softplus(a) = max(a, 0) + log1p(e^-|a|); for a > 0, zb - a is phi_i - log E_i
+               taken directly, without the cancellation */
+            dg_real z = dg__sel(a > 0, logits[i] - le, z_b) - DG_LOG1P(t);
+            int at_b = hard[i] > 0;
+            /* the argmax must stay b even when softplus(a) is lost to rounding against zb */
+            z = dg__sel(z < z_b, z, z_b - (DG_FABS(z_b) + 1) * rel);
+            out[i] = dg__sel(at_b, z_b, z);
+            r[i] = dg__sel(at_b, (dg_real)0, dg__sel(a > 0, (dg_real)1, t) / (1 + t));
+        }
     }
-    out[b] = zb;
 }
 
-/* Vector-Jacobian product of dg__cond_gumbel_row with respect to the logits, E and b fixed:
-   dphi = (d out / d logits)^T dz. With r_i = (E_i/pi_i)/(E_i/pi_i + E_b) (0 at i = b),
-   w_i = dz_i r_i:  dphi_j = w_j - pi_j sum(w) + pi_j sum(dz)  (the last term from the logsumexp
-   shift). dphi may alias dz. */
-static void dg__cond_gumbel_row_vjp(const dg_real *logits, int K, int b, const dg_real *E,
-                                    const dg_real *dz, dg_real *dphi)
+/* dphi = (d out / d logits)^T dz for dg__cond_gumbel_rows (hard and E fixed), from its r and pi:
+   with w_j = dz_j r_j,  dphi_j = w_j + pi_j (sum(dz) - sum(w))  per row (the last term comes
+   from the logsumexp and log E_b shift every value of the row shares). dphi may alias dz. */
+static void dg__cond_gumbel_rows_vjp(const dg_real *r, const dg_real *pi, int D, int K,
+                                     const dg_real *dz, dg_real *dphi)
 {
-    int j;
-    dg_real lse = dg_logsumexp(logits, K), log_eb = DG_LOG(E[b]), sw = 0, sdz = 0;
-    for (j = 0; j < K; ++j) {
-        sdz += dz[j];
-        if (j != b) sw += dz[j] * dg_sigmoid(DG_LOG(E[j]) - (logits[j] - lse) - log_eb);
+    int d, k;
+    for (d = 0; d < D; ++d) {
+        int j = d * K;
+        dg_real c = dg__sum(dz + j, K) - dg__dot(dz + j, r + j, K);
+        for (k = j; k < j + K; ++k) dphi[k] = dz[k] * r[k] + pi[k] * c;
     }
-    for (j = 0; j < K; ++j) {
-        dg_real pj = DG_EXP(logits[j] - lse);
-        dg_real wj = j == b ? 0 : dz[j] * dg_sigmoid(DG_LOG(E[j]) - (logits[j] - lse) - log_eb);
-        dphi[j] = wj + pj * (sdz - sw);
+}
+
+/* dz = (d out / d logits) v for dg__cond_gumbel_rows, the transpose of the VJP:
+   d out_i / d phi_j = delta_ij r_i + pi_j (1 - r_i). dz may alias v. */
+static void dg__cond_gumbel_rows_jvp(const dg_real *r, const dg_real *pi, int D, int K,
+                                     const dg_real *v, dg_real *dz)
+{
+    int d, k;
+    for (d = 0; d < D; ++d) {
+        int j = d * K;
+        dg_real pv = dg__dot(pi + j, v + j, K);
+        for (k = j; k < j + K; ++k) dz[k] = r[k] * v[k] + (1 - r[k]) * pv;
     }
+}
+
+/* One row through dg__cond_gumbel_rows, for the public functions: the one-hot row of b and the
+   scratch on the stack (2 * DG_MAX_K values). */
+static void dg__cond_gumbel_one(const dg_real *logits, int K, int b, const dg_real *E,
+                                dg_real *out, dg_real *r, dg_real *pi)
+{
+    dg_real hard[DG_MAX_K], zb[DG_MAX_K];
+    int k;
+    hard[0] = 1; /* K >= 1: tells gcc the row is initialised */
+    for (k = 0; k < K; ++k) hard[k] = (dg_real)(k == b);
+    dg__cond_gumbel_rows(logits, 1, K, hard, E, out, r, pi, zb);
 }
 
 DGDEF int dg_gumbel_given_argmax(dg_rng *r, const dg_real *logits, int K, int b,
                                  dg_real *perturbed)
 {
     int k, rc = dg__check_logits(logits, K);
-    dg_real E[DG_MAX_K];
+    dg_real E[DG_MAX_K], rr[DG_MAX_K], pi[DG_MAX_K]; /* on the stack: 3 * DG_MAX_K scalars */
     if (!r || !perturbed || b < 0 || (rc == DG_OK && b >= K)) return DG_EINVAL;
     if (rc) return rc;
-    for (k = 0; k < K; ++k) E[k] = dg_exponential(r); /* on the stack: DG_MAX_K scalars */
-    dg__cond_gumbel_row(logits, K, b, E, perturbed);
+    for (k = 0; k < K; ++k) E[k] = dg_exponential(r);
+    dg__cond_gumbel_one(logits, K, b, E, perturbed, rr, pi);
     return DG_OK;
 }
 
-/* One Bernoulli variable's conditional logistic draw given its bit b, from the uniform v, in the
-   frame of logit + L. For b = 0, z = log(theta v / (1 - v(1 - theta))) written as
-   log sigmoid(phi) + log v - log1p(-v sigmoid(-phi)); b = 1 is the mirror image
-   z(phi, v) = -z0(-phi, 1 - v), which is exactly the u' = (1 - theta) + v theta rule. */
-static dg_real dg__cond_logistic(dg_real logit, int b, dg_real v)
+/* Conditional logistic draws of D Bernoulli variables given their bits (hard, 0 or 1), from the
+   uniforms v, in the frame of logit + L. For b = 0, z = log(theta v / (1 - v(1 - theta))),
+   written as log sigmoid(s) + log w - log1p(-w sigmoid(-s)) with s = phi, w = v; b = 1 is the
+   mirror image z(phi, v) = -z0(-phi, 1 - v), which is exactly the u' = (1 - theta) + v theta
+   rule: s = -phi, w = 1 - v. Also writes deriv = dz/dphi = sigmoid(-s) w1 / (w1 + w sigmoid(s))
+   with w1 = 1 - w (taken as v itself for b = 1, not 1 - (1 - v)): (1 - theta)(1 - v) /
+   (1 - v + v theta) for b = 0, theta v / (1 - theta + v theta) for b = 1. One pass without a
+   branch or call per value (an exp, a log, two log1p, two divisions): the sigmoids of +-s come
+   from one e^-|s|, and the bit's two cases are selects. out may alias logits. */
+static void dg__cond_logistic_bits(const dg_real *logits, int D, const dg_real *hard,
+                                   const dg_real *v, dg_real *out, dg_real *deriv)
 {
-    dg_real s = b ? -logit : logit, w = b ? 1 - v : v;
-    dg_real z0 = dg_log_sigmoid(s) + DG_LOG(w) - DG_LOG1P(-w * dg_sigmoid(-s));
-    if (z0 > 0) z0 = 0; /* rounding must not flip the bit */
-    if (!b) return z0;
-    return z0 < 0 ? -z0 : (DG__IS_FLOAT ? FLT_MIN : DBL_MIN);
-}
-
-/* d z / d logit of dg__cond_logistic with b and v fixed:
-   b = 0: (1 - theta)(1 - v) / (1 - v + v theta);   b = 1: theta v / (1 - theta + v theta). */
-static dg_real dg__cond_logistic_deriv(dg_real logit, int b, dg_real v)
-{
-    dg_real theta = dg_sigmoid(logit), one_m = dg_sigmoid(-logit);
-    if (!b) return one_m * (1 - v) / ((1 - v) + v * theta);
-    return theta * v / (one_m + v * theta);
+    int i;
+    for (i = 0; i < D; ++i) {
+        int b = hard[i] > 0;
+        dg_real vi = v[i], s = dg__sel(b, -logits[i], logits[i]);
+        dg_real w = dg__sel(b, 1 - vi, vi), w1 = dg__sel(b, vi, 1 - vi);
+        dg_real e = DG_EXP(dg__sel(s > 0, -s, s)), inv = 1 / (1 + e);
+        dg_real sig_s = dg__sel(s > 0, (dg_real)1, e) * inv;     /* sigmoid(s) */
+        dg_real sig_ms = dg__sel(s > 0, e, (dg_real)1) * inv;    /* sigmoid(-s) */
+        dg_real log_sig = dg__sel(s > 0, (dg_real)0, s) - DG_LOG1P(e);
+        dg_real z0 = log_sig + DG_LOG(w) - DG_LOG1P(-w * sig_ms);
+        z0 = dg__sel(z0 > 0, (dg_real)0, z0); /* rounding must not flip the bit */
+        out[i] = dg__sel(b, dg__sel(z0 < 0, -z0, DG__REAL_MIN), z0);
+        deriv[i] = sig_ms * w1 / (w1 + w * sig_s);
+    }
 }
 
 DGDEF int dg_logistic_given_bit(dg_rng *r, dg_real logit, int b, dg_real *z)
 {
+    dg_real v, bit = (dg_real)b, deriv;
     if (!r || !z || (b != 0 && b != 1)) return DG_EINVAL;
     if (!dg__finite(logit)) return DG_EDOMAIN;
-    *z = dg__cond_logistic(logit, b, dg_uniform(r));
+    v = dg_uniform(r);
+    dg__cond_logistic_bits(&logit, 1, &bit, &v, z, &deriv);
     return DG_OK;
 }
 
 DGDEF int dg_logistic_given_bit_at(dg_real logit, int b, dg_real v, dg_real *z,
                                    dg_real *dz_dlogit)
 {
+    dg_real bit = (dg_real)b, zz, deriv;
     if (!z || (b != 0 && b != 1) || !(v > 0 && v < 1)) return DG_EINVAL;
     if (!dg__finite(logit)) return DG_EDOMAIN;
-    *z = dg__cond_logistic(logit, b, v);
-    if (dz_dlogit) *dz_dlogit = dg__cond_logistic_deriv(logit, b, v);
+    dg__cond_logistic_bits(&logit, 1, &bit, &v, &zz, &deriv);
+    *z = zz;
+    if (dz_dlogit) *dz_dlogit = deriv;
     return DG_OK;
 }
 
@@ -1424,9 +1479,10 @@ DGDEF int dg_gumbel_given_argmax_at(const dg_real *logits, int K, int b, const d
                                     dg_real *perturbed)
 {
     int rc = dg__check_cond_gumbel_args(logits, K, b, E);
+    dg_real r[DG_MAX_K], pi[DG_MAX_K];
     if (rc) return rc;
     if (!perturbed) return DG_EINVAL;
-    dg__cond_gumbel_row(logits, K, b, E, perturbed);
+    dg__cond_gumbel_one(logits, K, b, E, perturbed, r, pi);
     return DG_OK;
 }
 
@@ -1434,10 +1490,12 @@ DGDEF int dg_gumbel_given_argmax_vjp(const dg_real *logits, int K, int b, const 
                                      const dg_real *dperturbed, dg_real *dlogits)
 {
     int rc = dg__check_cond_gumbel_args(logits, K, b, E);
+    dg_real out[DG_MAX_K], r[DG_MAX_K], pi[DG_MAX_K];
     if (rc) return rc;
     if (!dperturbed || !dlogits) return DG_EINVAL;
     if (!dg__all_finite(dperturbed, K)) return DG_EDOMAIN;
-    dg__cond_gumbel_row_vjp(logits, K, b, E, dperturbed, dlogits);
+    dg__cond_gumbel_one(logits, K, b, E, out, r, pi);
+    dg__cond_gumbel_rows_vjp(r, pi, 1, K, dperturbed, dlogits);
     return DG_OK;
 }
 
@@ -1720,41 +1778,44 @@ static void dg__draw_cond_noise(dg_rng *r, const dg_problem *p, dg_real *noise)
     if (p->kind == DG_CATEGORICAL) dg__map(DG__MAP_EXPONENTIAL, noise, n);
 }
 
-static int dg__hard_index(const dg_real *row, int K)
-{
-    int k;
-    for (k = 0; k < K; ++k) if (row[k] > 0) return k;
-    return 0;
-}
-
 /* x~ = perturbed logits conditioned on H(x~) = hard, a deterministic function of
-   (phi, hard, noise). H(x~) == hard always. */
+   (phi, hard, noise); H(x~) == hard always. Also writes the factors of its Jacobian wrt phi
+   that dg__cond_perturbed_vjp/_jvp take: jac (n values; dx~/dphi per bit, r per categorical
+   logit) and, for categorical problems, pi = softmax of each row of phi; tmp is scratch
+   (categorical, n values). xt may alias the logits; jac, pi and tmp alias nothing. */
 static void dg__cond_perturbed(const dg_problem *p, const dg_real *hard, const dg_real *noise,
-                               dg_real *xt)
+                               dg_real *xt, dg_real *jac, dg_real *pi, dg_real *tmp)
 {
-    int d, K = dg__row(p);
-    if (p->kind == DG_BERNOULLI) {
-        for (d = 0; d < p->D; ++d) xt[d] = dg__cond_logistic(p->logits[d], hard[d] > 0, noise[d]);
-        return;
-    }
-    for (d = 0; d < p->D; ++d)
-        dg__cond_gumbel_row(p->logits + d * K, K, dg__hard_index(hard + d * K, K), noise + d * K,
-                            xt + d * K);
+    if (p->kind == DG_BERNOULLI)
+        dg__cond_logistic_bits(p->logits, p->D, hard, noise, xt, jac);
+    else
+        dg__cond_gumbel_rows(p->logits, p->D, p->K, hard, noise, xt, jac, pi, tmp);
 }
 
-/* dphi = (d x~ / d phi)^T dxt with hard and noise fixed. dphi may alias dxt. */
-static void dg__cond_perturbed_vjp(const dg_problem *p, const dg_real *hard, const dg_real *noise,
+/* dphi = (d x~ / d phi)^T dxt with hard and noise fixed, from the jac and pi dg__cond_perturbed
+   wrote (pi: softmax rows of phi, unused for Bernoulli). dphi may alias dxt. */
+static void dg__cond_perturbed_vjp(const dg_problem *p, const dg_real *jac, const dg_real *pi,
                                    const dg_real *dxt, dg_real *dphi)
 {
-    int d, K = dg__row(p);
+    int d;
     if (p->kind == DG_BERNOULLI) {
-        for (d = 0; d < p->D; ++d)
-            dphi[d] = dxt[d] * dg__cond_logistic_deriv(p->logits[d], hard[d] > 0, noise[d]);
+        for (d = 0; d < p->D; ++d) dphi[d] = dxt[d] * jac[d];
         return;
     }
-    for (d = 0; d < p->D; ++d)
-        dg__cond_gumbel_row_vjp(p->logits + d * K, K, dg__hard_index(hard + d * K, K),
-                                noise + d * K, dxt + d * K, dphi + d * K);
+    dg__cond_gumbel_rows_vjp(jac, pi, p->D, p->K, dxt, dphi);
+}
+
+/* Jacobian-vector product of x~(phi) (hard and noise fixed): dxt = (d x~ / d phi) dphi, from
+   the same factors. dxt may alias dphi. */
+static void dg__cond_perturbed_jvp(const dg_problem *p, const dg_real *jac, const dg_real *pi,
+                                   const dg_real *dphi, dg_real *dxt)
+{
+    int d;
+    if (p->kind == DG_BERNOULLI) {
+        for (d = 0; d < p->D; ++d) dxt[d] = dphi[d] * jac[d];
+        return;
+    }
+    dg__cond_gumbel_rows_jvp(jac, pi, p->D, p->K, dphi, dxt);
 }
 
 static int dg__needs_grad(dg_method m)
@@ -2133,6 +2194,9 @@ static int dg__est_rloo(dg_estimator *e, const dg_problem *p, dg_real *grad, dg_
 #define DG__W_RX_DZ 4     /* grad f at the point the method evaluates it */
 #define DG__W_RX_DPHI 5   /* J^T dz of one draw */
 #define DG__W_RX_COND 6   /* conditional noise drawn from the rng */
+#define DG__W_RX_JAC 7    /* dg__cond_perturbed's Jacobian factors and scratch (unused here) */
+#define DG__W_RX_PI 8
+#define DG__W_RX_TMP 9
 
 static int dg__is_relaxation(dg_method m)
 {
@@ -2174,7 +2238,8 @@ static int dg__relaxed_grad(dg_estimator *e, const dg_problem *p, dg_rng *r, con
         if (m == DG_GUMBEL_RAO) {
             const dg_real *c = cond_noise ? cond_noise + s * n : cond;
             if (r) dg__draw_cond_noise(r, p, cond);
-            dg__cond_perturbed(p, hard, c, x);
+            dg__cond_perturbed(p, hard, c, x, e->work[DG__W_RX_JAC], e->work[DG__W_RX_PI],
+                               e->work[DG__W_RX_TMP]);
         } else {
             dg__relax_perturbed(r, p, noise, s, x);
         }
@@ -2273,7 +2338,7 @@ DGDEF int dg_set_tau(dg_estimator *e, dg_real tau)
 #define DG__W_CV_PROBS 1   /* E_q z */
 #define DG__W_CV_X 2       /* perturbed logits x */
 #define DG__W_CV_HARD 3    /* b = H(x) */
-#define DG__W_CV_NOISE 4   /* conditional noise v */
+#define DG__W_CV_JAC 4     /* the Jacobian factors of x~ (dg__cond_perturbed's jac) */
 #define DG__W_CV_XT 5      /* conditional perturbed logits x~ */
 #define DG__W_CV_Y 6       /* relax_tau(x) */
 #define DG__W_CV_YT 7      /* relax_tau(x~) */
@@ -2354,33 +2419,6 @@ static dg_real dg__net_input_grad(const dg_relax_net *net, const dg_real *y, int
     return r;
 }
 
-/* Jacobian-vector product of x~(phi) (hard and noise fixed): dxt = (d x~ / d phi) dphi.
-   Bernoulli: the diagonal derivative. Categorical row, with r_i = (E_i/pi_i)/(E_i/pi_i + E_b)
-   (0 at i = b): d x~_i / d phi_j = delta_ij r_i + pi_j (1 - r_i), the transpose of
-   dg__cond_gumbel_row_vjp. dxt may alias dphi. */
-static void dg__cond_perturbed_jvp(const dg_problem *p, const dg_real *hard, const dg_real *noise,
-                                   const dg_real *dphi, dg_real *dxt)
-{
-    int d, j, K = dg__row(p);
-    if (p->kind == DG_BERNOULLI) {
-        for (d = 0; d < p->D; ++d)
-            dxt[d] = dphi[d] * dg__cond_logistic_deriv(p->logits[d], hard[d] > 0, noise[d]);
-        return;
-    }
-    for (d = 0; d < p->D; ++d) {
-        const dg_real *lg = p->logits + d * K, *E = noise + d * K;
-        const dg_real *v = dphi + d * K;
-        dg_real *out = dxt + d * K;
-        int b = dg__hard_index(hard + d * K, K);
-        dg_real lse = dg_logsumexp(lg, K), log_eb = DG_LOG(E[b]), piv = 0;
-        for (j = 0; j < K; ++j) piv += DG_EXP(lg[j] - lse) * v[j];
-        for (j = 0; j < K; ++j) {
-            dg_real r = j == b ? 0 : dg_sigmoid(DG_LOG(E[j]) - (lg[j] - lse) - log_eb);
-            out[j] = r * v[j] + (1 - r) * piv;
-        }
-    }
-}
-
 static int dg__est_muprop(dg_estimator *e, const dg_problem *p, dg_real *grad, dg_info *info)
 {
     dg_real *zbar = e->work[DG__W_CV_PROBS], *dfbar = e->work[DG__W_CV_T1];
@@ -2409,8 +2447,19 @@ static int dg__est_muprop(dg_estimator *e, const dg_problem *p, dg_real *grad, d
     return dg__all_finite(grad, n) ? DG_OK : DG_EDOMAIN;
 }
 
+/* The conditional draw of one REBAR/RELAX draw, given hard: x~ and its Jacobian factors, which
+   every later VJP and JVP of the draw reuses (the softmax rows they also need are E_q z, already
+   in the probs slot). The noise and the kernel's scratch go in slots the draw overwrites later. */
+static void dg__cv_cond(dg_estimator *e, const dg_problem *p)
+{
+    dg_real *noise = e->work[DG__W_CV_T1];
+    dg__draw_cond_noise(&e->rng, p, noise);
+    dg__cond_perturbed(p, e->work[DG__W_CV_HARD], noise, e->work[DG__W_CV_XT],
+                       e->work[DG__W_CV_JAC], e->work[DG__W_CV_Y], e->work[DG__W_CV_YT]);
+}
+
 /* One draw of REBAR (net NULL) or RELAX at temperature tau and scale eta, for the noise already
-   in the scratch slots (x, hard, noise, x~) and fb = f(hard):
+   in the scratch slots (x, hard, x~ and its Jacobian factors) and fb = f(hard):
      g = [f(b) - c(x~)] s + grad_phi c(x) - grad_phi c(x~),  c(x) = eta f(y) + r(y),  y = relax(x).
    Writes g, the relaxations y and yt, and (when cvec is not NULL) c = -dg/deta
    = f(y~) s - grad_phi f(y) + grad_phi f(y~). t1 and t2 are scratch; 2 f_grad calls. */
@@ -2419,7 +2468,7 @@ static int dg__cv_draw(dg_estimator *e, const dg_problem *p, const dg_relax_net 
                        dg_real *g, dg_real *cvec, dg_info *info)
 {
     const dg_real *probs = e->work[DG__W_CV_PROBS], *x = e->work[DG__W_CV_X];
-    const dg_real *hard = e->work[DG__W_CV_HARD], *noise = e->work[DG__W_CV_NOISE];
+    const dg_real *hard = e->work[DG__W_CV_HARD], *jac = e->work[DG__W_CV_JAC];
     const dg_real *xt = e->work[DG__W_CV_XT];
     dg_real *t1 = e->work[DG__W_CV_T1], *t2 = e->work[DG__W_CV_T2];
     dg_real fy, fyt;
@@ -2432,7 +2481,7 @@ static int dg__cv_draw(dg_estimator *e, const dg_problem *p, const dg_relax_net 
     rc = dg__eval_f_grad(p, yt, t2, &fyt, info);
     if (rc) return rc;
     dg__relax_backward(p, yt, t2, tau, t2);
-    dg__cond_perturbed_vjp(p, hard, noise, t2, t2);
+    dg__cond_perturbed_vjp(p, jac, probs, t2, t2);
     for (i = 0; i < n; ++i) {
         dg_real s = hard[i] - probs[i], c = fyt * s - t1[i] + t2[i];
         g[i] = fb * s - eta * c;
@@ -2444,7 +2493,7 @@ static int dg__cv_draw(dg_estimator *e, const dg_problem *p, const dg_relax_net 
         dg__relax_backward(p, y, t1, tau, t1);
         rt = dg__net_input_grad(net, yt, n, t2);
         dg__relax_backward(p, yt, t2, tau, t2);
-        dg__cond_perturbed_vjp(p, hard, noise, t2, t2);
+        dg__cond_perturbed_vjp(p, jac, probs, t2, t2);
         for (i = 0; i < n; ++i) g[i] += -rt * (hard[i] - probs[i]) + t1[i] - t2[i];
     }
     (void)fy;
@@ -2466,14 +2515,14 @@ static void dg__relax_net_grad(dg_estimator *e, const dg_problem *p, dg_real tau
 {
     const dg_relax_net *net = &e->cv.net;
     const dg_real *probs = e->work[DG__W_CV_PROBS], *hard = e->work[DG__W_CV_HARD];
-    const dg_real *noise = e->work[DG__W_CV_NOISE];
+    const dg_real *jac = e->work[DG__W_CV_JAC];
     dg_real *u = e->work[DG__W_CV_T1], *ut = e->work[DG__W_CV_T2];
     dg_real t[DG_RELAX_HIDDEN], tt[DG_RELAX_HIDDEN], S = 0, kappa;
     int h, i, n = dg__n(p);
     kappa = 1 / DG_SQRT((dg_real)n);
     for (i = 0; i < n; ++i) S += (hard[i] - probs[i]) * g[i];
     dg__relax_backward(p, y, g, tau, u);
-    dg__cond_perturbed_jvp(p, hard, noise, g, ut);
+    dg__cond_perturbed_jvp(p, jac, probs, g, ut);
     dg__relax_backward(p, yt, ut, tau, ut);
     dg__net_forward(net, y, n, t);
     dg__net_forward(net, yt, n, tt);
@@ -2511,8 +2560,8 @@ static int dg__est_relaxed_cv(dg_estimator *e, const dg_problem *p, dg_real *gra
     dg_cv_state *cv = &e->cv;
     const dg_relax_net *net = relax_net ? &cv->net : 0;
     dg_real *probs = e->work[DG__W_CV_PROBS], *x = e->work[DG__W_CV_X];
-    dg_real *hard = e->work[DG__W_CV_HARD], *noise = e->work[DG__W_CV_NOISE];
-    dg_real *xt = e->work[DG__W_CV_XT], *y = e->work[DG__W_CV_Y], *yt = e->work[DG__W_CV_YT];
+    dg_real *hard = e->work[DG__W_CV_HARD];
+    dg_real *y = e->work[DG__W_CV_Y], *yt = e->work[DG__W_CV_YT];
     dg_real *cvec = e->work[DG__W_CV_C], *g = e->work[DG__W_CV_G];
     dg_real *fdy = e->work[DG__W_CV_FD_Y], *fdyt = e->work[DG__W_CV_FD_YT];
     dg_real *fdg = e->work[DG__W_CV_FD_G];
@@ -2531,8 +2580,7 @@ static int dg__est_relaxed_cv(dg_estimator *e, const dg_problem *p, dg_real *gra
         dg_real gg;
         dg__draw_perturbed(&e->rng, p, x);
         dg__hard(p, x, hard);
-        dg__draw_cond_noise(&e->rng, p, noise);
-        dg__cond_perturbed(p, hard, noise, xt);
+        dg__cv_cond(e, p);
         rc = dg__eval_f(p, hard, &fb, info);
         if (rc) return rc;
         fsum += fb;
