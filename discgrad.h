@@ -1418,12 +1418,13 @@ DGDEF int dg_gumbel_given_argmax(dg_rng *r, const dg_real *logits, int K, int b,
 
 /* Conditional logistic draws of D Bernoulli variables given their bits (hard, 0 or 1), from the
    uniforms v, in the frame of logit + L. For b = 0, z = log(theta v / (1 - v(1 - theta))),
-   written as log sigmoid(s) + log w - log(1 - w sigmoid(-s)) with s = phi, w = v; b = 1 is the
+   written as log sigmoid(s) + log(w / (1 - w sigmoid(-s))) with s = phi, w = v (log sigmoid
+   apart, so that it stays finite where sigmoid(s) underflows); b = 1 is the
    mirror image z(phi, v) = -z0(-phi, 1 - v), which is exactly the u' = (1 - theta) + v theta
    rule: s = -phi, w = 1 - v. Also writes deriv = dz/dphi = sigmoid(-s) w1 / (w1 + w sigmoid(s))
    with w1 = 1 - w (taken as v itself for b = 1, not 1 - (1 - v)): (1 - theta)(1 - v) /
    (1 - v + v theta) for b = 0, theta v / (1 - theta + v theta) for b = 1. One pass without a
-   branch or call per value (an exp, two logs, two log1p, two divisions): the sigmoids of +-s come
+   branch or call per value (an exp, a log, a log1p, two divisions): the sigmoids of +-s come
    from one e^-|s|, and the bit's two cases are selects. out may alias logits. */
 static void dg__cond_logistic_bits(const dg_real *logits, int D, const dg_real *hard,
                                    const dg_real *v, dg_real *out, dg_real *deriv)
@@ -1436,15 +1437,13 @@ static void dg__cond_logistic_bits(const dg_real *logits, int D, const dg_real *
         dg_real e = DG_EXP(dg__sel(s > 0, -s, s)), inv = 1 / (1 + e);
         dg_real sig_s = dg__sel(s > 0, (dg_real)1, e) * inv;     /* sigmoid(s) */
         dg_real sig_ms = dg__sel(s > 0, e, (dg_real)1) * inv;    /* sigmoid(-s) */
-        dg_real log_sig = dg__sel(s > 0, (dg_real)0, s) - DG_LOG1P(e);
-        /* log(1 - w sigmoid(-s)): log1p while w sigmoid(-s) <= 1/2; past it, 1 - w sigmoid(-s)
-           would cancel, and its equal w1 + w sigmoid(s) is a sum of nonnegative terms (for
-           b = 1 and small v it keeps v, which 1 - w has lost) */
-        dg_real l = dg__sel(s > 0, DG_LOG1P(-w * sig_ms), DG_LOG(w1 + w * sig_s));
-        dg_real z0 = log_sig + DG_LOG(w) - l;
+        /* 1 - w sigmoid(-s) as w1 + w sigmoid(s): nonnegative terms, no cancellation (for b = 1
+           and small v it keeps v, which 1 - w has lost) */
+        dg_real q = 1 / (w1 + w * sig_s);
+        dg_real z0 = (dg__sel(s > 0, (dg_real)0, s) - DG_LOG1P(e)) + DG_LOG(w * q);
         z0 = dg__sel(z0 > 0, (dg_real)0, z0); /* rounding must not flip the bit */
         out[i] = dg__sel(b, dg__sel(z0 < 0, -z0, DG__REAL_MIN), z0);
-        deriv[i] = sig_ms * w1 / (w1 + w * sig_s);
+        deriv[i] = sig_ms * w1 * q;
     }
 }
 
