@@ -1312,6 +1312,45 @@ DGDEF int dg_gumbel_max(dg_rng *r, const dg_real *logits, int K, dg_real *pertur
     return best;
 }
 
+/* restrict on the element loops of the conditional samplers: with their arrays known apart and a
+   trip count that is a multiple of 8, gcc vectorises them at -O2 too (as dg__map), where it
+   would otherwise need -O3's runtime alias checks. */
+#if defined(__cplusplus)
+#if defined(__GNUC__) || defined(__clang__) || defined(_MSC_VER)
+#define DG__RESTRICT __restrict
+#else
+#define DG__RESTRICT
+#endif
+#elif defined(__STDC_VERSION__) && __STDC_VERSION__ >= 199901L
+#define DG__RESTRICT restrict
+#else
+#define DG__RESTRICT
+#endif
+
+/* The per-logit pass of dg__cond_gumbel_rows over n values, zb holding each value's z_b. */
+static DG__INLINE void dg__cond_gumbel_values(const dg_real *DG__RESTRICT logits,
+                                              const dg_real *DG__RESTRICT hard,
+                                              const dg_real *DG__RESTRICT E,
+                                              const dg_real *DG__RESTRICT zb,
+                                              dg_real *DG__RESTRICT out, dg_real *DG__RESTRICT r,
+                                              int n)
+{
+    const dg_real rel = (dg_real)(4 * (DG__IS_FLOAT ? FLT_EPSILON : DBL_EPSILON));
+    int i;
+    for (i = 0; i < n; ++i) {
+        dg_real z_b = zb[i], le = DG_LOG(E[i]), a = le - logits[i] + z_b;
+        dg_real t = DG_EXP(dg__sel(a > 0, -a, a)); /* e^-|a| */
+        /* softplus(a) = max(a, 0) + log1p(e^-|a|); for a > 0, zb - a is phi_i - log E_i taken
+           directly, without the cancellation */
+        dg_real z = dg__sel(a > 0, logits[i] - le, z_b) - DG_LOG1P(t);
+        int at_b = hard[i] > 0;
+        /* the argmax must stay b even when softplus(a) is lost to rounding against zb */
+        z = dg__sel(z < z_b, z, z_b - (DG_FABS(z_b) + 1) * rel);
+        out[i] = dg__sel(at_b, z_b, z);
+        r[i] = dg__sel(at_b, (dg_real)0, dg__sel(a > 0, (dg_real)1, t) / (1 + t));
+    }
+}
+
 /* Conditional Gumbel draws of D categorical rows of K logits given their argmaxes, in the frame
    of logits + g (Maddison et al.'s top-down construction, in log space so that logits of +-1e4
    stay finite). hard holds the one-hot argmax rows, E the D*K exponentials. With
@@ -1324,16 +1363,15 @@ DGDEF int dg_gumbel_max(dg_rng *r, const dg_real *logits, int K, dg_real *pertur
    Rows go in groups of about DG__BLOCK * 4 values: per row a maximum, a sum, a dot product and
    two logs; then one pass over the whole group without a branch or call per value (a log, an exp,
    a log1p and a division), which vectorises however short the rows are. zb is scratch (D*K
-   values, the per-row z_b broadcast over the row). out may alias logits; r, pi and zb alias
-   nothing. */
+   values, the per-row z_b broadcast over the row). No two arrays may alias. */
 static void dg__cond_gumbel_rows(const dg_real *logits, int D, int K, const dg_real *hard,
                                  const dg_real *E, dg_real *out, dg_real *r, dg_real *pi,
                                  dg_real *zb)
 {
-    const dg_real rel = (dg_real)(4 * (DG__IS_FLOAT ? FLT_EPSILON : DBL_EPSILON));
-    int d0, d, k, i, rows = K < DG__BLOCK * 4 ? DG__BLOCK * 4 / K : 1;
+    int d0, d, k, rows = K < DG__BLOCK * 4 ? DG__BLOCK * 4 / K : 1;
     for (d0 = 0; d0 < D; d0 += rows) {
         int dn = D - d0 < rows ? D - d0 : rows, i0 = d0 * K, i1 = i0 + dn * K;
+        int n8 = (i1 - i0) & ~7, i8 = i0 + n8;
         for (d = 0; d < dn; ++d) {
             int j = i0 + d * K;
             dg_real m = dg__max(logits + j, K);
@@ -1350,18 +1388,9 @@ static void dg__cond_gumbel_rows(const dg_real *logits, int D, int K, const dg_r
                 zb[j + k] = z;
             }
         }
-        for (i = i0; i < i1; ++i) {
-            dg_real z_b = zb[i], le = DG_LOG(E[i]), a = le - logits[i] + z_b;
-            dg_real t = DG_EXP(dg__sel(a > 0, -a, a)); /* e^-|a| */
-            /* softplus(a) = max(a, 0) + log1p(e^-|a|); for a > 0, zb - a is phi_i - log E_i
-               taken directly, without the cancellation */
-            dg_real z = dg__sel(a > 0, logits[i] - le, z_b) - DG_LOG1P(t);
-            int at_b = hard[i] > 0;
-            /* the argmax must stay b even when softplus(a) is lost to rounding against zb */
-            z = dg__sel(z < z_b, z, z_b - (DG_FABS(z_b) + 1) * rel);
-            out[i] = dg__sel(at_b, z_b, z);
-            r[i] = dg__sel(at_b, (dg_real)0, dg__sel(a > 0, (dg_real)1, t) / (1 + t));
-        }
+        dg__cond_gumbel_values(logits + i0, hard + i0, E + i0, zb + i0, out + i0, r + i0, n8);
+        dg__cond_gumbel_values(logits + i8, hard + i8, E + i8, zb + i8, out + i8, r + i8,
+                               i1 - i8);
     }
 }
 
@@ -1392,16 +1421,18 @@ static void dg__cond_gumbel_rows_jvp(const dg_real *r, const dg_real *pi, int D,
     }
 }
 
-/* One row through dg__cond_gumbel_rows, for the public functions: the one-hot row of b and the
-   scratch on the stack (2 * DG_MAX_K values). */
+/* One row through dg__cond_gumbel_rows, for the public functions: the one-hot row of b, the
+   scratch and the result on the stack (3 * DG_MAX_K values), then copied to out, which may
+   alias the caller's logits or E. */
 static void dg__cond_gumbel_one(const dg_real *logits, int K, int b, const dg_real *E,
                                 dg_real *out, dg_real *r, dg_real *pi)
 {
-    dg_real hard[DG_MAX_K], zb[DG_MAX_K];
+    dg_real hard[DG_MAX_K], zb[DG_MAX_K], z[DG_MAX_K];
     int k;
     hard[0] = 1; /* K >= 1: tells gcc the row is initialised */
     for (k = 0; k < K; ++k) hard[k] = (dg_real)(k == b);
-    dg__cond_gumbel_rows(logits, 1, K, hard, E, out, r, pi, zb);
+    dg__cond_gumbel_rows(logits, 1, K, hard, E, z, r, pi, zb);
+    dg__copy(out, z, K);
 }
 
 DGDEF int dg_gumbel_given_argmax(dg_rng *r, const dg_real *logits, int K, int b,
@@ -1411,7 +1442,8 @@ DGDEF int dg_gumbel_given_argmax(dg_rng *r, const dg_real *logits, int K, int b,
     dg_real E[DG_MAX_K], rr[DG_MAX_K], pi[DG_MAX_K]; /* on the stack: 3 * DG_MAX_K scalars */
     if (!r || !perturbed || b < 0 || (rc == DG_OK && b >= K)) return DG_EINVAL;
     if (rc) return rc;
-    for (k = 0; k < K; ++k) E[k] = dg_exponential(r);
+    E[0] = dg_exponential(r); /* K >= 1: spelled out, or gcc -O3 warns E may be unset */
+    for (k = 1; k < K; ++k) E[k] = dg_exponential(r);
     dg__cond_gumbel_one(logits, K, b, E, perturbed, rr, pi);
     return DG_OK;
 }
@@ -1425,9 +1457,12 @@ DGDEF int dg_gumbel_given_argmax(dg_rng *r, const dg_real *logits, int K, int b,
    with w1 = 1 - w (taken as v itself for b = 1, not 1 - (1 - v)): (1 - theta)(1 - v) /
    (1 - v + v theta) for b = 0, theta v / (1 - theta + v theta) for b = 1. One pass without a
    branch or call per value (an exp, a log, a log1p, two divisions): the sigmoids of +-s come
-   from one e^-|s|, and the bit's two cases are selects. out may alias logits. */
-static void dg__cond_logistic_bits(const dg_real *logits, int D, const dg_real *hard,
-                                   const dg_real *v, dg_real *out, dg_real *deriv)
+   from one e^-|s|, and the bit's two cases are selects. No two arrays may alias. */
+static DG__INLINE void dg__cond_logistic_values(const dg_real *DG__RESTRICT logits,
+                                                const dg_real *DG__RESTRICT hard,
+                                                const dg_real *DG__RESTRICT v,
+                                                dg_real *DG__RESTRICT out,
+                                                dg_real *DG__RESTRICT deriv, int D)
 {
     int i;
     for (i = 0; i < D; ++i) {
@@ -1445,6 +1480,16 @@ static void dg__cond_logistic_bits(const dg_real *logits, int D, const dg_real *
         out[i] = dg__sel(b, dg__sel(z0 < 0, -z0, DG__REAL_MIN), z0);
         deriv[i] = sig_ms * w1 * q;
     }
+}
+
+/* dg__cond_logistic_values over the largest multiple of 8 values (the loop gcc vectorises at
+   -O2), then the last few. */
+static void dg__cond_logistic_bits(const dg_real *logits, int D, const dg_real *hard,
+                                   const dg_real *v, dg_real *out, dg_real *deriv)
+{
+    int n8 = D & ~7;
+    dg__cond_logistic_values(logits, hard, v, out, deriv, n8);
+    dg__cond_logistic_values(logits + n8, hard + n8, v + n8, out + n8, deriv + n8, D - n8);
 }
 
 DGDEF int dg_logistic_given_bit(dg_rng *r, dg_real logit, int b, dg_real *z)
@@ -1785,7 +1830,7 @@ static void dg__draw_cond_noise(dg_rng *r, const dg_problem *p, dg_real *noise)
    (phi, hard, noise); H(x~) == hard always. Also writes the factors of its Jacobian wrt phi
    that dg__cond_perturbed_vjp/_jvp take: jac (n values; dx~/dphi per bit, r per categorical
    logit) and, for categorical problems, pi = softmax of each row of phi; tmp is scratch
-   (categorical, n values). xt may alias the logits; jac, pi and tmp alias nothing. */
+   (categorical, n values). No two arrays may alias. */
 static void dg__cond_perturbed(const dg_problem *p, const dg_real *hard, const dg_real *noise,
                                dg_real *xt, dg_real *jac, dg_real *pi, dg_real *tmp)
 {

@@ -197,6 +197,13 @@ static void cond_gumbel_public_vs_reference_and_fd(void)
                     if (qq > worst) worst = qq;
                     if (k != b) CHECK(z[k] < z[b]);
                 }
+                /* the result may overwrite the logits or the noise it is computed from */
+                memcpy(q, phi, (size_t)K * sizeof(dg_real));
+                CHECK_INT(dg_gumbel_given_argmax_at(q, K, b, E, q), DG_OK);
+                CHECK(memcmp(q, z, (size_t)K * sizeof(dg_real)) == 0);
+                memcpy(q, E, (size_t)K * sizeof(dg_real));
+                CHECK_INT(dg_gumbel_given_argmax_at(phi, K, b, q, q), DG_OK);
+                CHECK(memcmp(q, z, (size_t)K * sizeof(dg_real)) == 0);
                 if (t == 2 || (DGT_FLOAT && si == 2)) continue; /* extreme noise: no FD */
                 for (k = 0; k < K; ++k) {
                     dz[k] = (dg_real)(dg_uniform(&r) - 0.5);
