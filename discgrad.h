@@ -1361,7 +1361,7 @@ static DG__INLINE void dg__cond_gumbel_values(const dg_real *DG__RESTRICT logits
    r_i = sigmoid(a_i) = (E_i/pi_i)/(E_i/pi_i + E_b) (0 at b) and pi = softmax(row), the factors
    of the Jacobian (dg__cond_gumbel_rows_vjp/_jvp), which the forward pass has at hand.
    Rows go in groups of about DG__BLOCK * 4 values: per row a maximum, a sum, a dot product and
-   two logs; then one pass over the whole group without a branch or call per value (a log, an exp,
+   a log; then one pass over the whole group without a branch or call per value (a log, an exp,
    a log1p and a division), which vectorises however short the rows are. zb is scratch (D*K
    values, the per-row z_b broadcast over the row). No two arrays may alias. */
 static void dg__cond_gumbel_rows(const dg_real *logits, int D, int K, const dg_real *hard,
@@ -1381,8 +1381,12 @@ static void dg__cond_gumbel_rows(const dg_real *logits, int D, int K, const dg_r
         dg__map(DG__MAP_EXP, pi + i0, i1 - i0);
         for (d = 0; d < dn; ++d) {
             int j = i0 + d * K;
-            dg_real s = dg__sum(pi + j, K), inv = 1 / s;
-            dg_real z = zb[j] + DG_LOG(s) - DG_LOG(dg__dot(hard + j, E + j, K));
+            dg_real s = dg__sum(pi + j, K), inv = 1 / s, eb = dg__dot(hard + j, E + j, K);
+            dg_real q = s / eb, z;
+            /* log s - log E_b in one log, unless E_b is so small or so large that s / E_b leaves
+               the normal range */
+            if (dg__finite(q) && q >= DG__REAL_MIN) z = zb[j] + DG_LOG(q);
+            else z = zb[j] + (DG_LOG(s) - DG_LOG(eb));
             for (k = 0; k < K; ++k) {
                 pi[j + k] *= inv;
                 zb[j + k] = z;
@@ -2496,14 +2500,16 @@ static int dg__est_muprop(dg_estimator *e, const dg_problem *p, dg_real *grad, d
 }
 
 /* The conditional draw of one REBAR/RELAX draw, given hard: x~ and its Jacobian factors, which
-   every later VJP and JVP of the draw reuses (the softmax rows they also need are E_q z, already
-   in the probs slot). The noise and the kernel's scratch go in slots the draw overwrites later. */
+   every later VJP and JVP of the draw reuses. The softmax rows the categorical ones need are
+   E_q z, which the conditional sampler computes anyway: it writes them to the probs slot (the
+   same values every draw; Bernoulli problems fill that slot once per call instead). The noise
+   and the kernel's scratch go in slots the draw overwrites later. */
 static void dg__cv_cond(dg_estimator *e, const dg_problem *p)
 {
     dg_real *noise = e->work[DG__W_CV_T1];
     dg__draw_cond_noise(&e->rng, p, noise);
     dg__cond_perturbed(p, e->work[DG__W_CV_HARD], noise, e->work[DG__W_CV_XT],
-                       e->work[DG__W_CV_JAC], e->work[DG__W_CV_Y], e->work[DG__W_CV_YT]);
+                       e->work[DG__W_CV_JAC], e->work[DG__W_CV_PROBS], e->work[DG__W_CV_YT]);
 }
 
 /* One draw of REBAR (net NULL) or RELAX at temperature tau and scale eta, for the noise already
@@ -2618,7 +2624,7 @@ static int dg__est_relaxed_cv(dg_estimator *e, const dg_problem *p, dg_real *gra
     dg_real d_w2[DG_RELAX_HIDDEN], d_b1[DG_RELAX_HIDDEN];
     int n = dg__n(p), M = e->cfg.samples, tune = e->cfg.tune != 0, i, h, m, rc;
 
-    dg__probs(p, probs);
+    if (p->kind == DG_BERNOULLI) dg__probs(p, probs); /* categorical: by dg__cv_cond */
     for (i = 0; i < n; ++i) grad[i] = 0;
     for (h = 0; h < DG_RELAX_HIDDEN; ++h) {
         d_w2[h] = d_b1[h] = 0;

@@ -31,7 +31,9 @@ static void cond_gumbel_ref(const dg_real *phi, int K, int b, const dg_real *E, 
 
 /* Random logits of the given scale, a random argmax b (not necessarily the largest logit),
    exponentials from the rng with, on rows 1 and 2 mod 3, an extreme pair: E_b tiny and another
-   huge, or E_b huge and another tiny, where z_i rounds to z_b and the argmax must still hold. */
+   huge, or E_b huge and another tiny, where z_i rounds to z_b and the argmax must still hold;
+   on rows 5 and 6 E_b is the smallest subnormal or the largest finite value (s / E_b, which the
+   kernel takes the log of, leaves the normal range). */
 static int cond_fill_row(dg_rng *r, int K, double scale, int row, dg_real *phi, dg_real *E)
 {
     int k, b = (int)(dg_uniform(r) * K) % K;
@@ -44,6 +46,8 @@ static int cond_fill_row(dg_rng *r, int K, double scale, int row, dg_real *phi, 
         E[(b + 1) % K] = row % 3 == 1 ? huge : tiny;
         E[b] = row % 3 == 1 ? tiny : huge;
     }
+    if (row == 5) E[b] = (dg_real)(DGT_FLOAT ? 1.4e-45 : 4.9e-324);
+    if (row == 6) E[b] = (dg_real)(DGT_FLOAT ? FLT_MAX : DBL_MAX);
     return b;
 }
 
@@ -76,7 +80,7 @@ static void cond_gumbel_rows_vs_reference(void)
     dg_rng_seed(&r, 2718, 0);
     for (ki = 0; ki <= COND_NK; ++ki)
         for (si = 0; si < 3; ++si) {
-            int K = ki < COND_NK ? cond_ks[ki] : 7, D = ki < COND_NK ? (K == 256 ? 3 : 5) : 400;
+            int K = ki < COND_NK ? cond_ks[ki] : 7, D = ki < COND_NK ? (K == 256 ? 3 : 7) : 400;
             double scale = cond_scales[si];
             for (d = 0; d < D; ++d) {
                 int b = cond_fill_row(&r, K, scale, d, phi + d * K, E + d * K);
@@ -187,7 +191,7 @@ static void cond_gumbel_public_vs_reference_and_fd(void)
     dg_rng_seed(&r, 1618, 0);
     for (ki = 0; ki < COND_NK; ++ki)
         for (si = 0; si < 3; ++si)
-            for (t = 0; t < 4; ++t) {
+            for (t = 0; t < 7; ++t) {
                 int K = cond_ks[ki], b = cond_fill_row(&r, K, cond_scales[si], t, phi, E);
                 double h = DGT_TOL(1e-4, 1e-2) * (si == 2 ? 10 : 1), fd, an = 0, mag = 0;
                 CHECK_INT(dg_gumbel_given_argmax_at(phi, K, b, E, z), DG_OK);
