@@ -1332,7 +1332,7 @@ static DG__INLINE void dg__cond_gumbel_values(const dg_real *DG__RESTRICT logits
                                               const dg_real *DG__RESTRICT hard,
                                               const dg_real *DG__RESTRICT E,
                                               const dg_real *DG__RESTRICT zb,
-                                              dg_real *DG__RESTRICT out, dg_real *DG__RESTRICT r,
+                                              dg_real *DG__RESTRICT out, dg_real *DG__RESTRICT q,
                                               int n)
 {
     const dg_real rel = (dg_real)(4 * (DG__IS_FLOAT ? FLT_EPSILON : DBL_EPSILON));
@@ -1347,7 +1347,7 @@ static DG__INLINE void dg__cond_gumbel_values(const dg_real *DG__RESTRICT logits
         /* the argmax must stay b even when softplus(a) is lost to rounding against zb */
         z = dg__sel(z < z_b, z, z_b - (DG_FABS(z_b) + 1) * rel);
         out[i] = dg__sel(at_b, z_b, z);
-        r[i] = dg__sel(at_b, (dg_real)0, dg__sel(a > 0, (dg_real)1, t) / (1 + t));
+        q[i] = dg__sel(at_b, (dg_real)1, dg__sel(a > 0, t, (dg_real)1) / (1 + t));
     }
 }
 
@@ -1358,14 +1358,14 @@ static DG__INLINE void dg__cond_gumbel_values(const dg_real *DG__RESTRICT logits
    product rather than an index search) and zb = lse - log E_b:
      z_b = zb,   z_i = zb - softplus(a_i),   a_i = log E_i - phi_i + zb   (i != b),
    which is z_i = lse - logaddexp(log E_i - log pi_i, log E_b). Also writes
-   r_i = sigmoid(a_i) = (E_i/pi_i)/(E_i/pi_i + E_b) (0 at b) and pi = softmax(row), the factors
-   of the Jacobian (dg__cond_gumbel_rows_vjp/_jvp), which the forward pass has at hand.
+   q_i = sigmoid(-a_i) = E_b/(E_i/pi_i + E_b) (1 at b) and pi = softmax(row), the factors of the
+   Jacobian (dg__cond_gumbel_rows_vjp/_jvp), which the forward pass has at hand.
    Rows go in groups of about DG__BLOCK * 4 values: per row a maximum, a sum, a dot product and
    a log; then one pass over the whole group without a branch or call per value (a log, an exp,
    a log1p and a division), which vectorises however short the rows are. zb is scratch (D*K
    values, the per-row z_b broadcast over the row). No two arrays may alias. */
 static void dg__cond_gumbel_rows(const dg_real *logits, int D, int K, const dg_real *hard,
-                                 const dg_real *E, dg_real *out, dg_real *r, dg_real *pi,
+                                 const dg_real *E, dg_real *out, dg_real *q, dg_real *pi,
                                  dg_real *zb)
 {
     int d0, d, k, rows = K < DG__BLOCK * 4 ? DG__BLOCK * 4 / K : 1;
@@ -1382,46 +1382,48 @@ static void dg__cond_gumbel_rows(const dg_real *logits, int D, int K, const dg_r
         for (d = 0; d < dn; ++d) {
             int j = i0 + d * K;
             dg_real s = dg__sum(pi + j, K), inv = 1 / s, eb = dg__dot(hard + j, E + j, K);
-            dg_real q = s / eb, z;
+            dg_real ratio = s / eb, z;
             /* log s - log E_b in one log, unless E_b is so small or so large that s / E_b leaves
                the normal range */
-            if (dg__finite(q) && q >= DG__REAL_MIN) z = zb[j] + DG_LOG(q);
+            if (dg__finite(ratio) && ratio >= DG__REAL_MIN) z = zb[j] + DG_LOG(ratio);
             else z = zb[j] + (DG_LOG(s) - DG_LOG(eb));
             for (k = 0; k < K; ++k) {
                 pi[j + k] *= inv;
                 zb[j + k] = z;
             }
         }
-        dg__cond_gumbel_values(logits + i0, hard + i0, E + i0, zb + i0, out + i0, r + i0, n8);
-        dg__cond_gumbel_values(logits + i8, hard + i8, E + i8, zb + i8, out + i8, r + i8,
+        dg__cond_gumbel_values(logits + i0, hard + i0, E + i0, zb + i0, out + i0, q + i0, n8);
+        dg__cond_gumbel_values(logits + i8, hard + i8, E + i8, zb + i8, out + i8, q + i8,
                                i1 - i8);
     }
 }
 
-/* dphi = (d out / d logits)^T dz for dg__cond_gumbel_rows (hard and E fixed), from its r and pi:
-   with w_j = dz_j r_j,  dphi_j = w_j + pi_j (sum(dz) - sum(w))  per row (the last term comes
-   from the logsumexp and log E_b shift every value of the row shares). dphi may alias dz. */
-static void dg__cond_gumbel_rows_vjp(const dg_real *r, const dg_real *pi, int D, int K,
+/* dphi = (d out / d logits)^T dz for dg__cond_gumbel_rows (hard and E fixed), from its q and pi:
+   d out_i / d phi_j = delta_ij (1 - q_i) + pi_j q_i, so per row
+   dphi_j = dz_j (1 - q_j) + pi_j (dz . q)  (the last term is the shift by lse - log E_b that
+   every value of the row shares, weighted by how much of it each value follows). One reduction
+   per row. dphi may alias dz. */
+static void dg__cond_gumbel_rows_vjp(const dg_real *q, const dg_real *pi, int D, int K,
                                      const dg_real *dz, dg_real *dphi)
 {
     int d, k;
     for (d = 0; d < D; ++d) {
         int j = d * K;
-        dg_real c = dg__sum(dz + j, K) - dg__dot(dz + j, r + j, K);
-        for (k = j; k < j + K; ++k) dphi[k] = dz[k] * r[k] + pi[k] * c;
+        dg_real c = dg__dot(dz + j, q + j, K);
+        for (k = j; k < j + K; ++k) dphi[k] = dz[k] * (1 - q[k]) + pi[k] * c;
     }
 }
 
 /* dz = (d out / d logits) v for dg__cond_gumbel_rows, the transpose of the VJP:
-   d out_i / d phi_j = delta_ij r_i + pi_j (1 - r_i). dz may alias v. */
-static void dg__cond_gumbel_rows_jvp(const dg_real *r, const dg_real *pi, int D, int K,
+   dz_i = v_i (1 - q_i) + q_i (pi . v). dz may alias v. */
+static void dg__cond_gumbel_rows_jvp(const dg_real *q, const dg_real *pi, int D, int K,
                                      const dg_real *v, dg_real *dz)
 {
     int d, k;
     for (d = 0; d < D; ++d) {
         int j = d * K;
         dg_real pv = dg__dot(pi + j, v + j, K);
-        for (k = j; k < j + K; ++k) dz[k] = r[k] * v[k] + (1 - r[k]) * pv;
+        for (k = j; k < j + K; ++k) dz[k] = v[k] + q[k] * (pv - v[k]);
     }
 }
 
@@ -1429,13 +1431,13 @@ static void dg__cond_gumbel_rows_jvp(const dg_real *r, const dg_real *pi, int D,
    scratch and the result on the stack (3 * DG_MAX_K values), then copied to out, which may
    alias the caller's logits or E. */
 static void dg__cond_gumbel_one(const dg_real *logits, int K, int b, const dg_real *E,
-                                dg_real *out, dg_real *r, dg_real *pi)
+                                dg_real *out, dg_real *q, dg_real *pi)
 {
     dg_real hard[DG_MAX_K], zb[DG_MAX_K], z[DG_MAX_K];
     int k;
     hard[0] = 1; /* K >= 1: tells gcc the row is initialised */
     for (k = 0; k < K; ++k) hard[k] = (dg_real)(k == b);
-    dg__cond_gumbel_rows(logits, 1, K, hard, E, z, r, pi, zb);
+    dg__cond_gumbel_rows(logits, 1, K, hard, E, z, q, pi, zb);
     dg__copy(out, z, K);
 }
 
@@ -1443,12 +1445,12 @@ DGDEF int dg_gumbel_given_argmax(dg_rng *r, const dg_real *logits, int K, int b,
                                  dg_real *perturbed)
 {
     int k, rc = dg__check_logits(logits, K);
-    dg_real E[DG_MAX_K], rr[DG_MAX_K], pi[DG_MAX_K]; /* on the stack: 3 * DG_MAX_K scalars */
+    dg_real E[DG_MAX_K], q[DG_MAX_K], pi[DG_MAX_K]; /* on the stack: 3 * DG_MAX_K scalars */
     if (!r || !perturbed || b < 0 || (rc == DG_OK && b >= K)) return DG_EINVAL;
     if (rc) return rc;
     E[0] = dg_exponential(r); /* K >= 1: spelled out, or gcc -O3 warns E may be unset */
     for (k = 1; k < K; ++k) E[k] = dg_exponential(r);
-    dg__cond_gumbel_one(logits, K, b, E, perturbed, rr, pi);
+    dg__cond_gumbel_one(logits, K, b, E, perturbed, q, pi);
     return DG_OK;
 }
 
@@ -1531,10 +1533,10 @@ DGDEF int dg_gumbel_given_argmax_at(const dg_real *logits, int K, int b, const d
                                     dg_real *perturbed)
 {
     int rc = dg__check_cond_gumbel_args(logits, K, b, E);
-    dg_real r[DG_MAX_K], pi[DG_MAX_K];
+    dg_real q[DG_MAX_K], pi[DG_MAX_K];
     if (rc) return rc;
     if (!perturbed) return DG_EINVAL;
-    dg__cond_gumbel_one(logits, K, b, E, perturbed, r, pi);
+    dg__cond_gumbel_one(logits, K, b, E, perturbed, q, pi);
     return DG_OK;
 }
 
@@ -1542,12 +1544,12 @@ DGDEF int dg_gumbel_given_argmax_vjp(const dg_real *logits, int K, int b, const 
                                      const dg_real *dperturbed, dg_real *dlogits)
 {
     int rc = dg__check_cond_gumbel_args(logits, K, b, E);
-    dg_real out[DG_MAX_K], r[DG_MAX_K], pi[DG_MAX_K];
+    dg_real out[DG_MAX_K], q[DG_MAX_K], pi[DG_MAX_K];
     if (rc) return rc;
     if (!dperturbed || !dlogits) return DG_EINVAL;
     if (!dg__all_finite(dperturbed, K)) return DG_EDOMAIN;
-    dg__cond_gumbel_one(logits, K, b, E, out, r, pi);
-    dg__cond_gumbel_rows_vjp(r, pi, 1, K, dperturbed, dlogits);
+    dg__cond_gumbel_one(logits, K, b, E, out, q, pi);
+    dg__cond_gumbel_rows_vjp(q, pi, 1, K, dperturbed, dlogits);
     return DG_OK;
 }
 
@@ -1832,8 +1834,8 @@ static void dg__draw_cond_noise(dg_rng *r, const dg_problem *p, dg_real *noise)
 
 /* x~ = perturbed logits conditioned on H(x~) = hard, a deterministic function of
    (phi, hard, noise); H(x~) == hard always. Also writes the factors of its Jacobian wrt phi
-   that dg__cond_perturbed_vjp/_jvp take: jac (n values; dx~/dphi per bit, r per categorical
-   logit) and, for categorical problems, pi = softmax of each row of phi; tmp is scratch
+   that dg__cond_perturbed_vjp/_jvp take: jac (n values; dx~/dphi per bit, q per categorical
+   logit, see dg__cond_gumbel_rows) and, for categorical problems, pi = softmax of each row of phi; tmp is scratch
    (categorical, n values). No two arrays may alias. */
 static void dg__cond_perturbed(const dg_problem *p, const dg_real *hard, const dg_real *noise,
                                dg_real *xt, dg_real *jac, dg_real *pi, dg_real *tmp)

@@ -3,7 +3,7 @@
    vector-Jacobian product (dg__relax_backward), on a categorical D x K and a Bernoulli problem.
 
    The est-* cases time whole dg_estimate calls (one sample) of Gumbel-softmax (gs),
-   straight-through (st), REINFORCE (rf), Gumbel-Rao (gr) and REBAR (rebar, untuned) with a
+   straight-through (st), REINFORCE (rf), Gumbel-Rao (gr), REBAR and RELAX (untuned) with a
    linear objective whose gradient is a copy, so the library's own work dominates.
 
    Usage:  microbench                 every case, wall-clock ns per logit (best of several runs)
@@ -51,6 +51,8 @@ static const mb_case mb_cases[] = {
     {"est-rebar-1024x64", DG_CATEGORICAL, 1024, 64, DG_REBAR},
     {"est-rebar-32x10", DG_CATEGORICAL, 32, 10, DG_REBAR},
     {"est-rebar-bern320", DG_BERNOULLI, 320, 1, DG_REBAR},
+    {"est-relax-1024x64", DG_CATEGORICAL, 1024, 64, DG_RELAX},
+    {"est-relax-32x10", DG_CATEGORICAL, 32, 10, DG_RELAX},
 };
 static dg_estimator mb_est;
 #define MB_NCASES (int)(sizeof mb_cases / sizeof mb_cases[0])

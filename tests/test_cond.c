@@ -10,10 +10,11 @@ static const double cond_scales[3] = {1, 30, 1e4};
 
 static double cond_eps(void) { return DGT_FLOAT ? (double)FLT_EPSILON : (double)DBL_EPSILON; }
 
-/* One categorical row in long double: z (the conditional perturbed logits), r and pi, by the
-   definition z_i = lse - logaddexp(log E_i - log pi_i, log E_b), z_b = lse - log E_b. */
+/* One categorical row in long double: z (the conditional perturbed logits), q and pi, by the
+   definition z_i = lse - logaddexp(log E_i - log pi_i, log E_b), z_b = lse - log E_b, and
+   q_i = E_b / (E_i/pi_i + E_b) (1 at b), with d z_i / d phi_j = delta_ij (1 - q_i) + pi_j q_i. */
 static void cond_gumbel_ref(const dg_real *phi, int K, int b, const dg_real *E, long double *z,
-                            long double *r, long double *pi)
+                            long double *q, long double *pi)
 {
     long double m = phi[0], s = 0, lse, leb = logl((long double)E[b]);
     int i;
@@ -25,7 +26,7 @@ static void cond_gumbel_ref(const dg_real *phi, int K, int b, const dg_real *E, 
         long double sp = d > 0 ? d + log1pl(expl(-d)) : log1pl(expl(d));
         pi[i] = expl((long double)phi[i] - lse);
         z[i] = i == b ? lse - leb : lse - leb - sp;
-        r[i] = i == b ? 0 : 1 / (1 + expl(-d));
+        q[i] = i == b ? 1 : 1 / (1 + expl(d));
     }
 }
 
@@ -64,17 +65,17 @@ static double cond_ratio(double got, long double ref, double scale, double tol)
 #ifndef DGT_SEPARATE_IMPL
 /* The rows kernel on whole problems (D*K not a multiple of 8 except where K is), and on 400
    rows of 7 (2800 values: three groups of rows) against the reference; every row keeps its
-   argmax strictly. z is within 8 eps of the logits' scale. r = sigmoid(a) and pi = exp(phi - lse)
-   inherit the rounding of their arguments, whose terms (log E_i, phi_i, lse, log E_b) have
-   magnitudes up to A (per row): r within 8 eps (r + r (1 - r) A), pi within 8 eps pi (1 + A),
-   the VJP within 8 eps (|ref| + sum |dz| (1 + A)). */
+   argmax strictly. z is within 8 eps of the logits' scale. q = sigmoid(-a) and
+   pi = exp(phi - lse) inherit the rounding of their arguments, whose terms (log E_i, phi_i, lse,
+   log E_b) have magnitudes up to A (per row): q within 8 eps (q + q (1 - q) A), pi within
+   8 eps pi (1 + A), the VJP within 8 eps (|ref| + sum |dz| (1 + A)). */
 static void cond_gumbel_rows_vs_reference(void)
 {
     enum { MAXN = 2800 };
-    static dg_real phi[MAXN], E[MAXN], hard[MAXN], out[MAXN], rr[MAXN], pi[MAXN], zb[MAXN];
+    static dg_real phi[MAXN], E[MAXN], hard[MAXN], out[MAXN], qq[MAXN], pi[MAXN], zb[MAXN];
     static dg_real dz[MAXN], dphi[MAXN];
-    static long double zr[MAXN], rref[MAXN], piref[MAXN];
-    double eps = cond_eps(), worst_z = 0, worst_r = 0, worst_pi = 0, worst_vjp = 0;
+    static long double zr[MAXN], qref[MAXN], piref[MAXN];
+    double eps = cond_eps(), worst_z = 0, worst_q = 0, worst_pi = 0, worst_vjp = 0;
     int argmax_kept = 1, ki, si, d, k, i, cases = 0;
     dg_rng r;
     dg_rng_seed(&r, 2718, 0);
@@ -85,11 +86,11 @@ static void cond_gumbel_rows_vs_reference(void)
             for (d = 0; d < D; ++d) {
                 int b = cond_fill_row(&r, K, scale, d, phi + d * K, E + d * K);
                 for (k = 0; k < K; ++k) hard[d * K + k] = (dg_real)(k == b);
-                cond_gumbel_ref(phi + d * K, K, b, E + d * K, zr + d * K, rref + d * K, piref + d * K);
+                cond_gumbel_ref(phi + d * K, K, b, E + d * K, zr + d * K, qref + d * K, piref + d * K);
             }
             for (i = 0; i < D * K; ++i) dz[i] = (dg_real)(dg_uniform(&r) - 0.5);
-            dg__cond_gumbel_rows(phi, D, K, hard, E, out, rr, pi, zb);
-            dg__cond_gumbel_rows_vjp(rr, pi, D, K, dz, dphi);
+            dg__cond_gumbel_rows(phi, D, K, hard, E, out, qq, pi, zb);
+            dg__cond_gumbel_rows_vjp(qq, pi, D, K, dz, dphi);
             for (d = 0; d < D; ++d) {
                 const int j = d * K;
                 long double c = 0;
@@ -103,19 +104,21 @@ static void cond_gumbel_rows_vs_reference(void)
                 }
                 A += fabs((double)zr[j + b]) + fabs(log((double)E[j + b])); /* lse's size */
                 for (k = 0; k < K; ++k) {
-                    double q, rk = (double)rref[j + k];
+                    double q, qk = (double)qref[j + k];
                     if (k != b && !(out[j + k] < out[j + b])) argmax_kept = 0;
                     q = cond_ratio((double)out[j + k], zr[j + k], scale, eps);
                     if (q > worst_z) worst_z = q;
-                    q = fabs((double)rr[j + k] - rk) / (eps * (rk + rk * (1 - rk) * A) + 1e-300);
-                    if (q > worst_r) worst_r = q;
+                    /* plus the spacing of subnormals, where q = e^-a underflows */
+                    q = fabs((double)qq[j + k] - qk) /
+                        (eps * (qk + qk * (1 - qk) * A + DGT_TOL(DBL_MIN, FLT_MIN)));
+                    if (q > worst_q) worst_q = q;
                     q = fabs((double)pi[j + k] - (double)piref[j + k]) / (eps * (double)piref[j + k] * (1 + A));
                     if (piref[j + k] > DGT_TOL(1e-300, 1e-30) && q > worst_pi) worst_pi = q;
-                    c += (long double)dz[j + k] * (1 - rref[j + k]);
+                    c += (long double)dz[j + k] * qref[j + k];
                 }
-                /* VJP by the definition: d z_i / d phi_j = delta_ij r_i + pi_j (1 - r_i) */
+                /* VJP by the definition: d z_i / d phi_j = delta_ij (1 - q_i) + pi_j q_i */
                 for (k = 0; k < K; ++k) {
-                    long double ref = (long double)dz[j + k] * rref[j + k] + piref[j + k] * c;
+                    long double ref = (long double)dz[j + k] * (1 - qref[j + k]) + piref[j + k] * c;
                     double q = fabs((double)((long double)dphi[j + k] - ref)) /
                                (eps * (fabs((double)ref) + sdz * (1 + A)));
                     if (q > worst_vjp) worst_vjp = q;
@@ -123,11 +126,11 @@ static void cond_gumbel_rows_vs_reference(void)
                 ++cases;
             }
         }
-    printf("  conditional Gumbel rows (%d rows): worst error / eps-bound z %.2f, r %.2f, pi %.2f, vjp %.2f\n",
-           cases, worst_z, worst_r, worst_pi, worst_vjp);
+    printf("  conditional Gumbel rows (%d rows): worst error / eps-bound z %.2f, q %.2f, pi %.2f, vjp %.2f\n",
+           cases, worst_z, worst_q, worst_pi, worst_vjp);
     CHECK(argmax_kept);
     CHECK(worst_z <= 8);
-    CHECK(worst_r <= 8);
+    CHECK(worst_q <= 8);
     CHECK(worst_pi <= 8);
     CHECK(worst_vjp <= 8);
 }
@@ -137,7 +140,7 @@ static void cond_gumbel_rows_vs_reference(void)
 static void cond_public_matches_internal(void)
 {
     enum { D = 5, MAXN = 5 * 256 };
-    static dg_real phi[MAXN], E[MAXN], hard[MAXN], out[MAXN], rr[MAXN], pi[MAXN], zb[MAXN];
+    static dg_real phi[MAXN], E[MAXN], hard[MAXN], out[MAXN], qq[MAXN], pi[MAXN], zb[MAXN];
     static dg_real dz[MAXN], dphi[MAXN], z1[256], g1[256];
     dg_real bl[37], bv[37], bh[37], bz[37], bd[37];
     int same = 1, ki, d, k, i;
@@ -150,8 +153,8 @@ static void cond_public_matches_internal(void)
             for (k = 0; k < K; ++k) hard[d * K + k] = (dg_real)(k == b);
         }
         for (i = 0; i < D * K; ++i) dz[i] = (dg_real)(dg_uniform(&r) - 0.5);
-        dg__cond_gumbel_rows(phi, D, K, hard, E, out, rr, pi, zb);
-        dg__cond_gumbel_rows_vjp(rr, pi, D, K, dz, dphi);
+        dg__cond_gumbel_rows(phi, D, K, hard, E, out, qq, pi, zb);
+        dg__cond_gumbel_rows_vjp(qq, pi, D, K, dz, dphi);
         for (d = 0; d < D; ++d) {
             int b = 0;
             for (k = 0; k < K; ++k) if (hard[d * K + k] > 0) b = k;
@@ -184,7 +187,7 @@ static void cond_public_matches_internal(void)
 static void cond_gumbel_public_vs_reference_and_fd(void)
 {
     static dg_real phi[256], E[256], z[256], zp[256], zm[256], q[256], dz[256], g[256], u[256];
-    static long double zr[256], rref[256], piref[256];
+    static long double zr[256], qref[256], piref[256];
     double eps = cond_eps(), worst = 0, worst_fd = 0;
     int ki, si, t, k;
     dg_rng r;
@@ -195,7 +198,7 @@ static void cond_gumbel_public_vs_reference_and_fd(void)
                 int K = cond_ks[ki], b = cond_fill_row(&r, K, cond_scales[si], t, phi, E);
                 double h = DGT_TOL(1e-4, 1e-2) * (si == 2 ? 10 : 1), fd, an = 0, mag = 0;
                 CHECK_INT(dg_gumbel_given_argmax_at(phi, K, b, E, z), DG_OK);
-                cond_gumbel_ref(phi, K, b, E, zr, rref, piref);
+                cond_gumbel_ref(phi, K, b, E, zr, qref, piref);
                 for (k = 0; k < K; ++k) {
                     double qq = cond_ratio((double)z[k], zr[k], cond_scales[si], eps);
                     if (qq > worst) worst = qq;
