@@ -263,7 +263,11 @@ DGDEF int dg_logistic_given_bit(dg_rng *r, dg_real logit, int b, dg_real *z);
      overflow its sums to infinity).
    Return DG_OK, DG_EINVAL (NULL, b out of range, v outside (0,1), E_k not > 0, K < 1),
    DG_ECAPACITY (K > DG_MAX_K), DG_EDOMAIN (a logit, E_k or dperturbed entry not finite);
-   outputs untouched on error. */
+   outputs untouched on error.
+   Remarks: perturbed may alias logits or E. These functions and dg_gumbel_given_argmax run
+   the code the estimators use for whole problems (GUMBEL_RAO, REBAR, RELAX) on one variable,
+   and give bit-identical values for the same noise. Stack: up to 6 * DG_MAX_K reals (12 KiB at
+   the defaults in double). */
 DGDEF int dg_logistic_given_bit_at(dg_real logit, int b, dg_real v, dg_real *z,
                                    dg_real *dz_dlogit);
 DGDEF int dg_gumbel_given_argmax_at(const dg_real *logits, int K, int b, const dg_real *E,
