@@ -1331,18 +1331,29 @@ DGDEF int dg_gumbel_max(dg_rng *r, const dg_real *logits, int K, dg_real *pertur
 #define DG__RESTRICT
 #endif
 
-/* The per-logit pass of dg__cond_gumbel_rows over n values, zb holding each value's z_b. */
+/* The per-logit pass of dg__cond_gumbel_rows over n values, zb holding each value's z_b. With
+   skip_b (a constant at each call) the argmaxes take a branch past the logs and exps whose
+   results the selects would discard: for the last few values, which run one at a time (a
+   categorical variable of K = 2 has half its work there); the values are the same bits. */
 static DG__INLINE void dg__cond_gumbel_values(const dg_real *DG__RESTRICT logits,
                                               const dg_real *DG__RESTRICT hard,
                                               const dg_real *DG__RESTRICT E,
                                               const dg_real *DG__RESTRICT zb,
                                               dg_real *DG__RESTRICT out, dg_real *DG__RESTRICT q,
-                                              int n)
+                                              int n, int skip_b)
 {
     const dg_real rel = (dg_real)(4 * (DG__IS_FLOAT ? FLT_EPSILON : DBL_EPSILON));
     int i;
     for (i = 0; i < n; ++i) {
-        dg_real z_b = zb[i], le = DG_LOG(E[i]), a = le - logits[i] + z_b;
+        dg_real z_b, le, a;
+        if (skip_b && hard[i] > 0) {
+            out[i] = zb[i];
+            q[i] = 1;
+            continue;
+        }
+        z_b = zb[i];
+        le = DG_LOG(E[i]);
+        a = le - logits[i] + z_b;
         dg_real t = DG_EXP(dg__sel(a > 0, -a, a)); /* e^-|a| */
         /* softplus(a) = max(a, 0) + log1p(e^-|a|); for a > 0, zb - a is phi_i - log E_i taken
            directly, without the cancellation */
@@ -1396,9 +1407,9 @@ static void dg__cond_gumbel_rows(const dg_real *logits, int D, int K, const dg_r
                 zb[j + k] = z;
             }
         }
-        dg__cond_gumbel_values(logits + i0, hard + i0, E + i0, zb + i0, out + i0, q + i0, n8);
+        dg__cond_gumbel_values(logits + i0, hard + i0, E + i0, zb + i0, out + i0, q + i0, n8, 0);
         dg__cond_gumbel_values(logits + i8, hard + i8, E + i8, zb + i8, out + i8, q + i8,
-                               i1 - i8);
+                               i1 - i8, 1);
     }
 }
 

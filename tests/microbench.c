@@ -53,6 +53,8 @@ static const mb_case mb_cases[] = {
     {"est-rebar-bern320", DG_BERNOULLI, 320, 1, DG_REBAR},
     {"est-relax-1024x64", DG_CATEGORICAL, 1024, 64, DG_RELAX},
     {"est-relax-32x10", DG_CATEGORICAL, 32, 10, DG_RELAX},
+    {"est-gr-1x2", DG_CATEGORICAL, 1, 2, DG_GUMBEL_RAO},
+    {"est-rebar-1x2", DG_CATEGORICAL, 1, 2, DG_REBAR},
 };
 static dg_estimator mb_est;
 #define MB_NCASES (int)(sizeof mb_cases / sizeof mb_cases[0])
