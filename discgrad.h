@@ -1345,8 +1345,9 @@ static DG__INLINE void dg__cond_gumbel_values(const dg_real *DG__RESTRICT logits
     const dg_real rel = (dg_real)(4 * (DG__IS_FLOAT ? FLT_EPSILON : DBL_EPSILON));
     int i;
     for (i = 0; i < n; ++i) {
-        dg_real z_b, le, a;
-        if (skip_b && hard[i] > 0) {
+        dg_real z_b, le, a, t, z;
+        int at_b = hard[i] > 0;
+        if (skip_b && at_b) {
             out[i] = zb[i];
             q[i] = 1;
             continue;
@@ -1354,11 +1355,10 @@ static DG__INLINE void dg__cond_gumbel_values(const dg_real *DG__RESTRICT logits
         z_b = zb[i];
         le = DG_LOG(E[i]);
         a = le - logits[i] + z_b;
-        dg_real t = DG_EXP(dg__sel(a > 0, -a, a)); /* e^-|a| */
+        t = DG_EXP(dg__sel(a > 0, -a, a)); /* e^-|a| */
         /* softplus(a) = max(a, 0) + log1p(e^-|a|); for a > 0, zb - a is phi_i - log E_i taken
            directly, without the cancellation */
-        dg_real z = dg__sel(a > 0, logits[i] - le, z_b) - DG_LOG1P(t);
-        int at_b = hard[i] > 0;
+        z = dg__sel(a > 0, logits[i] - le, z_b) - DG_LOG1P(t);
         /* the argmax must stay b even when softplus(a) is lost to rounding against zb */
         z = dg__sel(z < z_b, z, z_b - (DG_FABS(z_b) + 1) * rel);
         out[i] = dg__sel(at_b, z_b, z);
@@ -1526,11 +1526,10 @@ DGDEF int dg_logistic_given_bit(dg_rng *r, dg_real logit, int b, dg_real *z)
 DGDEF int dg_logistic_given_bit_at(dg_real logit, int b, dg_real v, dg_real *z,
                                    dg_real *dz_dlogit)
 {
-    dg_real bit = (dg_real)b, zz, deriv;
+    dg_real bit = (dg_real)b, deriv;
     if (!z || (b != 0 && b != 1) || !(v > 0 && v < 1)) return DG_EINVAL;
     if (!dg__finite(logit)) return DG_EDOMAIN;
-    dg__cond_logistic_bits(&logit, 1, &bit, &v, &zz, &deriv);
-    *z = zz;
+    dg__cond_logistic_bits(&logit, 1, &bit, &v, z, &deriv);
     if (dz_dlogit) *dz_dlogit = deriv;
     return DG_OK;
 }
@@ -1850,8 +1849,8 @@ static void dg__draw_cond_noise(dg_rng *r, const dg_problem *p, dg_real *noise)
 /* x~ = perturbed logits conditioned on H(x~) = hard, a deterministic function of
    (phi, hard, noise); H(x~) == hard always. Also writes the factors of its Jacobian wrt phi
    that dg__cond_perturbed_vjp/_jvp take: jac (n values; dx~/dphi per bit, q per categorical
-   logit, see dg__cond_gumbel_rows) and, for categorical problems, pi = softmax of each row of phi; tmp is scratch
-   (categorical, n values). No two arrays may alias. */
+   logit, see dg__cond_gumbel_rows) and, for categorical problems, pi = softmax of each row of
+   phi; tmp is scratch (categorical, n values). No two arrays may alias. */
 static void dg__cond_perturbed(const dg_problem *p, const dg_real *hard, const dg_real *noise,
                                dg_real *xt, dg_real *jac, dg_real *pi, dg_real *tmp)
 {
