@@ -2534,7 +2534,8 @@ static void dg__cv_cond(dg_estimator *e, const dg_problem *p)
    in the scratch slots (x, hard, x~ and its Jacobian factors) and fb = f(hard):
      g = [f(b) - c(x~)] s + grad_phi c(x) - grad_phi c(x~),  c(x) = eta f(y) + r(y),  y = relax(x).
    Writes g, the relaxations y and yt, and (when cvec is not NULL) c = -dg/deta
-   = f(y~) s - grad_phi f(y) + grad_phi f(y~). t1 and t2 are scratch; 2 f_grad calls. */
+   = f(y~) s - grad_phi f(y) + grad_phi f(y~). t1 and t2 are scratch; 2 f_grad calls. Without
+   cvec, RELAX's two parts of c share their backward passes. */
 static int dg__cv_draw(dg_estimator *e, const dg_problem *p, const dg_relax_net *net,
                        dg_real eta, dg_real tau, dg_real fb, dg_real *y, dg_real *yt,
                        dg_real *g, dg_real *cvec, dg_info *info)
@@ -2548,10 +2549,26 @@ static int dg__cv_draw(dg_estimator *e, const dg_problem *p, const dg_relax_net 
     dg__relax(p, x, tau, y);
     rc = dg__eval_f_grad(p, y, t1, &fy, info);
     if (rc) return rc;
-    dg__relax_backward(p, y, t1, tau, t1); /* x = phi + noise: dx/dphi = I (softmax ignores the shift) */
     dg__relax(p, xt, tau, yt);
     rc = dg__eval_f_grad(p, yt, t2, &fyt, info);
     if (rc) return rc;
+    if (net && !cvec) {
+        /* c = eta f + r differentiated as one function: its gradients at y (and at y~) add
+           before the backward passes, which are linear, so each runs once instead of twice.
+           g is scratch until its own loop. */
+        dg_real rt;
+        dg__net_input_grad(net, y, n, g);
+        for (i = 0; i < n; ++i) t1[i] = eta * t1[i] + g[i];
+        rt = dg__net_input_grad(net, yt, n, g);
+        for (i = 0; i < n; ++i) t2[i] = eta * t2[i] + g[i];
+        dg__relax_backward(p, y, t1, tau, t1);
+        dg__relax_backward(p, yt, t2, tau, t2);
+        dg__cond_perturbed_vjp(p, jac, probs, t2, t2);
+        for (i = 0; i < n; ++i) g[i] = (fb - eta * fyt - rt) * (hard[i] - probs[i]) + t1[i] - t2[i];
+        (void)fy;
+        return DG_OK;
+    }
+    dg__relax_backward(p, y, t1, tau, t1); /* x = phi + noise: dx/dphi = I (softmax ignores the shift) */
     dg__relax_backward(p, yt, t2, tau, t2);
     dg__cond_perturbed_vjp(p, jac, probs, t2, t2);
     for (i = 0; i < n; ++i) {
@@ -2656,7 +2673,7 @@ static int dg__est_relaxed_cv(dg_estimator *e, const dg_problem *p, dg_real *gra
         rc = dg__eval_f(p, hard, &fb, info);
         if (rc) return rc;
         fsum += fb;
-        rc = dg__cv_draw(e, p, net, eta, tau, fb, y, yt, g, cvec, info);
+        rc = dg__cv_draw(e, p, net, eta, tau, fb, y, yt, g, tune ? cvec : 0, info);
         if (rc) return rc;
         gg = dg__dot(g, g, n);
         loss += gg;
