@@ -1333,8 +1333,9 @@ DGDEF int dg_gumbel_max(dg_rng *r, const dg_real *logits, int K, dg_real *pertur
 
 /* The per-logit pass of dg__cond_gumbel_rows over n values, zb holding each value's z_b. With
    skip_b (a constant at each call) the argmaxes take a branch past the logs and exps whose
-   results the selects would discard: for the last few values, which run one at a time (a
-   categorical variable of K = 2 has half its work there); the values are the same bits. */
+   results the selects would discard: for values that run one at a time, the last few of a
+   group (a categorical variable of K = 2 has half its work there) and all of them where the
+   loop cannot vectorise (double with libm, see DG__VECTOR_F64); the values are the same bits. */
 static DG__INLINE void dg__cond_gumbel_values(const dg_real *DG__RESTRICT logits,
                                               const dg_real *DG__RESTRICT hard,
                                               const dg_real *DG__RESTRICT E,
@@ -1407,7 +1408,8 @@ static void dg__cond_gumbel_rows(const dg_real *logits, int D, int K, const dg_r
                 zb[j + k] = z;
             }
         }
-        dg__cond_gumbel_values(logits + i0, hard + i0, E + i0, zb + i0, out + i0, q + i0, n8, 0);
+        dg__cond_gumbel_values(logits + i0, hard + i0, E + i0, zb + i0, out + i0, q + i0, n8,
+                               sizeof(dg_real) == sizeof(double) && !DG__VECTOR_F64);
         dg__cond_gumbel_values(logits + i8, hard + i8, E + i8, zb + i8, out + i8, q + i8,
                                i1 - i8, 1);
     }
