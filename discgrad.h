@@ -1341,7 +1341,7 @@ static DG__INLINE void dg__cond_gumbel_values(const dg_real *DG__RESTRICT logits
                                               const dg_real *DG__RESTRICT E,
                                               const dg_real *DG__RESTRICT zb,
                                               dg_real *DG__RESTRICT out, dg_real *DG__RESTRICT q,
-                                              int n, int skip_b)
+                                              int n, int skip_b, int with_q)
 {
     const dg_real rel = (dg_real)(4 * (DG__IS_FLOAT ? FLT_EPSILON : DBL_EPSILON));
     int i;
@@ -1350,7 +1350,7 @@ static DG__INLINE void dg__cond_gumbel_values(const dg_real *DG__RESTRICT logits
         int at_b = hard[i] > 0;
         if (skip_b && at_b) {
             out[i] = zb[i];
-            q[i] = 1;
+            if (with_q) q[i] = 1;
             continue;
         }
         z_b = zb[i];
@@ -1363,7 +1363,7 @@ static DG__INLINE void dg__cond_gumbel_values(const dg_real *DG__RESTRICT logits
         /* the argmax must stay b even when softplus(a) is lost to rounding against zb */
         z = dg__sel(z < z_b, z, z_b - (DG_FABS(z_b) + 1) * rel);
         out[i] = dg__sel(at_b, z_b, z);
-        q[i] = dg__sel(at_b, (dg_real)1, dg__sel(a > 0, t, (dg_real)1) / (1 + t));
+        if (with_q) q[i] = dg__sel(at_b, (dg_real)1, dg__sel(a > 0, t, (dg_real)1) / (1 + t));
     }
 }
 
@@ -1375,15 +1375,17 @@ static DG__INLINE void dg__cond_gumbel_values(const dg_real *DG__RESTRICT logits
      z_b = zb,   z_i = zb - softplus(a_i),   a_i = log E_i - phi_i + zb   (i != b),
    which is z_i = lse - logaddexp(log E_i - log pi_i, log E_b). Also writes
    q_i = sigmoid(-a_i) = E_b/(E_i/pi_i + E_b) (1 at b) and pi = softmax(row), the factors of the
-   Jacobian (dg__cond_gumbel_rows_vjp/_jvp), which the forward pass has at hand.
+   Jacobian (dg__cond_gumbel_rows_vjp/_jvp), which the forward pass has at hand; with_jac 0
+   skips them (q and pi are then scratch), for callers that only need out.
    Rows go in groups of about DG__BLOCK * 4 values: per row a maximum, a sum, a dot product and
    a log; then one pass over the whole group without a branch or call per value (a log, an exp,
    a log1p and a division), which vectorises however short the rows are. zb is scratch (D*K
    values, the per-row z_b broadcast over the row). No two arrays may alias. */
 static void dg__cond_gumbel_rows(const dg_real *logits, int D, int K, const dg_real *hard,
                                  const dg_real *E, dg_real *out, dg_real *q, dg_real *pi,
-                                 dg_real *zb)
+                                 dg_real *zb, int with_jac)
 {
+    const int scalar = sizeof(dg_real) == sizeof(double) && !DG__VECTOR_F64;
     int d0, d, k, rows = K < DG__BLOCK * 4 ? DG__BLOCK * 4 / K : 1;
     for (d0 = 0; d0 < D; d0 += rows) {
         int dn = D - d0 < rows ? D - d0 : rows, i0 = d0 * K, i1 = i0 + dn * K;
@@ -1403,15 +1405,22 @@ static void dg__cond_gumbel_rows(const dg_real *logits, int D, int K, const dg_r
                the normal range */
             if (dg__finite(ratio) && ratio >= DG__REAL_MIN) z = zb[j] + DG_LOG(ratio);
             else z = zb[j] + (DG_LOG(s) - DG_LOG(eb));
-            for (k = 0; k < K; ++k) {
-                pi[j + k] *= inv;
-                zb[j + k] = z;
-            }
+            if (with_jac)
+                for (k = 0; k < K; ++k) pi[j + k] *= inv;
+            for (k = 0; k < K; ++k) zb[j + k] = z;
         }
-        dg__cond_gumbel_values(logits + i0, hard + i0, E + i0, zb + i0, out + i0, q + i0, n8,
-                               sizeof(dg_real) == sizeof(double) && !DG__VECTOR_F64);
-        dg__cond_gumbel_values(logits + i8, hard + i8, E + i8, zb + i8, out + i8, q + i8,
-                               i1 - i8, 1);
+        /* with_jac is a constant in each call of the inlined loop, so neither copy branches */
+        if (with_jac) {
+            dg__cond_gumbel_values(logits + i0, hard + i0, E + i0, zb + i0, out + i0, q + i0, n8,
+                                   scalar, 1);
+            dg__cond_gumbel_values(logits + i8, hard + i8, E + i8, zb + i8, out + i8, q + i8,
+                                   i1 - i8, 1, 1);
+        } else {
+            dg__cond_gumbel_values(logits + i0, hard + i0, E + i0, zb + i0, out + i0, q + i0, n8,
+                                   scalar, 0);
+            dg__cond_gumbel_values(logits + i8, hard + i8, E + i8, zb + i8, out + i8, q + i8,
+                                   i1 - i8, 1, 0);
+        }
     }
 }
 
@@ -1454,7 +1463,7 @@ static void dg__cond_gumbel_one(const dg_real *logits, int K, int b, const dg_re
     int k;
     hard[0] = 1; /* K >= 1: tells gcc the row is initialised */
     for (k = 0; k < K; ++k) hard[k] = (dg_real)(k == b);
-    dg__cond_gumbel_rows(logits, 1, K, hard, E, z, q, pi, zb);
+    dg__cond_gumbel_rows(logits, 1, K, hard, E, z, q, pi, zb, 1);
     dg__copy(out, z, K);
 }
 
@@ -1852,14 +1861,16 @@ static void dg__draw_cond_noise(dg_rng *r, const dg_problem *p, dg_real *noise)
    (phi, hard, noise); H(x~) == hard always. Also writes the factors of its Jacobian wrt phi
    that dg__cond_perturbed_vjp/_jvp take: jac (n values; dx~/dphi per bit, q per categorical
    logit, see dg__cond_gumbel_rows) and, for categorical problems, pi = softmax of each row of
-   phi; tmp is scratch (categorical, n values). No two arrays may alias. */
+   phi; tmp is scratch (categorical, n values). with_jac 0: only xt is meaningful (jac and pi are
+   scratch then; the Bernoulli derivative costs one product and is written anyway). No two
+   arrays may alias. */
 static void dg__cond_perturbed(const dg_problem *p, const dg_real *hard, const dg_real *noise,
-                               dg_real *xt, dg_real *jac, dg_real *pi, dg_real *tmp)
+                               dg_real *xt, dg_real *jac, dg_real *pi, dg_real *tmp, int with_jac)
 {
     if (p->kind == DG_BERNOULLI)
         dg__cond_logistic_bits(p->logits, p->D, hard, noise, xt, jac);
     else
-        dg__cond_gumbel_rows(p->logits, p->D, p->K, hard, noise, xt, jac, pi, tmp);
+        dg__cond_gumbel_rows(p->logits, p->D, p->K, hard, noise, xt, jac, pi, tmp, with_jac);
 }
 
 /* dphi = (d x~ / d phi)^T dxt with hard and noise fixed, from the jac and pi dg__cond_perturbed
@@ -2309,7 +2320,7 @@ static int dg__relaxed_grad(dg_estimator *e, const dg_problem *p, dg_rng *r, con
             const dg_real *c = cond_noise ? cond_noise + s * n : cond;
             if (r) dg__draw_cond_noise(r, p, cond);
             dg__cond_perturbed(p, hard, c, x, e->work[DG__W_RX_JAC], e->work[DG__W_RX_PI],
-                               e->work[DG__W_RX_TMP]);
+                               e->work[DG__W_RX_TMP], 0);
         } else {
             dg__relax_perturbed(r, p, noise, s, x);
         }
@@ -2529,7 +2540,7 @@ static void dg__cv_cond(dg_estimator *e, const dg_problem *p)
     dg_real *noise = e->work[DG__W_CV_T1];
     dg__draw_cond_noise(&e->rng, p, noise);
     dg__cond_perturbed(p, e->work[DG__W_CV_HARD], noise, e->work[DG__W_CV_XT],
-                       e->work[DG__W_CV_JAC], e->work[DG__W_CV_PROBS], e->work[DG__W_CV_YT]);
+                       e->work[DG__W_CV_JAC], e->work[DG__W_CV_PROBS], e->work[DG__W_CV_YT], 1);
 }
 
 /* One draw of REBAR (net NULL) or RELAX at temperature tau and scale eta, for the noise already

@@ -89,7 +89,7 @@ static void cond_gumbel_rows_vs_reference(void)
                 cond_gumbel_ref(phi + d * K, K, b, E + d * K, zr + d * K, qref + d * K, piref + d * K);
             }
             for (i = 0; i < D * K; ++i) dz[i] = (dg_real)(dg_uniform(&r) - 0.5);
-            dg__cond_gumbel_rows(phi, D, K, hard, E, out, qq, pi, zb);
+            dg__cond_gumbel_rows(phi, D, K, hard, E, out, qq, pi, zb, 1);
             dg__cond_gumbel_rows_vjp(qq, pi, D, K, dz, dphi);
             for (d = 0; d < D; ++d) {
                 const int j = d * K;
@@ -136,12 +136,13 @@ static void cond_gumbel_rows_vs_reference(void)
 }
 
 /* The public one-row functions give the bits of the internal whole-problem path for the same
-   noise (forward, VJP), and likewise the Bernoulli ones. */
+   noise (forward, VJP), and likewise the Bernoulli ones; the internal path gives the same draws
+   without its Jacobian factors. */
 static void cond_public_matches_internal(void)
 {
     enum { D = 5, MAXN = 5 * 256 };
     static dg_real phi[MAXN], E[MAXN], hard[MAXN], out[MAXN], qq[MAXN], pi[MAXN], zb[MAXN];
-    static dg_real dz[MAXN], dphi[MAXN], z1[256], g1[256];
+    static dg_real dz[MAXN], dphi[MAXN], z1[256], g1[256], out0[MAXN], q0[MAXN], pi0[MAXN];
     dg_real bl[37], bv[37], bh[37], bz[37], bd[37];
     int same = 1, ki, d, k, i;
     dg_rng r;
@@ -153,8 +154,11 @@ static void cond_public_matches_internal(void)
             for (k = 0; k < K; ++k) hard[d * K + k] = (dg_real)(k == b);
         }
         for (i = 0; i < D * K; ++i) dz[i] = (dg_real)(dg_uniform(&r) - 0.5);
-        dg__cond_gumbel_rows(phi, D, K, hard, E, out, qq, pi, zb);
+        dg__cond_gumbel_rows(phi, D, K, hard, E, out, qq, pi, zb, 1);
         dg__cond_gumbel_rows_vjp(qq, pi, D, K, dz, dphi);
+        /* Gumbel-Rao's call, without the Jacobian factors: the same draws */
+        dg__cond_gumbel_rows(phi, D, K, hard, E, out0, q0, pi0, zb, 0);
+        same &= memcmp(out0, out, (size_t)(D * K) * sizeof(dg_real)) == 0;
         for (d = 0; d < D; ++d) {
             int b = 0;
             for (k = 0; k < K; ++k) if (hard[d * K + k] > 0) b = k;

@@ -461,13 +461,13 @@ static void cv_cond_jvp_matches_fd(void)
             dg__hard(&p, e.work[3], hard);
             dg__draw_cond_noise(&e.rng, &p, noise);
             for (i = 0; i < n; ++i) dir[i] = (dg_real)sin(3.0 * i + t);
-            dg__cond_perturbed(&p, hard, noise, xp, jac, pi, tmp);
+            dg__cond_perturbed(&p, hard, noise, xp, jac, pi, tmp, 1);
             dg__cond_perturbed_jvp(&p, jac, pi, dir, jv);
             for (i = 0; i < n; ++i) lg[i] = p.logits[i] + (dg_real)h * dir[i];
             q.logits = lg;
-            dg__cond_perturbed(&q, hard, noise, xp, e.work[7], e.work[8], tmp);
+            dg__cond_perturbed(&q, hard, noise, xp, e.work[7], e.work[8], tmp, 0);
             for (i = 0; i < n; ++i) lg[i] = p.logits[i] - (dg_real)h * dir[i];
-            dg__cond_perturbed(&q, hard, noise, xm, e.work[7], e.work[8], tmp);
+            dg__cond_perturbed(&q, hard, noise, xm, e.work[7], e.work[8], tmp, 0);
             for (i = 0; i < n; ++i) {
                 double fd = ((double)xp[i] - xm[i]) / (2 * h), err = fabs(fd - jv[i]);
                 if (err > worst) worst = err;
