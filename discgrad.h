@@ -1356,12 +1356,15 @@ static DG__INLINE void dg__cond_gumbel_values(const dg_real *DG__RESTRICT logits
         z_b = zb[i];
         le = DG_LOG(E[i]);
         a = le - logits[i] + z_b;
-        t = DG_EXP(dg__sel(a > 0, -a, a)); /* e^-|a| */
+        t = DG_EXP(-DG_FABS(a));
         /* softplus(a) = max(a, 0) + log1p(e^-|a|); for a > 0, zb - a is phi_i - log E_i taken
            directly, without the cancellation */
         z = dg__sel(a > 0, logits[i] - le, z_b) - DG_LOG1P(t);
-        /* the argmax must stay b even when softplus(a) is lost to rounding against zb */
-        z = dg__sel(z < z_b, z, z_b - (DG_FABS(z_b) + 1) * rel);
+        /* the argmax must stay b even when softplus(a) is lost to rounding against zb (rarely:
+           where the loop runs one value at a time, a branch beats the select's moves between
+           floating-point and integer registers) */
+        if (skip_b) z = z < z_b ? z : z_b - (DG_FABS(z_b) + 1) * rel;
+        else z = dg__sel(z < z_b, z, z_b - (DG_FABS(z_b) + 1) * rel);
         out[i] = dg__sel(at_b, z_b, z);
         if (with_q) q[i] = dg__sel(at_b, (dg_real)1, dg__sel(a > 0, t, (dg_real)1) / (1 + t));
     }
