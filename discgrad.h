@@ -293,7 +293,11 @@ DGDEF int dg_logistic_given_bit(dg_rng *r, dg_real logit, int b, dg_real *z);
      overflow its sums to infinity).
    Return DG_OK, DG_EINVAL (NULL, b out of range, v outside (0,1), E_k not > 0, K < 1),
    DG_ECAPACITY (K > DG_MAX_K), DG_EDOMAIN (a logit, E_k or dperturbed entry not finite);
-   outputs untouched on error. */
+   outputs untouched on error.
+   Remarks: perturbed may alias logits or E. These functions and dg_gumbel_given_argmax run
+   the code the estimators use for whole problems (GUMBEL_RAO, REBAR, RELAX) on one variable,
+   and give bit-identical values for the same noise. Stack: up to 6 * DG_MAX_K reals (12 KiB at
+   the defaults in double). */
 DGDEF int dg_logistic_given_bit_at(dg_real logit, int b, dg_real v, dg_real *z,
                                    dg_real *dz_dlogit);
 DGDEF int dg_gumbel_given_argmax_at(const dg_real *logits, int K, int b, const dg_real *E,
@@ -1347,13 +1351,6 @@ DGDEF dg_real dg_log_sigmoid(dg_real x)
     return x - DG_LOG1P(DG_EXP(x));
 }
 
-/* log(exp(a) + exp(b)) without overflow. */
-static dg_real dg__logaddexp(dg_real a, dg_real b)
-{
-    dg_real m = a > b ? a : b, d = a > b ? b - a : a - b;
-    return m + DG_LOG1P(DG_EXP(d));
-}
-
 static int dg__check_logits(const dg_real *logits, int K)
 {
     if (!logits || K < 1) return DG_EINVAL;
@@ -1484,95 +1481,235 @@ DGDEF int dg_gumbel_max(dg_rng *r, const dg_real *logits, int K, dg_real *pertur
     return best;
 }
 
-/* One categorical variable's conditional Gumbel draw given its argmax b, from the exponentials
-   E (K values), in the frame of logits + g. Works in log space: with lp = log pi,
-   z_i = -logaddexp(log E_i - lp_i, log E_b)  (i != b),  z_b = -log E_b,  then + logsumexp. */
-static void dg__cond_gumbel_row(const dg_real *logits, int K, int b, const dg_real *E,
-                                dg_real *out)
+/* restrict on the element loops of the conditional samplers: with their arrays known apart and a
+   trip count that is a multiple of 8, gcc vectorises them at -O2 too (as dg__map), where it
+   would otherwise need -O3's runtime alias checks. */
+#if defined(__cplusplus)
+#if defined(__GNUC__) || defined(__clang__) || defined(_MSC_VER)
+#define DG__RESTRICT __restrict
+#else
+#define DG__RESTRICT
+#endif
+#elif defined(__STDC_VERSION__) && __STDC_VERSION__ >= 199901L
+#define DG__RESTRICT restrict
+#else
+#define DG__RESTRICT
+#endif
+
+/* The per-logit pass of dg__cond_gumbel_rows over n values, zb holding each value's z_b. With
+   skip_b (a constant at each call) the argmaxes take a branch past the logs and exps whose
+   results the selects would discard: for values that run one at a time, the last few of a
+   group (a categorical variable of K = 2 has half its work there) and all of them where the
+   loop cannot vectorise (double with libm, see DG__VECTOR_F64); the values are the same bits. */
+static DG__INLINE void dg__cond_gumbel_values(const dg_real *DG__RESTRICT logits,
+                                              const dg_real *DG__RESTRICT hard,
+                                              const dg_real *DG__RESTRICT E,
+                                              const dg_real *DG__RESTRICT zb,
+                                              dg_real *DG__RESTRICT out, dg_real *DG__RESTRICT q,
+                                              int n, int skip_b, int with_q)
 {
+    const dg_real rel = (dg_real)(4 * (DG__IS_FLOAT ? FLT_EPSILON : DBL_EPSILON));
     int i;
-    dg_real lse = dg_logsumexp(logits, K), log_eb = DG_LOG(E[b]);
-    dg_real zb = -log_eb + lse;
-    for (i = 0; i < K; ++i) {
-        dg_real zi;
-        if (i == b) continue;
-        zi = -dg__logaddexp(DG_LOG(E[i]) - (logits[i] - lse), log_eb) + lse;
-        /* the argmax must stay b even when E_i/pi_i is lost to rounding against E_b */
-        if (zi >= zb) zi = zb - (DG_FABS(zb) + 1) * (dg_real)(4 * (DG__IS_FLOAT ? FLT_EPSILON : DBL_EPSILON));
-        out[i] = zi;
+    for (i = 0; i < n; ++i) {
+        dg_real z_b, le, a, t, z;
+        int at_b = hard[i] > 0;
+        if (skip_b && at_b) {
+            out[i] = zb[i];
+            if (with_q) q[i] = 1;
+            continue;
+        }
+        z_b = zb[i];
+        le = DG_LOG(E[i]);
+        a = le - logits[i] + z_b;
+        t = DG_EXP(-DG_FABS(a));
+        /* softplus(a) = max(a, 0) + log1p(e^-|a|); for a > 0, zb - a is phi_i - log E_i taken
+           directly, without the cancellation */
+        z = dg__sel(a > 0, logits[i] - le, z_b) - DG_LOG1P(t);
+        /* the argmax must stay b even when softplus(a) is lost to rounding against zb (rarely:
+           where the loop runs one value at a time, a branch beats the select's moves between
+           floating-point and integer registers) */
+        if (skip_b) z = z < z_b ? z : z_b - (DG_FABS(z_b) + 1) * rel;
+        else z = dg__sel(z < z_b, z, z_b - (DG_FABS(z_b) + 1) * rel);
+        out[i] = dg__sel(at_b, z_b, z);
+        if (with_q) q[i] = dg__sel(at_b, (dg_real)1, dg__sel(a > 0, t, (dg_real)1) / (1 + t));
     }
-    out[b] = zb;
 }
 
-/* Vector-Jacobian product of dg__cond_gumbel_row with respect to the logits, E and b fixed:
-   dphi = (d out / d logits)^T dz. With r_i = (E_i/pi_i)/(E_i/pi_i + E_b) (0 at i = b),
-   w_i = dz_i r_i:  dphi_j = w_j - pi_j sum(w) + pi_j sum(dz)  (the last term from the logsumexp
-   shift). dphi may alias dz. */
-static void dg__cond_gumbel_row_vjp(const dg_real *logits, int K, int b, const dg_real *E,
-                                    const dg_real *dz, dg_real *dphi)
+/* Conditional Gumbel draws of D categorical rows of K logits given their argmaxes, in the frame
+   of logits + g (Maddison et al.'s top-down construction, in log space so that logits of +-1e4
+   stay finite). hard holds the one-hot argmax rows, E the D*K exponentials. With
+   lse = logsumexp(row), E_b = hard_row . E_row (the exponential at the argmax, found by a dot
+   product rather than an index search) and zb = lse - log E_b:
+     z_b = zb,   z_i = zb - softplus(a_i),   a_i = log E_i - phi_i + zb   (i != b),
+   which is z_i = lse - logaddexp(log E_i - log pi_i, log E_b). Also writes
+   q_i = sigmoid(-a_i) = E_b/(E_i/pi_i + E_b) (1 at b) and pi = softmax(row), the factors of the
+   Jacobian (dg__cond_gumbel_rows_vjp/_jvp), which the forward pass has at hand; with_jac 0
+   skips them (q and pi are then scratch), for callers that only need out.
+   Rows go in groups of about DG__BLOCK * 4 values: per row a maximum, a sum, a dot product and
+   a log; then one pass over the whole group without a branch or call per value (a log, an exp,
+   a log1p and a division), which vectorises however short the rows are. zb is scratch (D*K
+   values, the per-row z_b broadcast over the row). No two arrays may alias. */
+static void dg__cond_gumbel_rows(const dg_real *logits, int D, int K, const dg_real *hard,
+                                 const dg_real *E, dg_real *out, dg_real *q, dg_real *pi,
+                                 dg_real *zb, int with_jac)
 {
-    int j;
-    dg_real lse = dg_logsumexp(logits, K), log_eb = DG_LOG(E[b]), sw = 0, sdz = 0;
-    for (j = 0; j < K; ++j) {
-        sdz += dz[j];
-        if (j != b) sw += dz[j] * dg_sigmoid(DG_LOG(E[j]) - (logits[j] - lse) - log_eb);
+    const int scalar = sizeof(dg_real) == sizeof(double) && !DG__VECTOR_F64;
+    int d0, d, k, rows = K < DG__BLOCK * 4 ? DG__BLOCK * 4 / K : 1;
+    for (d0 = 0; d0 < D; d0 += rows) {
+        int dn = D - d0 < rows ? D - d0 : rows, i0 = d0 * K, i1 = i0 + dn * K;
+        int n8 = (i1 - i0) & ~7, i8 = i0 + n8;
+        for (d = 0; d < dn; ++d) {
+            int j = i0 + d * K;
+            dg_real m = dg__max(logits + j, K);
+            for (k = 0; k < K; ++k) pi[j + k] = logits[j + k] - m;
+            zb[j] = m; /* until the row's sum is known */
+        }
+        dg__map(DG__MAP_EXP, pi + i0, i1 - i0);
+        for (d = 0; d < dn; ++d) {
+            int j = i0 + d * K;
+            dg_real s = dg__sum(pi + j, K), inv = 1 / s, eb = dg__dot(hard + j, E + j, K);
+            dg_real ratio = s / eb, z;
+            /* log s - log E_b in one log, unless E_b is so small or so large that s / E_b leaves
+               the normal range */
+            if (dg__finite(ratio) && ratio >= DG__REAL_MIN) z = zb[j] + DG_LOG(ratio);
+            else z = zb[j] + (DG_LOG(s) - DG_LOG(eb));
+            if (with_jac)
+                for (k = 0; k < K; ++k) pi[j + k] *= inv;
+            for (k = 0; k < K; ++k) zb[j + k] = z;
+        }
+        /* with_jac is a constant in each call of the inlined loop, so neither copy branches */
+        if (with_jac) {
+            dg__cond_gumbel_values(logits + i0, hard + i0, E + i0, zb + i0, out + i0, q + i0, n8,
+                                   scalar, 1);
+            dg__cond_gumbel_values(logits + i8, hard + i8, E + i8, zb + i8, out + i8, q + i8,
+                                   i1 - i8, 1, 1);
+        } else {
+            dg__cond_gumbel_values(logits + i0, hard + i0, E + i0, zb + i0, out + i0, q + i0, n8,
+                                   scalar, 0);
+            dg__cond_gumbel_values(logits + i8, hard + i8, E + i8, zb + i8, out + i8, q + i8,
+                                   i1 - i8, 1, 0);
+        }
     }
-    for (j = 0; j < K; ++j) {
-        dg_real pj = DG_EXP(logits[j] - lse);
-        dg_real wj = j == b ? 0 : dz[j] * dg_sigmoid(DG_LOG(E[j]) - (logits[j] - lse) - log_eb);
-        dphi[j] = wj + pj * (sdz - sw);
+}
+
+/* dphi = (d out / d logits)^T dz for dg__cond_gumbel_rows (hard and E fixed), from its q and pi:
+   d out_i / d phi_j = delta_ij (1 - q_i) + pi_j q_i, so per row
+   dphi_j = dz_j (1 - q_j) + pi_j (dz . q)  (the last term is the shift by lse - log E_b that
+   every value of the row shares, weighted by how much of it each value follows). One reduction
+   per row. dphi may alias dz. */
+static void dg__cond_gumbel_rows_vjp(const dg_real *q, const dg_real *pi, int D, int K,
+                                     const dg_real *dz, dg_real *dphi)
+{
+    int d, k;
+    for (d = 0; d < D; ++d) {
+        int j = d * K;
+        dg_real c = dg__dot(dz + j, q + j, K);
+        for (k = j; k < j + K; ++k) dphi[k] = dz[k] * (1 - q[k]) + pi[k] * c;
     }
+}
+
+/* dz = (d out / d logits) v for dg__cond_gumbel_rows, the transpose of the VJP:
+   dz_i = v_i (1 - q_i) + q_i (pi . v). dz may alias v. */
+static void dg__cond_gumbel_rows_jvp(const dg_real *q, const dg_real *pi, int D, int K,
+                                     const dg_real *v, dg_real *dz)
+{
+    int d, k;
+    for (d = 0; d < D; ++d) {
+        int j = d * K;
+        dg_real pv = dg__dot(pi + j, v + j, K);
+        for (k = j; k < j + K; ++k) dz[k] = v[k] + q[k] * (pv - v[k]);
+    }
+}
+
+/* One row through dg__cond_gumbel_rows, for the public functions: the one-hot row of b, the
+   scratch and the result on the stack (3 * DG_MAX_K values), then copied to out, which may
+   alias the caller's logits or E. */
+static void dg__cond_gumbel_one(const dg_real *logits, int K, int b, const dg_real *E,
+                                dg_real *out, dg_real *q, dg_real *pi)
+{
+    dg_real hard[DG_MAX_K], zb[DG_MAX_K], z[DG_MAX_K];
+    int k;
+    hard[0] = 1; /* K >= 1: tells gcc the row is initialised */
+    for (k = 0; k < K; ++k) hard[k] = (dg_real)(k == b);
+    dg__cond_gumbel_rows(logits, 1, K, hard, E, z, q, pi, zb, 1);
+    dg__copy(out, z, K);
 }
 
 DGDEF int dg_gumbel_given_argmax(dg_rng *r, const dg_real *logits, int K, int b,
                                  dg_real *perturbed)
 {
     int k, rc = dg__check_logits(logits, K);
-    dg_real E[DG_MAX_K];
+    dg_real E[DG_MAX_K], q[DG_MAX_K], pi[DG_MAX_K]; /* on the stack: 3 * DG_MAX_K scalars */
     if (!r || !perturbed || b < 0 || (rc == DG_OK && b >= K)) return DG_EINVAL;
     if (rc) return rc;
-    for (k = 0; k < K; ++k) E[k] = dg_exponential(r); /* on the stack: DG_MAX_K scalars */
-    dg__cond_gumbel_row(logits, K, b, E, perturbed);
+    E[0] = dg_exponential(r); /* K >= 1: spelled out, or gcc -O3 warns E may be unset */
+    for (k = 1; k < K; ++k) E[k] = dg_exponential(r);
+    dg__cond_gumbel_one(logits, K, b, E, perturbed, q, pi);
     return DG_OK;
 }
 
-/* One Bernoulli variable's conditional logistic draw given its bit b, from the uniform v, in the
-   frame of logit + L. For b = 0, z = log(theta v / (1 - v(1 - theta))) written as
-   log sigmoid(phi) + log v - log1p(-v sigmoid(-phi)); b = 1 is the mirror image
-   z(phi, v) = -z0(-phi, 1 - v), which is exactly the u' = (1 - theta) + v theta rule. */
-static dg_real dg__cond_logistic(dg_real logit, int b, dg_real v)
+/* Conditional logistic draws of D Bernoulli variables given their bits (hard, 0 or 1), from the
+   uniforms v, in the frame of logit + L. For b = 0, z = log(theta v / (1 - v(1 - theta))),
+   written as log sigmoid(s) + log(w / (1 - w sigmoid(-s))) with s = phi, w = v (log sigmoid
+   apart, so that it stays finite where sigmoid(s) underflows); b = 1 is the
+   mirror image z(phi, v) = -z0(-phi, 1 - v), which is exactly the u' = (1 - theta) + v theta
+   rule: s = -phi, w = 1 - v. Also writes deriv = dz/dphi = sigmoid(-s) w1 / (w1 + w sigmoid(s))
+   with w1 = 1 - w (taken as v itself for b = 1, not 1 - (1 - v)): (1 - theta)(1 - v) /
+   (1 - v + v theta) for b = 0, theta v / (1 - theta + v theta) for b = 1. One pass without a
+   branch or call per value (an exp, a log, a log1p, two divisions): the sigmoids of +-s come
+   from one e^-|s|, and the bit's two cases are selects. No two arrays may alias. */
+static DG__INLINE void dg__cond_logistic_values(const dg_real *DG__RESTRICT logits,
+                                                const dg_real *DG__RESTRICT hard,
+                                                const dg_real *DG__RESTRICT v,
+                                                dg_real *DG__RESTRICT out,
+                                                dg_real *DG__RESTRICT deriv, int D)
 {
-    dg_real s = b ? -logit : logit, w = b ? 1 - v : v;
-    dg_real z0 = dg_log_sigmoid(s) + DG_LOG(w) - DG_LOG1P(-w * dg_sigmoid(-s));
-    if (z0 > 0) z0 = 0; /* rounding must not flip the bit */
-    if (!b) return z0;
-    return z0 < 0 ? -z0 : (DG__IS_FLOAT ? FLT_MIN : DBL_MIN);
+    int i;
+    for (i = 0; i < D; ++i) {
+        int b = hard[i] > 0;
+        dg_real vi = v[i], s = dg__sel(b, -logits[i], logits[i]);
+        dg_real w = dg__sel(b, 1 - vi, vi), w1 = dg__sel(b, vi, 1 - vi);
+        dg_real e = DG_EXP(dg__sel(s > 0, -s, s)), inv = 1 / (1 + e);
+        dg_real sig_s = dg__sel(s > 0, (dg_real)1, e) * inv;     /* sigmoid(s) */
+        dg_real sig_ms = dg__sel(s > 0, e, (dg_real)1) * inv;    /* sigmoid(-s) */
+        /* 1 - w sigmoid(-s) as w1 + w sigmoid(s): nonnegative terms, no cancellation (for b = 1
+           and small v it keeps v, which 1 - w has lost) */
+        dg_real q = 1 / (w1 + w * sig_s);
+        dg_real z0 = (dg__sel(s > 0, (dg_real)0, s) - DG_LOG1P(e)) + DG_LOG(w * q);
+        z0 = dg__sel(z0 > 0, (dg_real)0, z0); /* rounding must not flip the bit */
+        out[i] = dg__sel(b, dg__sel(z0 < 0, -z0, DG__REAL_MIN), z0);
+        deriv[i] = sig_ms * w1 * q;
+    }
 }
 
-/* d z / d logit of dg__cond_logistic with b and v fixed:
-   b = 0: (1 - theta)(1 - v) / (1 - v + v theta);   b = 1: theta v / (1 - theta + v theta). */
-static dg_real dg__cond_logistic_deriv(dg_real logit, int b, dg_real v)
+/* dg__cond_logistic_values over the largest multiple of 8 values (the loop gcc vectorises at
+   -O2), then the last few. */
+static void dg__cond_logistic_bits(const dg_real *logits, int D, const dg_real *hard,
+                                   const dg_real *v, dg_real *out, dg_real *deriv)
 {
-    dg_real theta = dg_sigmoid(logit), one_m = dg_sigmoid(-logit);
-    if (!b) return one_m * (1 - v) / ((1 - v) + v * theta);
-    return theta * v / (one_m + v * theta);
+    int n8 = D & ~7;
+    dg__cond_logistic_values(logits, hard, v, out, deriv, n8);
+    dg__cond_logistic_values(logits + n8, hard + n8, v + n8, out + n8, deriv + n8, D - n8);
 }
 
 DGDEF int dg_logistic_given_bit(dg_rng *r, dg_real logit, int b, dg_real *z)
 {
+    dg_real v, bit = (dg_real)b, deriv;
     if (!r || !z || (b != 0 && b != 1)) return DG_EINVAL;
     if (!dg__finite(logit)) return DG_EDOMAIN;
-    *z = dg__cond_logistic(logit, b, dg_uniform(r));
+    v = dg_uniform(r);
+    dg__cond_logistic_bits(&logit, 1, &bit, &v, z, &deriv);
     return DG_OK;
 }
 
 DGDEF int dg_logistic_given_bit_at(dg_real logit, int b, dg_real v, dg_real *z,
                                    dg_real *dz_dlogit)
 {
+    dg_real bit = (dg_real)b, deriv;
     if (!z || (b != 0 && b != 1) || !(v > 0 && v < 1)) return DG_EINVAL;
     if (!dg__finite(logit)) return DG_EDOMAIN;
-    *z = dg__cond_logistic(logit, b, v);
-    if (dz_dlogit) *dz_dlogit = dg__cond_logistic_deriv(logit, b, v);
+    dg__cond_logistic_bits(&logit, 1, &bit, &v, z, &deriv);
+    if (dz_dlogit) *dz_dlogit = deriv;
     return DG_OK;
 }
 
@@ -1589,9 +1726,10 @@ DGDEF int dg_gumbel_given_argmax_at(const dg_real *logits, int K, int b, const d
                                     dg_real *perturbed)
 {
     int rc = dg__check_cond_gumbel_args(logits, K, b, E);
+    dg_real q[DG_MAX_K], pi[DG_MAX_K];
     if (rc) return rc;
     if (!perturbed) return DG_EINVAL;
-    dg__cond_gumbel_row(logits, K, b, E, perturbed);
+    dg__cond_gumbel_one(logits, K, b, E, perturbed, q, pi);
     return DG_OK;
 }
 
@@ -1599,10 +1737,12 @@ DGDEF int dg_gumbel_given_argmax_vjp(const dg_real *logits, int K, int b, const 
                                      const dg_real *dperturbed, dg_real *dlogits)
 {
     int rc = dg__check_cond_gumbel_args(logits, K, b, E);
+    dg_real out[DG_MAX_K], q[DG_MAX_K], pi[DG_MAX_K];
     if (rc) return rc;
     if (!dperturbed || !dlogits) return DG_EINVAL;
     if (!dg__all_finite(dperturbed, K)) return DG_EDOMAIN;
-    dg__cond_gumbel_row_vjp(logits, K, b, E, dperturbed, dlogits);
+    dg__cond_gumbel_one(logits, K, b, E, out, q, pi);
+    dg__cond_gumbel_rows_vjp(q, pi, 1, K, dperturbed, dlogits);
     return DG_OK;
 }
 
@@ -1885,41 +2025,46 @@ static void dg__draw_cond_noise(dg_rng *r, const dg_problem *p, dg_real *noise)
     if (p->kind == DG_CATEGORICAL) dg__map(DG__MAP_EXPONENTIAL, noise, n);
 }
 
-static int dg__hard_index(const dg_real *row, int K)
-{
-    int k;
-    for (k = 0; k < K; ++k) if (row[k] > 0) return k;
-    return 0;
-}
-
 /* x~ = perturbed logits conditioned on H(x~) = hard, a deterministic function of
-   (phi, hard, noise). H(x~) == hard always. */
+   (phi, hard, noise); H(x~) == hard always. Also writes the factors of its Jacobian wrt phi
+   that dg__cond_perturbed_vjp/_jvp take: jac (n values; dx~/dphi per bit, q per categorical
+   logit, see dg__cond_gumbel_rows) and, for categorical problems, pi = softmax of each row of
+   phi; tmp is scratch (categorical, n values). with_jac 0: only xt is meaningful (jac and pi are
+   scratch then; the Bernoulli derivative costs one product and is written anyway). No two
+   arrays may alias. */
 static void dg__cond_perturbed(const dg_problem *p, const dg_real *hard, const dg_real *noise,
-                               dg_real *xt)
+                               dg_real *xt, dg_real *jac, dg_real *pi, dg_real *tmp, int with_jac)
 {
-    int d, K = dg__row(p);
-    if (p->kind == DG_BERNOULLI) {
-        for (d = 0; d < p->D; ++d) xt[d] = dg__cond_logistic(p->logits[d], hard[d] > 0, noise[d]);
-        return;
-    }
-    for (d = 0; d < p->D; ++d)
-        dg__cond_gumbel_row(p->logits + d * K, K, dg__hard_index(hard + d * K, K), noise + d * K,
-                            xt + d * K);
+    if (p->kind == DG_BERNOULLI)
+        dg__cond_logistic_bits(p->logits, p->D, hard, noise, xt, jac);
+    else
+        dg__cond_gumbel_rows(p->logits, p->D, p->K, hard, noise, xt, jac, pi, tmp, with_jac);
 }
 
-/* dphi = (d x~ / d phi)^T dxt with hard and noise fixed. dphi may alias dxt. */
-static void dg__cond_perturbed_vjp(const dg_problem *p, const dg_real *hard, const dg_real *noise,
+/* dphi = (d x~ / d phi)^T dxt with hard and noise fixed, from the jac and pi dg__cond_perturbed
+   wrote (pi: softmax rows of phi, unused for Bernoulli). dphi may alias dxt. */
+static void dg__cond_perturbed_vjp(const dg_problem *p, const dg_real *jac, const dg_real *pi,
                                    const dg_real *dxt, dg_real *dphi)
 {
-    int d, K = dg__row(p);
+    int d;
     if (p->kind == DG_BERNOULLI) {
-        for (d = 0; d < p->D; ++d)
-            dphi[d] = dxt[d] * dg__cond_logistic_deriv(p->logits[d], hard[d] > 0, noise[d]);
+        for (d = 0; d < p->D; ++d) dphi[d] = dxt[d] * jac[d];
         return;
     }
-    for (d = 0; d < p->D; ++d)
-        dg__cond_gumbel_row_vjp(p->logits + d * K, K, dg__hard_index(hard + d * K, K),
-                                noise + d * K, dxt + d * K, dphi + d * K);
+    dg__cond_gumbel_rows_vjp(jac, pi, p->D, p->K, dxt, dphi);
+}
+
+/* Jacobian-vector product of x~(phi) (hard and noise fixed): dxt = (d x~ / d phi) dphi, from
+   the same factors. dxt may alias dphi. */
+static void dg__cond_perturbed_jvp(const dg_problem *p, const dg_real *jac, const dg_real *pi,
+                                   const dg_real *dphi, dg_real *dxt)
+{
+    int d;
+    if (p->kind == DG_BERNOULLI) {
+        for (d = 0; d < p->D; ++d) dxt[d] = dphi[d] * jac[d];
+        return;
+    }
+    dg__cond_gumbel_rows_jvp(jac, pi, p->D, p->K, dphi, dxt);
 }
 
 static int dg__needs_grad(dg_method m)
@@ -2298,6 +2443,9 @@ static int dg__est_rloo(dg_estimator *e, const dg_problem *p, dg_real *grad, dg_
 #define DG__W_RX_DZ 4     /* grad f at the point the method evaluates it */
 #define DG__W_RX_DPHI 5   /* J^T dz of one draw */
 #define DG__W_RX_COND 6   /* conditional noise drawn from the rng */
+#define DG__W_RX_JAC 7    /* dg__cond_perturbed's Jacobian factors and scratch (unused here) */
+#define DG__W_RX_PI 8
+#define DG__W_RX_TMP 9
 
 static int dg__is_relaxation(dg_method m)
 {
@@ -2339,7 +2487,8 @@ static int dg__relaxed_grad(dg_estimator *e, const dg_problem *p, dg_rng *r, con
         if (m == DG_GUMBEL_RAO) {
             const dg_real *c = cond_noise ? cond_noise + s * n : cond;
             if (r) dg__draw_cond_noise(r, p, cond);
-            dg__cond_perturbed(p, hard, c, x);
+            dg__cond_perturbed(p, hard, c, x, e->work[DG__W_RX_JAC], e->work[DG__W_RX_PI],
+                               e->work[DG__W_RX_TMP], 0);
         } else {
             dg__relax_perturbed(r, p, noise, s, x);
         }
@@ -2438,7 +2587,7 @@ DGDEF int dg_set_tau(dg_estimator *e, dg_real tau)
 #define DG__W_CV_PROBS 1   /* E_q z */
 #define DG__W_CV_X 2       /* perturbed logits x */
 #define DG__W_CV_HARD 3    /* b = H(x) */
-#define DG__W_CV_NOISE 4   /* conditional noise v */
+#define DG__W_CV_JAC 4     /* the Jacobian factors of x~ (dg__cond_perturbed's jac) */
 #define DG__W_CV_XT 5      /* conditional perturbed logits x~ */
 #define DG__W_CV_Y 6       /* relax_tau(x) */
 #define DG__W_CV_YT 7      /* relax_tau(x~) */
@@ -2509,41 +2658,16 @@ static dg_real dg__net_forward(const dg_relax_net *net, const dg_real *y, int n,
 static dg_real dg__net_input_grad(const dg_relax_net *net, const dg_real *y, int n, dg_real *dy)
 {
     int h, i;
-    dg_real t[DG_RELAX_HIDDEN], kappa = 1 / DG_SQRT((dg_real)n);
+    dg_real t[DG_RELAX_HIDDEN], a[DG_RELAX_HIDDEN], kappa = 1 / DG_SQRT((dg_real)n);
     dg_real r = dg__net_forward(net, y, n, t);
-    for (i = 0; i < n; ++i) dy[i] = 0;
-    for (h = 0; h < DG_RELAX_HIDDEN; ++h) {
-        dg_real a = net->w2[h] * (1 - t[h] * t[h]) * kappa;
-        for (i = 0; i < n; ++i) dy[i] += a * net->w1[h][i];
-    }
+    for (h = 0; h < DG_RELAX_HIDDEN; ++h) a[h] = net->w2[h] * (1 - t[h] * t[h]) * kappa;
+    /* the first unit writes dy and the others add two at a time: half the passes over dy */
+    for (i = 0; i < n; ++i) dy[i] = a[0] * net->w1[0][i];
+    for (h = 1; h + 1 < DG_RELAX_HIDDEN; h += 2)
+        for (i = 0; i < n; ++i) dy[i] += a[h] * net->w1[h][i] + a[h + 1] * net->w1[h + 1][i];
+    if (h < DG_RELAX_HIDDEN)
+        for (i = 0; i < n; ++i) dy[i] += a[h] * net->w1[h][i];
     return r;
-}
-
-/* Jacobian-vector product of x~(phi) (hard and noise fixed): dxt = (d x~ / d phi) dphi.
-   Bernoulli: the diagonal derivative. Categorical row, with r_i = (E_i/pi_i)/(E_i/pi_i + E_b)
-   (0 at i = b): d x~_i / d phi_j = delta_ij r_i + pi_j (1 - r_i), the transpose of
-   dg__cond_gumbel_row_vjp. dxt may alias dphi. */
-static void dg__cond_perturbed_jvp(const dg_problem *p, const dg_real *hard, const dg_real *noise,
-                                   const dg_real *dphi, dg_real *dxt)
-{
-    int d, j, K = dg__row(p);
-    if (p->kind == DG_BERNOULLI) {
-        for (d = 0; d < p->D; ++d)
-            dxt[d] = dphi[d] * dg__cond_logistic_deriv(p->logits[d], hard[d] > 0, noise[d]);
-        return;
-    }
-    for (d = 0; d < p->D; ++d) {
-        const dg_real *lg = p->logits + d * K, *E = noise + d * K;
-        const dg_real *v = dphi + d * K;
-        dg_real *out = dxt + d * K;
-        int b = dg__hard_index(hard + d * K, K);
-        dg_real lse = dg_logsumexp(lg, K), log_eb = DG_LOG(E[b]), piv = 0;
-        for (j = 0; j < K; ++j) piv += DG_EXP(lg[j] - lse) * v[j];
-        for (j = 0; j < K; ++j) {
-            dg_real r = j == b ? 0 : dg_sigmoid(DG_LOG(E[j]) - (lg[j] - lse) - log_eb);
-            out[j] = r * v[j] + (1 - r) * piv;
-        }
-    }
 }
 
 static int dg__est_muprop(dg_estimator *e, const dg_problem *p, dg_real *grad, dg_info *info)
@@ -2574,17 +2698,31 @@ static int dg__est_muprop(dg_estimator *e, const dg_problem *p, dg_real *grad, d
     return dg__all_finite(grad, n) ? DG_OK : DG_EDOMAIN;
 }
 
+/* The conditional draw of one REBAR/RELAX draw, given hard: x~ and its Jacobian factors, which
+   every later VJP and JVP of the draw reuses. The softmax rows the categorical ones need are
+   E_q z, which the conditional sampler computes anyway: it writes them to the probs slot (the
+   same values every draw; Bernoulli problems fill that slot once per call instead). The noise
+   and the kernel's scratch go in slots the draw overwrites later. */
+static void dg__cv_cond(dg_estimator *e, const dg_problem *p)
+{
+    dg_real *noise = e->work[DG__W_CV_T1];
+    dg__draw_cond_noise(&e->rng, p, noise);
+    dg__cond_perturbed(p, e->work[DG__W_CV_HARD], noise, e->work[DG__W_CV_XT],
+                       e->work[DG__W_CV_JAC], e->work[DG__W_CV_PROBS], e->work[DG__W_CV_YT], 1);
+}
+
 /* One draw of REBAR (net NULL) or RELAX at temperature tau and scale eta, for the noise already
-   in the scratch slots (x, hard, noise, x~) and fb = f(hard):
+   in the scratch slots (x, hard, x~ and its Jacobian factors) and fb = f(hard):
      g = [f(b) - c(x~)] s + grad_phi c(x) - grad_phi c(x~),  c(x) = eta f(y) + r(y),  y = relax(x).
    Writes g, the relaxations y and yt, and (when cvec is not NULL) c = -dg/deta
-   = f(y~) s - grad_phi f(y) + grad_phi f(y~). t1 and t2 are scratch; 2 f_grad calls. */
+   = f(y~) s - grad_phi f(y) + grad_phi f(y~). t1 and t2 are scratch; 2 f_grad calls. Without
+   cvec, RELAX's two parts of c share their backward passes. */
 static int dg__cv_draw(dg_estimator *e, const dg_problem *p, const dg_relax_net *net,
                        dg_real eta, dg_real tau, dg_real fb, dg_real *y, dg_real *yt,
                        dg_real *g, dg_real *cvec, dg_info *info)
 {
     const dg_real *probs = e->work[DG__W_CV_PROBS], *x = e->work[DG__W_CV_X];
-    const dg_real *hard = e->work[DG__W_CV_HARD], *noise = e->work[DG__W_CV_NOISE];
+    const dg_real *hard = e->work[DG__W_CV_HARD], *jac = e->work[DG__W_CV_JAC];
     const dg_real *xt = e->work[DG__W_CV_XT];
     dg_real *t1 = e->work[DG__W_CV_T1], *t2 = e->work[DG__W_CV_T2];
     dg_real fy, fyt;
@@ -2592,12 +2730,28 @@ static int dg__cv_draw(dg_estimator *e, const dg_problem *p, const dg_relax_net 
     dg__relax(p, x, tau, y);
     rc = dg__eval_f_grad(p, y, t1, &fy, info);
     if (rc) return rc;
-    dg__relax_backward(p, y, t1, tau, t1); /* x = phi + noise: dx/dphi = I (softmax ignores the shift) */
     dg__relax(p, xt, tau, yt);
     rc = dg__eval_f_grad(p, yt, t2, &fyt, info);
     if (rc) return rc;
+    if (net && !cvec) {
+        /* c = eta f + r differentiated as one function: its gradients at y (and at y~) add
+           before the backward passes, which are linear, so each runs once instead of twice.
+           g is scratch until its own loop. */
+        dg_real rt;
+        dg__net_input_grad(net, y, n, g);
+        for (i = 0; i < n; ++i) t1[i] = eta * t1[i] + g[i];
+        rt = dg__net_input_grad(net, yt, n, g);
+        for (i = 0; i < n; ++i) t2[i] = eta * t2[i] + g[i];
+        dg__relax_backward(p, y, t1, tau, t1);
+        dg__relax_backward(p, yt, t2, tau, t2);
+        dg__cond_perturbed_vjp(p, jac, probs, t2, t2);
+        for (i = 0; i < n; ++i) g[i] = (fb - eta * fyt - rt) * (hard[i] - probs[i]) + t1[i] - t2[i];
+        (void)fy;
+        return DG_OK;
+    }
+    dg__relax_backward(p, y, t1, tau, t1); /* x = phi + noise: dx/dphi = I (softmax ignores the shift) */
     dg__relax_backward(p, yt, t2, tau, t2);
-    dg__cond_perturbed_vjp(p, hard, noise, t2, t2);
+    dg__cond_perturbed_vjp(p, jac, probs, t2, t2);
     for (i = 0; i < n; ++i) {
         dg_real s = hard[i] - probs[i], c = fyt * s - t1[i] + t2[i];
         g[i] = fb * s - eta * c;
@@ -2609,7 +2763,7 @@ static int dg__cv_draw(dg_estimator *e, const dg_problem *p, const dg_relax_net 
         dg__relax_backward(p, y, t1, tau, t1);
         rt = dg__net_input_grad(net, yt, n, t2);
         dg__relax_backward(p, yt, t2, tau, t2);
-        dg__cond_perturbed_vjp(p, hard, noise, t2, t2);
+        dg__cond_perturbed_vjp(p, jac, probs, t2, t2);
         for (i = 0; i < n; ++i) g[i] += -rt * (hard[i] - probs[i]) + t1[i] - t2[i];
     }
     (void)fy;
@@ -2631,14 +2785,14 @@ static void dg__relax_net_grad(dg_estimator *e, const dg_problem *p, dg_real tau
 {
     const dg_relax_net *net = &e->cv.net;
     const dg_real *probs = e->work[DG__W_CV_PROBS], *hard = e->work[DG__W_CV_HARD];
-    const dg_real *noise = e->work[DG__W_CV_NOISE];
+    const dg_real *jac = e->work[DG__W_CV_JAC];
     dg_real *u = e->work[DG__W_CV_T1], *ut = e->work[DG__W_CV_T2];
     dg_real t[DG_RELAX_HIDDEN], tt[DG_RELAX_HIDDEN], S = 0, kappa;
     int h, i, n = dg__n(p);
     kappa = 1 / DG_SQRT((dg_real)n);
     for (i = 0; i < n; ++i) S += (hard[i] - probs[i]) * g[i];
     dg__relax_backward(p, y, g, tau, u);
-    dg__cond_perturbed_jvp(p, hard, noise, g, ut);
+    dg__cond_perturbed_jvp(p, jac, probs, g, ut);
     dg__relax_backward(p, yt, ut, tau, ut);
     dg__net_forward(net, y, n, t);
     dg__net_forward(net, yt, n, tt);
@@ -2676,8 +2830,8 @@ static int dg__est_relaxed_cv(dg_estimator *e, const dg_problem *p, dg_real *gra
     dg_cv_state *cv = &e->cv;
     const dg_relax_net *net = relax_net ? &cv->net : 0;
     dg_real *probs = e->work[DG__W_CV_PROBS], *x = e->work[DG__W_CV_X];
-    dg_real *hard = e->work[DG__W_CV_HARD], *noise = e->work[DG__W_CV_NOISE];
-    dg_real *xt = e->work[DG__W_CV_XT], *y = e->work[DG__W_CV_Y], *yt = e->work[DG__W_CV_YT];
+    dg_real *hard = e->work[DG__W_CV_HARD];
+    dg_real *y = e->work[DG__W_CV_Y], *yt = e->work[DG__W_CV_YT];
     dg_real *cvec = e->work[DG__W_CV_C], *g = e->work[DG__W_CV_G];
     dg_real *fdy = e->work[DG__W_CV_FD_Y], *fdyt = e->work[DG__W_CV_FD_YT];
     dg_real *fdg = e->work[DG__W_CV_FD_G];
@@ -2686,7 +2840,7 @@ static int dg__est_relaxed_cv(dg_estimator *e, const dg_problem *p, dg_real *gra
     dg_real d_w2[DG_RELAX_HIDDEN], d_b1[DG_RELAX_HIDDEN];
     int n = dg__n(p), M = e->cfg.samples, tune = e->cfg.tune != 0, i, h, m, rc;
 
-    dg__probs(p, probs);
+    if (p->kind == DG_BERNOULLI) dg__probs(p, probs); /* categorical: by dg__cv_cond */
     for (i = 0; i < n; ++i) grad[i] = 0;
     for (h = 0; h < DG_RELAX_HIDDEN; ++h) {
         d_w2[h] = d_b1[h] = 0;
@@ -2696,12 +2850,11 @@ static int dg__est_relaxed_cv(dg_estimator *e, const dg_problem *p, dg_real *gra
         dg_real gg;
         dg__draw_perturbed(&e->rng, p, x);
         dg__hard(p, x, hard);
-        dg__draw_cond_noise(&e->rng, p, noise);
-        dg__cond_perturbed(p, hard, noise, xt);
+        dg__cv_cond(e, p);
         rc = dg__eval_f(p, hard, &fb, info);
         if (rc) return rc;
         fsum += fb;
-        rc = dg__cv_draw(e, p, net, eta, tau, fb, y, yt, g, cvec, info);
+        rc = dg__cv_draw(e, p, net, eta, tau, fb, y, yt, g, tune ? cvec : 0, info);
         if (rc) return rc;
         gg = dg__dot(g, g, n);
         loss += gg;

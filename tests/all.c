@@ -14,6 +14,7 @@
 #include "test_score.c"
 #include "test_relax.c"
 #include "test_cv.c"
+#include "test_cond.c"
 #include "test_errors.c"
 
 #ifndef DGT_LABEL
@@ -32,6 +33,7 @@ int main(int argc, char **argv)
     register_score();
     register_relax();
     register_cv();
+    register_cond();
     register_errors();
     return dgt_run(argc, argv, DGT_LABEL);
 }

@@ -3,8 +3,8 @@
    vector-Jacobian product (dg__relax_backward), on a categorical D x K and a Bernoulli problem.
 
    The est-* cases time whole dg_estimate calls (one sample) of Gumbel-softmax (gs),
-   straight-through (st) and REINFORCE (rf) with a linear objective whose gradient is a copy, so the library's own
-   work dominates.
+   straight-through (st), REINFORCE (rf), Gumbel-Rao (gr), REBAR and RELAX (untuned) with a
+   linear objective whose gradient is a copy, so the library's own work dominates.
 
    Usage:  microbench                 every case, wall-clock ns per logit (best of several runs)
            microbench CASE REPS       only CASE, REPS times, no timing: for instruction counts,
@@ -45,6 +45,16 @@ static const mb_case mb_cases[] = {
     {"est-gs-1x2", DG_CATEGORICAL, 1, 2, DG_GUMBEL_SOFTMAX},
     {"est-rf-1024x64", DG_CATEGORICAL, 1024, 64, DG_REINFORCE},
     {"est-rf-32x10", DG_CATEGORICAL, 32, 10, DG_REINFORCE},
+    {"est-gr-1024x64", DG_CATEGORICAL, 1024, 64, DG_GUMBEL_RAO},
+    {"est-gr-32x10", DG_CATEGORICAL, 32, 10, DG_GUMBEL_RAO},
+    {"est-gr-bern320", DG_BERNOULLI, 320, 1, DG_GUMBEL_RAO},
+    {"est-rebar-1024x64", DG_CATEGORICAL, 1024, 64, DG_REBAR},
+    {"est-rebar-32x10", DG_CATEGORICAL, 32, 10, DG_REBAR},
+    {"est-rebar-bern320", DG_BERNOULLI, 320, 1, DG_REBAR},
+    {"est-relax-1024x64", DG_CATEGORICAL, 1024, 64, DG_RELAX},
+    {"est-relax-32x10", DG_CATEGORICAL, 32, 10, DG_RELAX},
+    {"est-gr-1x2", DG_CATEGORICAL, 1, 2, DG_GUMBEL_RAO},
+    {"est-rebar-1x2", DG_CATEGORICAL, 1, 2, DG_REBAR},
 };
 static dg_estimator mb_est;
 #define MB_NCASES (int)(sizeof mb_cases / sizeof mb_cases[0])

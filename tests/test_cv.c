@@ -451,6 +451,7 @@ static void cv_cond_jvp_matches_fd(void)
     for (which = 2; which < 8; which += 2) {
         dg_problem p = cv_case(which);
         dg_real lg[12], dir[12], jv[12], xp[12], xm[12], *hard = e.work[1], *noise = e.work[2];
+        dg_real *jac = e.work[4], *pi = e.work[5], *tmp = e.work[6];
         int n = p.kind == DG_BERNOULLI ? p.D : p.D * p.K;
         dg_config c = cv_config(DG_REBAR, 0, 31);
         dg_init(&e, &c);
@@ -460,12 +461,13 @@ static void cv_cond_jvp_matches_fd(void)
             dg__hard(&p, e.work[3], hard);
             dg__draw_cond_noise(&e.rng, &p, noise);
             for (i = 0; i < n; ++i) dir[i] = (dg_real)sin(3.0 * i + t);
-            dg__cond_perturbed_jvp(&p, hard, noise, dir, jv);
+            dg__cond_perturbed(&p, hard, noise, xp, jac, pi, tmp, 1);
+            dg__cond_perturbed_jvp(&p, jac, pi, dir, jv);
             for (i = 0; i < n; ++i) lg[i] = p.logits[i] + (dg_real)h * dir[i];
             q.logits = lg;
-            dg__cond_perturbed(&q, hard, noise, xp);
+            dg__cond_perturbed(&q, hard, noise, xp, e.work[7], e.work[8], tmp, 0);
             for (i = 0; i < n; ++i) lg[i] = p.logits[i] - (dg_real)h * dir[i];
-            dg__cond_perturbed(&q, hard, noise, xm);
+            dg__cond_perturbed(&q, hard, noise, xm, e.work[7], e.work[8], tmp, 0);
             for (i = 0; i < n; ++i) {
                 double fd = ((double)xp[i] - xm[i]) / (2 * h), err = fabs(fd - jv[i]);
                 if (err > worst) worst = err;
@@ -512,8 +514,7 @@ static void cv_relax_tuning_gradient_matches_fd(void)
         dg__probs(&p, e.work[DG__W_CV_PROBS]);
         dg__draw_perturbed(&e.rng, &p, e.work[DG__W_CV_X]);
         dg__hard(&p, e.work[DG__W_CV_X], e.work[DG__W_CV_HARD]);
-        dg__draw_cond_noise(&e.rng, &p, e.work[DG__W_CV_NOISE]);
-        dg__cond_perturbed(&p, e.work[DG__W_CV_HARD], e.work[DG__W_CV_NOISE], e.work[DG__W_CV_XT]);
+        dg__cv_cond(&e, &p);
         CHECK_INT(dg__eval_f(&p, e.work[DG__W_CV_HARD], &fb, &info), DG_OK);
         dg__cv_draw(&e, &p, &e.cv.net, eta, tau, fb, e.work[DG__W_CV_Y], e.work[DG__W_CV_YT],
                     e.work[DG__W_CV_G], e.work[DG__W_CV_C], &info);

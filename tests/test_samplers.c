@@ -160,7 +160,7 @@ static void samplers_conditional_extremes(void)
             }
     CHECK(ok);
     {
-        dg_real lg[3] = {1e4, -1e4, 0}, E[3], z[3];
+        dg_real lg[3] = {1e4, -1e4, 0}, E[3], z[3] = {0, 0, 0}; /* read after a failed call too */
         for (j = 0; j < 3; ++j) {
             int k, best = 0;
             E[0] = vs[j]; E[1] = 36; E[2] = (dg_real)1e-9;
