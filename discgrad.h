@@ -2002,6 +2002,38 @@ static void dg__relax_hard(const dg_problem *p, const dg_real *x, dg_real tau, d
     dg__softmax_rows_hard(x, p->D, p->K, tau, relaxed, hard);
 }
 
+/* x = phi + noise, its relaxation and, when hard is not NULL, H(x), group by group of whole
+   rows (about 4 DG__BLOCK values) so that x never leaves the L1 cache: x is built in relaxed,
+   which the relaxation then overwrites in place. Noise comes from r, or from the array noise
+   (dg__n values) when r is NULL. The same values as dg__draw_perturbed (or phi + noise) followed
+   by dg__relax_hard, one pass over memory fewer. */
+static void dg__perturb_relax(dg_rng *r, const dg_problem *p, const dg_real *noise, dg_real tau,
+                              dg_real *relaxed, dg_real *hard)
+{
+    int K = dg__row(p), n = dg__n(p), group = (K < DG__BLOCK * 4 ? DG__BLOCK * 4 / K : 1) * K;
+    int i0, i, m;
+    dg_problem g = *p;
+    for (i0 = 0; i0 < n; i0 += group) {
+        dg_real *xg = relaxed + i0;
+        m = n - i0 < group ? n - i0 : group;
+        if (r) {
+            dg__uniform_block(r, xg, m);
+            dg__map(p->kind == DG_BERNOULLI ? DG__MAP_LOGISTIC : DG__MAP_GUMBEL, xg, m);
+        } else {
+            dg__copy(xg, noise + i0, m);
+        }
+        for (i = 0; i < m; ++i) xg[i] += p->logits[i0 + i];
+        g.D = m / K;
+        g.logits = p->logits + i0;
+        if (p->kind == DG_CATEGORICAL) {
+            dg__softmax_rows_hard(xg, g.D, K, tau, xg, hard ? hard + i0 : NULL);
+            continue;
+        }
+        if (hard) dg__hard(&g, xg, hard + i0); /* before the relaxation overwrites x */
+        dg__relax(&g, xg, tau, xg);
+    }
+}
+
 /* dx = (d relaxed / d x)^T dz, given relaxed = dg__relax(x): z(1 - z)/tau per bit, the softmax
    VJP per row. dx may alias dz. */
 static void dg__relax_backward(const dg_problem *p, const dg_real *relaxed, const dg_real *dz,
@@ -2489,10 +2521,11 @@ static int dg__relaxed_grad(dg_estimator *e, const dg_problem *p, dg_rng *r, con
             if (r) dg__draw_cond_noise(r, p, cond);
             dg__cond_perturbed(p, hard, c, x, e->work[DG__W_RX_JAC], e->work[DG__W_RX_PI],
                                e->work[DG__W_RX_TMP], 0);
+            dg__relax_hard(p, x, tau, soft, NULL);
         } else {
-            dg__relax_perturbed(r, p, noise, s, x);
+            dg__perturb_relax(r, p, r ? NULL : noise + s * n, tau, soft,
+                              m == DG_STRAIGHT_THROUGH ? hard : NULL);
         }
-        dg__relax_hard(p, x, tau, soft, m == DG_STRAIGHT_THROUGH ? hard : NULL);
         if (m != DG_GUMBEL_RAO) {
             rc = dg__eval_f_grad(p, m == DG_STRAIGHT_THROUGH ? hard : soft, dz, &value, info);
             if (rc) return rc;
