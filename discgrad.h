@@ -1470,11 +1470,12 @@ DGDEF int dg_sample_categorical(dg_rng *r, const dg_real *logits, int K)
 DGDEF int dg_gumbel_max(dg_rng *r, const dg_real *logits, int K, dg_real *perturbed)
 {
     int k, best = 0, rc = dg__check_logits(logits, K);
-    dg_real best_v = 0;
+    dg_real g[DG_MAX_K], best_v = 0; /* on the stack: DG_MAX_K scalars */
     if (!r) return DG_EINVAL;
     if (rc) return rc;
+    dg_gumbels(r, g, K); /* the values of K dg_gumbel calls, as one vectorised block */
     for (k = 0; k < K; ++k) {
-        dg_real v = logits[k] + dg_gumbel(r);
+        dg_real v = logits[k] + g[k];
         if (perturbed) perturbed[k] = v;
         if (k == 0 || v > best_v) { best = k; best_v = v; }
     }
@@ -1638,12 +1639,11 @@ static void dg__cond_gumbel_one(const dg_real *logits, int K, int b, const dg_re
 DGDEF int dg_gumbel_given_argmax(dg_rng *r, const dg_real *logits, int K, int b,
                                  dg_real *perturbed)
 {
-    int k, rc = dg__check_logits(logits, K);
+    int rc = dg__check_logits(logits, K);
     dg_real E[DG_MAX_K], q[DG_MAX_K], pi[DG_MAX_K]; /* on the stack: 3 * DG_MAX_K scalars */
     if (!r || !perturbed || b < 0 || (rc == DG_OK && b >= K)) return DG_EINVAL;
     if (rc) return rc;
-    E[0] = dg_exponential(r); /* K >= 1: spelled out, or gcc -O3 warns E may be unset */
-    for (k = 1; k < K; ++k) E[k] = dg_exponential(r);
+    dg_exponentials(r, E, K); /* the values of K dg_exponential calls, as one block */
     dg__cond_gumbel_one(logits, K, b, E, perturbed, q, pi);
     return DG_OK;
 }
@@ -2237,14 +2237,20 @@ typedef struct dg__sf_draws {
    skips the per-logit noise of dg__draw_perturbed. */
 static void dg__sample_hard(dg_rng *r, const dg_problem *p, const dg_real *probs, dg_real *hard)
 {
-    int d, k, K = dg__row(p);
-    if (p->kind == DG_BERNOULLI) {
-        for (d = 0; d < p->D; ++d) hard[d] = dg_uniform(r) < probs[d];
+    dg_real u[DG__BLOCK];
+    int d0, d, k, m, K = dg__row(p);
+    if (p->kind == DG_BERNOULLI) { /* the uniforms as one block, in place */
+        dg__uniform_block(r, hard, p->D);
+        for (d = 0; d < p->D; ++d) hard[d] = hard[d] < probs[d];
         return;
     }
-    for (d = 0; d < p->D; ++d) {
-        int pick = dg__inverse_cdf(probs + d * K, K, dg_uniform(r));
-        for (k = 0; k < K; ++k) hard[d * K + k] = k == pick;
+    for (d0 = 0; d0 < p->D; d0 += DG__BLOCK) {
+        m = p->D - d0 < DG__BLOCK ? p->D - d0 : DG__BLOCK;
+        dg__uniform_block(r, u, m);
+        for (d = d0; d < d0 + m; ++d) {
+            int pick = dg__inverse_cdf(probs + d * K, K, u[d - d0]);
+            for (k = 0; k < K; ++k) hard[d * K + k] = k == pick;
+        }
     }
 }
 
