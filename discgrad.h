@@ -40,14 +40,17 @@
       DISCGRAD_STATIC    undefined  make every function static
 
    SPEED
-      The hot loops (noise, softmax with temperature and its backward, sigmoid) are written so
-      that gcc and clang vectorise them with the header's own exp and log: build with -O3 (or
-      -O2 with gcc >= 12 or clang) and, above all, for a CPU with AVX2 or AVX-512
-      (-march=native, or -mavx2 -mfma); plain x86-64 has only SSE2. The uniforms under all the
-      noise come from 8 xoshiro256** lanes stepped together (see dg_rng), a round of vector
-      shifts and xors: with AVX2 about 6 instructions per uniform with gcc and 10 with clang,
-      against 15 for one serial generator. `make microbench` and `make microbench-ir` measure the hot paths; results are
-      bit-reproducible for a given build.
+      The hot loops (noise, softmax with temperature and its backward, sigmoid, the conditional
+      samplers) are written so that gcc and clang vectorise them with the header's own exp and
+      log: build with -O3 (or -O2 with gcc >= 12 or clang) and, above all, for a CPU with AVX2
+      or AVX-512 (-march=native, or -mavx2 -mfma). Plain x86-64 has only SSE2: there the
+      noise's log and the softmax's exp still run two doubles at a time (kernels without the
+      edge cases their arguments rule out) and other exps and logs use libm. The uniforms
+      under all the noise come from 8 xoshiro256** lanes stepped together (see dg_rng), a
+      round of vector shifts and xors: with AVX2 about 6 instructions per uniform with gcc and
+      10 with clang, against 15 for one serial generator. `make microbench` and
+      `make microbench-ir` measure the hot paths, `make bench` and `make bench-torch` whole
+      estimates; results are bit-reproducible for a given build.
 
    The estimator, dg_estimator, is a plain struct of fixed-size arrays whose size grows with
    DG_MAX_DIM: sizeof(dg_estimator) is about 460 KiB at the default configuration in double
