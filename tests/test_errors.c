@@ -1205,37 +1205,27 @@ static void errors_uniforms_and_kernels(void)
     dg_rng r, r0;
     int i, k;
     dg_rng_seed(&r, 3, 4);
-    r0 = r;
-    te_fill(u, 8);
-    dg_uniforms(NULL, u, 8);
-    dg_uniforms(&r, NULL, 8);
-    dg_uniforms(&r, u, 0);
-    dg_uniforms(&r, u, -5);
-    dg_uniforms(&r, u, INT_MIN);
-    TE_UNTOUCHED("dg_uniforms refused", u, 8);
-    CHECK(memcmp(&r, &r0, sizeof r) == 0);
-    dg_uniforms(&r, u, 7);
-    for (i = 0; i < 7; ++i) v[i] = dg_uniform(&r0);
-    CHECK(memcmp(u, v, 7 * sizeof *u) == 0);
-    TE_UNTOUCHED("dg_uniforms wrote past n", u + 7, 1);
-    /* the block noise behaves the same: refused without a trace, then exactly n values */
-    for (k = 0; k < 3; ++k) {
-        void (*noise)(dg_rng *, dg_real *, int) = k == 0 ? dg_gumbels : k == 1 ? dg_logistics : dg_exponentials;
-        dg_real (*single)(dg_rng *) = k == 0 ? dg_gumbel : k == 1 ? dg_logistic : dg_exponential;
+    /* every block draw: refused without a trace, then exactly the n values of n single draws,
+       leaving the generator where they leave it */
+    for (k = 0; k < 4; ++k) {
+        void (*block)(dg_rng *, dg_real *, int) =
+            k == 0 ? dg_uniforms : k == 1 ? dg_gumbels : k == 2 ? dg_logistics : dg_exponentials;
+        dg_real (*single)(dg_rng *) =
+            k == 0 ? dg_uniform : k == 1 ? dg_gumbel : k == 2 ? dg_logistic : dg_exponential;
         r0 = r;
         te_fill(u, 8);
-        noise(NULL, u, 8);
-        noise(&r, NULL, 8);
-        noise(&r, u, 0);
-        noise(&r, u, -5);
-        noise(&r, u, INT_MIN);
-        TE_UNTOUCHED("block noise refused", u, 8);
+        block(NULL, u, 8);
+        block(&r, NULL, 8);
+        block(&r, u, 0);
+        block(&r, u, -5);
+        block(&r, u, INT_MIN);
+        TE_UNTOUCHED("block draw refused", u, 8);
         CHECK(memcmp(&r, &r0, sizeof r) == 0);
-        noise(&r, u, 5);
-        for (i = 0; i < 5; ++i) v[i] = single(&r0);
-        CHECK(memcmp(u, v, 5 * sizeof *u) == 0);
+        block(&r, u, 5 + k);
+        for (i = 0; i < 5 + k; ++i) v[i] = single(&r0);
+        CHECK(memcmp(u, v, (size_t)(5 + k) * sizeof *u) == 0);
         CHECK(memcmp(&r, &r0, sizeof r) == 0);
-        TE_UNTOUCHED("block noise wrote past n", u + 5, 3);
+        TE_UNTOUCHED("block draw wrote past n", u + 5 + k, 3 - k);
     }
     CHECK(dg_exp(-inf) == 0 && dg_exp(inf) == inf && dg_exp(nan) != dg_exp(nan));
     CHECK(dg_log(0) == -inf && dg_log(inf) == inf && dg_log(-1) != dg_log(-1) && dg_log(nan) != dg_log(nan));
