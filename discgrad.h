@@ -22,7 +22,8 @@
    CONFIGURATION (each may be #defined before the include; the defaults are shown)
 
       DG_REAL            double   the scalar type; float works too
-      DG_MAX_DIM         1024     most logits in one problem: D (Bernoulli) or D*K (categorical)
+      DG_MAX_DIM         1024     most coordinates of dg_stats (estimators have no such limit:
+                                  their memory follows the problem, see MEMORY)
       DG_MAX_K           256      most classes per categorical variable
       DG_MAX_SAMPLES     1024     most draws in one dg_estimate call (cfg.samples)
       DG_MAX_ENUM        1048576  most configurations dg_exact enumerates (2^D or K^D)
@@ -52,12 +53,17 @@
       `make microbench-ir` measure the hot paths, `make bench` and `make bench-torch` whole
       estimates; results are bit-reproducible for a given build.
 
-   The estimator, dg_estimator, is a plain struct of fixed-size arrays whose size grows with
-   DG_MAX_DIM: sizeof(dg_estimator) is about 460 KiB at the default configuration in double
-   (the test suite prints it), of which DG_RELAX's surrogate net, its Adam moments and its
-   tuning scratch take about 320 KiB (3 + 1 vectors of DG_MAX_DIM per hidden unit) and its rng
-   328 bytes (8 lanes of xoshiro256** state and their buffered outputs). Shrink it
-   by defining DG_MAX_DIM to the largest problem you have, and DG_RELAX_HIDDEN smaller.
+   MEMORY
+      Memory follows the problem, and the caller owns all of it. The estimator, dg_estimator,
+      is a small struct (about 1.4 KiB in double: the configuration, the rng's 328 bytes, the
+      scalars of the learned state); its vectors live in an array of dg_real the caller gives
+      dg_init, sized by dg_estimator_reals(cfg, problem) or, as a constant for static arrays,
+      DG_ESTIMATOR_REALS(method, n, K): about 12 n values for the score family and the
+      relaxations, 20 n for REBAR, 25 n + 5 DG_RELAX_HIDDEN n for RELAX, for a problem of n
+      logits (e.g. 4-logit REINFORCE with an EMA baseline: 1.4 KiB + 112 values). A draw of the
+      two-phase API (dg_ask) has its own array, sized by dg_draw_reals or DG_DRAW_REALS. No
+      recompilation is needed for any problem size; the DG_MAX_* limits bound only the stack
+      (DG_MAX_K, DG_EXACT_MAX_DIM), the samples per call, dg_exact's enumeration and dg_stats.
 
    STACK
       At the default configuration no function's own frame exceeds 16 KiB and no chain of calls
@@ -73,11 +79,23 @@
           (void)user; return (z[0] - 0.45) * (z[0] - 0.45) + z[1] * z[2];
       }
       dg_real logits[3] = {0.0, 1.0, -0.5}, grad[3];
-      dg_problem p = {0};  p.kind = DG_BERNOULLI; p.D = 3; p.logits = logits; p.f = f;
-      dg_config c = {0};   c.method = DG_REINFORCE; c.samples = 16; c.seed = 1;
-      static dg_estimator e;   // about 460 KiB: static or heap, not a small stack
-      dg_init(&e, &c);
+      dg_problem p;  memset(&p, 0, sizeof p);   // zero means "unused" or "default", C and C++
+      p.kind = DG_BERNOULLI; p.D = 3; p.logits = logits; p.f = f;
+      dg_config c;   memset(&c, 0, sizeof c);
+      c.method = DG_REINFORCE; c.samples = 16; c.seed = 1;
+      dg_estimator e;
+      dg_real mem[DG_ESTIMATOR_REALS(DG_REINFORCE, 3, 1)];  // its memory: 3 logits, 1 class
+      dg_init(&e, &c, mem, sizeof mem / sizeof mem[0]);
       int rc = dg_estimate(&e, &p, grad, NULL);           // DG_OK or a negative code
+
+   TWO PHASES
+      When the caller evaluates f itself -- later, in a batch, elsewhere -- dg_estimate splits in
+      three (see "Two phases: ask, tell, commit" below):
+      dg_draw d;  dg_real dmem[DG_DRAW_REALS(DG_REINFORCE, 3, 1, 16, 1)];
+      dg_ask(&e, &p, &d, dmem, sizeof dmem / sizeof dmem[0]);   // d.points: 16 samples
+      ... values[j] = f at d.points + j * d.n, now or whenever they are known ...
+      dg_tell(&e, &d, &p, values, NULL, grad, NULL);          // the estimate
+      dg_commit(&e);                         // baselines learn: per step, batch or episode
 
    ESTIMATORS  (status "yes": implemented and tested for the kinds listed; others return
                DG_EUNSUPPORTED, e.g. DG_DISARM on categorical variables)
@@ -106,6 +124,13 @@
       A failing call leaves every caller-owned output untouched.
 
    REVISION HISTORY
+      0.3.0  (unreleased)  two phases: dg_ask, dg_tell, dg_commit for every method and
+                           baseline (draws evaluated later, in batches, anywhere; told once,
+                           hashed, checked; learned state changes only on commit); batches of
+                           independent problems (problem.batch); memory follows the problem:
+                           dg_init takes the caller's array (dg_estimator_reals,
+                           DG_ESTIMATOR_REALS), sizeof(dg_estimator) about 1.4 KiB; DG_ESTATE;
+                           dg_estimate gives the bits of 0.2.0 for the same seed.
       0.2.0  (2026-11-29)  speed: dg_rng is 8 xoshiro256** lanes stepped as one vector round
                            (streams differ from 0.1.0 for the same seed; blocks still equal
                            single draws, for any split); dg_gumbels, dg_logistics,
@@ -195,10 +220,14 @@ typedef DG_REAL dg_real;
 enum {
     DG_OK = 0,            /* success */
     DG_EINVAL = -1,       /* a bad argument: NULL pointer, D or K < 1, tau <= 0, unknown method */
-    DG_ECAPACITY = -2,    /* the problem exceeds DG_MAX_DIM, DG_MAX_K, DG_MAX_SAMPLES or DG_MAX_ENUM */
+    DG_ECAPACITY = -2,    /* the problem exceeds the memory given, DG_MAX_K, DG_MAX_SAMPLES, DG_MAX_ENUM
+                             or DG_EXACT_MAX_DIM */
     DG_ENEEDGRAD = -3,    /* the method needs problem.f_grad and it is NULL */
     DG_EDOMAIN = -4,      /* a number is not finite: a logit, or a value f or f_grad returned */
-    DG_EUNSUPPORTED = -5  /* the method does not support this kind of variable (or is not built) */
+    DG_EUNSUPPORTED = -5, /* the method does not support this kind of variable (or is not built) */
+    DG_ESTATE = -6        /* a draw that cannot be told: told already, asked by another estimator,
+                             its points or problem changed since dg_ask, or told with the learned
+                             state of another problem size still uncommitted */
 };
 
 /* Returns a static, human-readable name for a result code ("unknown error" for others). */
@@ -400,6 +429,14 @@ typedef struct dg_problem {
        estimate that b's expectation enters. */
     dg_real (*cv)(const dg_real *z, void *user);
     void (*cv_mean_grad)(const dg_real *logits, dg_real *grad, void *user);
+
+    /* Batches (dg_ask and dg_tell only): batch independent examples of the same shape, each with
+       its own logits (logits holds batch * n values, example b at logits + b * n), its own
+       leave-one-out group and its own NVIL baseline. 0 means 1. */
+    int batch;
+    /* DG_BASELINE_INPUT with a batch: b(x) of each example (batch values); NULL uses
+       baseline_input for every example. */
+    const dg_real *baseline_inputs;
 } dg_problem;
 
 /* ---------------------------------------------------------------------------------------------
@@ -488,15 +525,15 @@ typedef struct dg_config {
 } dg_config;
 
 /* Running state of the score-function baselines (owned by the estimator). Each part changes
-   only after a successful call that uses it; the sums describe earlier calls only, never the
-   draws of the call they are used in, which is what keeps the baselines unbiased. */
+   only at dg_commit; the sums describe committed draws only, never the draws they are used
+   with, which is what keeps the baselines unbiased. */
 typedef struct dg_sf_state {
     dg_real ema;                    /* DG_BASELINE_EMA: current average of f */
     int ema_ready;                  /* the average has seen at least one step */
-    int opt_n;                      /* DG_BASELINE_OPTIMAL: logits the sums describe, 0 = none;
-                                       a problem of another size starts them afresh */
-    dg_real opt_fs2[DG_MAX_DIM];    /* decayed sums over earlier draws of f s_i^2 ... */
-    dg_real opt_s2[DG_MAX_DIM];     /* ... and of s_i^2: c_i = opt_fs2[i] / opt_s2[i] */
+    int opt_n;                      /* DG_BASELINE_OPTIMAL: logits its sums describe (decayed
+                                       sums over earlier draws of f s_i^2 and s_i^2, kept in the
+                                       estimator's memory), 0 = none; a problem of another size
+                                       starts them afresh */
     dg_real sig_mean, sig_var;      /* DG_BASELINE_INPUT with normalize: running mean and
                                        variance of the learning signal f - b(x) */
     int sig_ready;                  /* the running moments have seen at least one step */
@@ -521,10 +558,9 @@ typedef struct dg_sf_state {
      (RELAX starts as REBAR) and W1 uniform in (-1, 1) from (seed, stream). The net assumes one
      problem shape per estimator. Cost: 1 f + 2 f_grad per draw.
 
-   Tuning (cfg.tune != 0) updates the parameters after each successful call from that call's
-   draws, so a call's estimate uses only what earlier calls learned and stays unbiased. Every
-   parameter descends
-   the single-draw E||g||^2 (its mean E g does not depend on them, so this is the variance):
+   Tuning (cfg.tune != 0) updates the parameters at each dg_commit from the draws told since the
+   last one (dg_estimate commits after each call), so an estimate uses only what committed draws
+   taught and stays unbiased. Every parameter descends the single-draw E||g||^2 (its mean E g does not depend on them, so this is the variance):
      eta, REBAR: g = a - eta c is affine in eta, so eta* = E[a.c]/E[c.c]; both are tracked as
        averages over calls with decay 0.999 and eta jumps to their ratio once 20 draws were seen.
      eta, RELAX, and the net: Adam (lr cfg.lr, default 0.01, betas 0.9 and 0.999) on the exact
@@ -536,18 +572,17 @@ typedef struct dg_sf_state {
        eta in [-100, 100].
      So with tuning a draw costs 1 f + 6 f_grad. dg_info reports eta and tau used by the call and
      surrogate_loss = the mean over the call's draws of ||g||^2.
-   Memory: the net's weights and their two Adam moments take 3 (DG_RELAX_HIDDEN (DG_MAX_DIM + 2)
-   + 1) reals (about 240 KiB at the defaults, in double), and RELAX's tuning uses
-   DG_RELAX_HIDDEN of the estimator's scratch vectors (DG__NWORK = 15 + DG_RELAX_HIDDEN).
-   Define DG_MAX_DIM or DG_RELAX_HIDDEN smaller to shrink them. Stack: a few arrays of
-   DG_RELAX_HIDDEN reals; every vector lives in the estimator's scratch. */
+   Memory: the net's first layer, its two Adam moments and its pending gradient take
+   4 DG_RELAX_HIDDEN n reals of the estimator's memory (n the problem's logits), and tuning
+   uses DG_RELAX_HIDDEN more scratch vectors; the net is started when the estimator first meets
+   a problem of n logits, and a problem of another size starts RELAX's learned state afresh.
+   Stack: a few arrays of DG_RELAX_HIDDEN reals. */
 
 /* The weights of DG_RELAX's surrogate net, r(y) = b2 + w2 . tanh(b1 + W1 y / sqrt(n)). */
 typedef struct dg_relax_net {
     dg_real b2;
     dg_real w2[DG_RELAX_HIDDEN];
-    dg_real b1[DG_RELAX_HIDDEN];
-    dg_real w1[DG_RELAX_HIDDEN][DG_MAX_DIM];
+    dg_real b1[DG_RELAX_HIDDEN];    /* W1 (DG_RELAX_HIDDEN x n) is in the estimator's memory */
 } dg_relax_net;
 
 /* Running state of the control-variate estimators (owned by the estimator). */
@@ -564,19 +599,57 @@ typedef struct dg_cv_state {
     dg_relax_net net_m, net_v;      /* RELAX: its Adam moments */
 } dg_cv_state;
 
-/* scratch vectors of DG_MAX_DIM values in each estimator: RELAX's tuning needs
-   DG_RELAX_HIDDEN of them on top of the 15 the control-variate estimators share */
-#define DG__NWORK (15 + DG_RELAX_HIDDEN)
+/* What the draws told since the last dg_commit add to the learned state (owned by the
+   estimator; the arrays of the optimal baseline and RELAX's net live in its memory). */
+typedef struct dg_pending {
+    int n;                          /* logits of the problems told; tells 0: nothing pending */
+    long tells, draws;
+    dg_real f_mean;                 /* DG_BASELINE_EMA: the mean of f over the draws */
+    long sig_n;                     /* DG_BASELINE_INPUT, normalize: pooled moments of f - b(x) */
+    dg_real sig_mean, sig_var;
+    long tune_draws;                /* REBAR/RELAX tuning: draws, and their gradients summed */
+    int tune_bad;                   /* a gradient was not finite: the step is skipped */
+    dg_real d_log_tau, d_eta, sum_ac, sum_cc, d_b2;
+    dg_real d_w2[DG_RELAX_HIDDEN], d_b1[DG_RELAX_HIDDEN];
+} dg_pending;
 
-/* A plain value of fixed-size arrays with no pointers: copying it copies the configuration, the
-   rng and every learned quantity. Initialise with dg_init; treat the fields as private. */
+/* Scratch vectors of n reals every estimator has in its memory (RELAX: DG_RELAX_HIDDEN more). */
+#define DG__NWORK_BASE 10
+#define DG__MAX2(a, b) ((a) > (b) ? (a) : (b))
+
+/* An upper bound of dg_estimator_reals for any baseline and tuning, as a constant expression for
+   static arrays: method, n = D (Bernoulli) or D*K (categorical) logits, K classes (1 for
+   Bernoulli). 0 for DG_EXACT, which needs no memory. */
+#define DG_ESTIMATOR_REALS(method, n, K)                                                        \
+    ((method) == DG_EXACT ? (size_t)0                                                           \
+     : (size_t)(n) * (size_t)(6 + DG__NWORK_BASE + ((method) == DG_RELAX ? 5 * DG_RELAX_HIDDEN : 0) + \
+                              2 * (1 + DG__MAX2(7, (K)))) +                                     \
+           (size_t)(2 * DG__MAX2(7, (K)) + 4))
+
+/* An upper bound of dg_draw_reals (every method but DG_EXACT, whose draw holds its 2^D or K^D
+   configurations), as a constant expression: n logits per example, K classes (1 for Bernoulli),
+   cfg.samples, examples in the batch. */
+#define DG_DRAW_REALS(method, n, K, samples, batch)                                             \
+    ((size_t)(batch) * ((size_t)(n) * (4 + (size_t)(samples) * (2 + DG__MAX2(7, (K)))) +         \
+                        (size_t)(samples) * (size_t)((K) + 1)))
+
+/* The estimator: configuration, rng, the scalars of the learned state, and the caller's memory
+   for its vectors (stb_rect_pack's model: the caller owns every byte, sized by
+   dg_estimator_reals or DG_ESTIMATOR_REALS). Initialise with dg_init; treat the fields as
+   private. Copying the struct does not copy the memory: two copies share it. */
 typedef struct dg_estimator {
     dg_config cfg;                  /* with the defaults filled in */
     dg_rng rng;
-    long steps;                     /* successful dg_estimate calls */
+    uint64_t id;                    /* names the estimator to its draws */
+    uint64_t asked;                 /* draws asked: the next draw's ticket */
+    long steps;                     /* successful estimates (dg_estimate or dg_tell) */
+    long commits;                   /* commits that folded something in */
     dg_sf_state sf;
     dg_cv_state cv;
-    dg_real work[DG__NWORK][DG_MAX_DIM];
+    int net_n;                      /* RELAX: logits its net was started for, 0 = none */
+    dg_pending pend;
+    dg_real *mem;                   /* the caller's memory, mem_count reals */
+    size_t mem_count;
 } dg_estimator;
 
 /* What one dg_estimate call did. */
@@ -595,28 +668,168 @@ typedef struct dg_info {
                                    squared norm ||g||^2, which tuning lowers */
 } dg_info;
 
-/* Initialises e from cfg, filling in defaults and seeding the rng from cfg->seed, cfg->stream.
-   Returns DG_OK; DG_EINVAL for NULL, an unknown method or baseline, samples < 0, RLOO with an
-   explicit samples < 2, tau < 0, NaN, infinite or subnormal (1/tau overflows), ema_decay
-   outside [0,1), eta or lr not finite, lr < 0; DG_ECAPACITY for samples > DG_MAX_SAMPLES.
-   e is untouched on error. */
-DGDEF int dg_init(dg_estimator *e, const dg_config *cfg);
+/* The dg_real values of memory an estimator with configuration cfg needs for problems of the
+   shape of p (its kind, D and K are read; nothing else). The count grows linearly with the
+   problem's n logits: about 12 n for the score family, 20 n for REBAR, 25 n + 5 DG_RELAX_HIDDEN n
+   for RELAX, K n more for categorical ARM; 0 for DG_EXACT. It covers one sample at a time, so
+   cfg.samples does not enter: a dg_estimate call of M samples runs them one after the other.
+   Returns 0 for a cfg dg_init would refuse or a malformed shape (DG_EXACT needs 0 too).
+   DG_ESTIMATOR_REALS(method, n, K) is an upper bound as a constant expression. */
+DGDEF size_t dg_estimator_reals(const dg_config *cfg, const dg_problem *shape);
 
-/* Writes an estimate of grad_phi E_q[f(z)] (same shape as p->logits) to grad.
+/* Initialises e from cfg, filling in defaults and seeding the rng from cfg->seed, cfg->stream.
+   Parameters:
+     e       the estimator (a small struct: a local, a static or part of the caller's own).
+     cfg     the configuration; zero-initialised fields mean the defaults.
+     memory  count dg_real values the caller owns for as long as e is used (NULL with count 0
+             is valid for DG_EXACT); their contents before the call do not matter.
+     count   at least dg_estimator_reals(cfg, p) for every problem p the estimator serves; a
+             call with a larger problem returns DG_ECAPACITY.
+   Return value: DG_OK; DG_EINVAL for NULL e or cfg, memory NULL with count > 0, an unknown
+     method or baseline, samples < 0, RLOO with an explicit samples < 2, tau < 0, NaN, infinite
+     or subnormal (1/tau overflows), ema_decay outside [0,1), eta or lr not finite, lr < 0;
+     DG_ECAPACITY for samples > DG_MAX_SAMPLES. e is untouched on error. */
+DGDEF int dg_init(dg_estimator *e, const dg_config *cfg, dg_real *memory, size_t count);
+
+/* Writes an estimate of grad_phi E_q[f(z)] (same shape as p->logits) to grad: dg_ask, the
+   callbacks at every point, dg_tell and dg_commit in one call, one sample at a time.
    Parameters:
      e     an estimator set up by dg_init; its rng and learned state advance.
-     p     the problem; validated in full before anything is evaluated.
+     p     the problem (batch 0 or 1), with f, and f_grad for the methods that need it;
+           validated in full before anything is evaluated.
      grad  D or D*K values, written only on success.
      info  optional (may be NULL): evaluation counts and what was used, written only on success.
-   Return value: DG_OK; DG_EINVAL (NULL, kind, D or K out of range; DG_BASELINE_CV without
-     problem.cv and problem.cv_mean_grad); DG_ECAPACITY (D*K > DG_MAX_DIM, K > DG_MAX_K);
-     DG_EDOMAIN (a logit not finite, or f, f_grad or a baseline callback returned a value that
-     is not finite, or finite values overflowed the estimate); DG_ENEEDGRAD; DG_EUNSUPPORTED
-     (method not available for this kind, e.g. DG_DISARM on categorical variables).
+   Return value: DG_OK; DG_EINVAL (NULL, kind, D or K out of range, batch > 1; DG_BASELINE_CV
+     without problem.cv and problem.cv_mean_grad); DG_ECAPACITY (K > DG_MAX_K, or more memory
+     than dg_init was given); DG_EDOMAIN (a logit not finite, or f, f_grad or a baseline callback
+     returned a value that is not finite, or finite values overflowed the estimate or the
+     learned state); DG_ENEEDGRAD; DG_EUNSUPPORTED (method not available for this kind, e.g.
+     DG_DISARM on categorical variables); DG_ESTATE (draws of another problem size told through
+     dg_tell and not yet committed, with learned arrays).
    Remarks: on error grad, info and the learned state are untouched (the rng may have advanced).
-     Cost and bias of each method: see the estimator table at the top of the file and the notes
-     beside dg_method and dg_baseline. */
+     The commit at the end folds in whatever dg_tell left pending too. Cost and bias of each
+     method: see the estimator table at the top of the file and the notes beside dg_method and
+     dg_baseline. Gives the same bits as dg_ask, f at every point, dg_tell and dg_commit. */
 DGDEF int dg_estimate(dg_estimator *e, const dg_problem *p, dg_real *grad, dg_info *info);
+
+/* ---------------------------------------------------------------------------------------------
+   Two phases: ask, tell, commit
+
+   dg_estimate calls f itself. When the caller evaluates the objective -- later (the return of
+   an RL step is known at the end of its episode, a game's reward on the next frame), all at
+   once (a network over a whole batch), elsewhere (another thread or language) -- it splits the
+   call in three:
+     dg_ask     draws the noise and writes into the caller's memory the points at which the
+                objective is needed: one draw, for one problem or a batch of them. Each point
+                needs its value, or its value and df/dz (dg_point_needs).
+     dg_tell    takes the values (and gradients) at those points and writes the estimate. It
+                reads the learned state but does not change it: what the draw teaches (the EMA
+                baseline's average, the optimal baseline's sums, NVIL's normalisation, REBAR's
+                and RELAX's eta, tau and net) waits for ...
+     dg_commit  which folds everything told since the last commit into the learned state.
+   Any number of draws may be outstanding, told in any order, each at most once.
+   Why commit is separate: a baseline is unbiased only if it does not depend on the sample it
+   is subtracted from. The steps of one episode are not independent -- the return of step t
+   depends on the actions after it -- so a baseline updated between the steps of an episode
+   (committing after each tell) averages returns that depend on the action it is then
+   subtracted from, and the gradient is biased. Commit once per episode (or batch): every
+   estimate of the episode then uses only what earlier episodes taught.
+
+   Points: draw.points holds batch * per_example points of n values (n = D or D*K), example b's
+   point j at points + (b * per_example + j) * n; values has batch * per_example entries in the
+   same order and grads (when a point needs it) batch * per_example * n. Points that need nothing
+   (categorical ARM's unused swap slots) hold a valid sample and their values are ignored.
+   A draw's memory (dg_draw_reals) holds the points, a copy of the logits, the noise the tell
+   needs, and the estimate while it is formed; the draw is hashed at dg_ask, so changing a point
+   or the noise, telling it twice, or to another estimator returns DG_ESTATE: values can only be
+   paired with the samples the library drew.
+
+   Example (REINFORCE with an EMA baseline, one commit per episode):
+       dg_real mem[DG_ESTIMATOR_REALS(DG_REINFORCE, 4, 1)], dmem[T][DG_DRAW_REALS(DG_REINFORCE, 4, 1, 1, 1)];
+       dg_draw d[T];
+       dg_init(&e, &cfg, mem, sizeof mem / sizeof *mem);
+       for (t = 0; t < T; ++t) {                 // the episode: act with the drawn sample
+           dg_ask(&e, &p[t], &d[t], dmem[t], sizeof dmem[t] / sizeof *dmem[t]);
+           act(d[t].points);
+       }
+       for (t = 0; t < T; ++t) dg_tell(&e, &d[t], &p[t], &ret[t], NULL, grad[t], NULL);
+       dg_commit(&e);
+   ------------------------------------------------------------------------------------------- */
+enum { DG_NEED_NONE = 0, DG_NEED_VALUE = 1, DG_NEED_GRAD = 2 };
+
+/* One draw: the points to evaluate (read them; write nothing), and what its tell needs. */
+typedef struct dg_draw {
+    const dg_real *points;      /* batch * per_example * n values */
+    int batch;                  /* examples */
+    int per_example;            /* points per example */
+    int n;                      /* values per point: the logits of one example */
+    int needs_grad;             /* nonzero when some points need df/dz (see dg_point_needs) */
+    /* private */
+    uint64_t owner_, ticket_, sum_;
+    int told_, kind_, D_, K_, P0_, Ps_, M_, method_, tune_;
+    long Q0_, Qs_;
+    dg_real tau_;
+    dg_real *mem_;
+} dg_draw;
+
+/* The dg_real values of memory dg_ask needs for a draw of problem p (with its batch) from e:
+   batch * ((points per example + 2) n + the stored noise). 0 for invalid arguments.
+   DG_DRAW_REALS(method, n, K, samples, batch) is an upper bound as a constant expression. */
+DGDEF size_t dg_draw_reals(const dg_estimator *e, const dg_problem *p);
+
+/* Draws the noise for problem p (batch examples) and writes the points of draw d into memory.
+   Parameters:
+     e       the estimator; its rng advances (draws are numbered, so the order of dg_ask calls
+             fixes the numbers), its learned state does not change. Its memory is scratch.
+     p       the problem: kind, D, K, logits (copied into the draw), batch. f and f_grad are not
+             used and may be NULL.
+     d       receives the draw (caller-owned, any contents before).
+     memory  count >= dg_draw_reals(e, p) dg_real values, owned by the caller until the tell.
+   Return value: DG_OK; DG_EINVAL (NULL, kind, D, K out of range); DG_ECAPACITY (count or the
+     estimator's memory too small, K > DG_MAX_K, DG_EXACT beyond DG_MAX_ENUM configurations or
+     DG_EXACT_MAX_DIM logits); DG_EDOMAIN (a logit not finite); DG_EUNSUPPORTED. Nothing is
+     written and the rng does not move on error.
+   Remarks: the same rng draws as dg_estimate: B draws asked then told give the bits of B
+     dg_estimate calls (when nothing is committed in between to change a baseline). */
+DGDEF int dg_ask(dg_estimator *e, const dg_problem *p, dg_draw *d, dg_real *memory, size_t count);
+
+/* What point j of example b of d needs: DG_NEED_VALUE (f), DG_NEED_GRAD (f and df/dz) or
+   DG_NEED_NONE. DG_EINVAL (negative) for NULL d or an index out of range. */
+DGDEF int dg_point_needs(const dg_draw *d, int example, int j);
+
+/* Combines the caller's values (and gradients) at the points of draw d into the estimate.
+   Parameters:
+     e       the estimator that asked d.
+     d       the draw; it can be told once.
+     p       optional (may be NULL): the problem asked, for the baselines that read its extras
+             (required for DG_BASELINE_INPUT: baseline_input or baseline_inputs; and
+             DG_BASELINE_CV: cv, cv_mean_grad, called here). When given, its shape and logits
+             must be the ones asked, bit for bit.
+     values  batch * per_example values; those of DG_NEED_NONE points are ignored.
+     grads   batch * per_example * n values (df/dz at each point that needs it), or NULL when
+             d.needs_grad is 0.
+     grad    batch * n values: each example's estimate, written only on success.
+     info    optional: as for dg_estimate, averaged over the examples; f_evals and grad_evals
+             count the points that needed values and gradients.
+   Return value: DG_OK; DG_EINVAL (NULL e, d, values or grad; no p for DG_BASELINE_INPUT or
+     DG_BASELINE_CV, or p without cv); DG_ESTATE (d told already, asked by another estimator or
+     before its dg_init, its points or noise changed, p not the problem asked, the estimator's
+     method, samples or tuning changed, or learned arrays of another problem size pending);
+     DG_ENEEDGRAD (grads NULL when needed); DG_EDOMAIN (a needed value or gradient not finite,
+     or finite values overflowed the estimate or what the commit would fold in); DG_ECAPACITY
+     (the estimator's memory too small). On error nothing is written, the draw can still be
+     told, and the estimator is unchanged.
+   Remarks: pure with respect to the learned state (see dg_commit). The examples of a batch are
+     told in order, each as dg_estimate would. */
+DGDEF int dg_tell(dg_estimator *e, dg_draw *d, const dg_problem *p, const dg_real *values,
+                  const dg_real *grads, dg_real *grad, dg_info *info);
+
+/* Folds what the draws told since the last commit teach into the learned state: the EMA
+   baseline moves once by the mean f of those draws, the optimal baseline's sums decay once by
+   cfg.ema_decay and add theirs, NVIL's normalisation takes their pooled moments, REBAR and RELAX
+   take one tuning step on the mean over them. Nothing pending: nothing changes. Returns DG_OK,
+   or DG_EINVAL for NULL. */
+DGDEF int dg_commit(dg_estimator *e);
 
 /* The exact gradient by enumerating all 2^D (Bernoulli) or K^D (categorical) configurations:
    grad = sum_z q(z) f(z) (z - E_q z). When value is not NULL it receives E_q[f(z)].
@@ -1140,10 +1353,11 @@ DGDEF const char *dg_strerror(int code)
     switch (code) {
     case DG_OK: return "success";
     case DG_EINVAL: return "invalid argument";
-    case DG_ECAPACITY: return "problem exceeds a capacity limit (DG_MAX_*)";
+    case DG_ECAPACITY: return "problem exceeds a capacity limit (DG_MAX_*, or the memory given)";
     case DG_ENEEDGRAD: return "method needs problem.f_grad";
     case DG_EDOMAIN: return "a logit or a value of f is not finite";
     case DG_EUNSUPPORTED: return "method not supported for this kind of variable";
+    case DG_ESTATE: return "draw cannot be told: told already, from another estimator, or changed since dg_ask";
     default: return "unknown error";
     }
 }
@@ -1909,22 +2123,48 @@ DGDEF int dg_softmax_backward(const dg_real *y, const dg_real *dy, int K, dg_rea
      relaxed  sigma(x / tau) or softmax_tau rows, with its vector-Jacobian product
      cond     conditional noise given hard (uniforms v for Bernoulli, exponentials E for
               categorical) and the conditional perturbed logits x~ it yields, with their VJP
+
+   Every method is written as the same five steps, which dg_ask, dg_tell and dg_estimate put
+   together: ask_prefix and ask_sample write an example's points (and the noise its tell needs)
+   before and for each of its samples; tell_begin, tell_sample and tell_end combine the values
+   of those points into the estimate and into a delta for the learned state, which dg_commit
+   folds in. dg_estimate runs them one sample at a time through a window of the estimator's
+   memory, calling f in between, so a call of M samples needs the memory of one.
    ------------------------------------------------------------------------------------------- */
 static int dg__n(const dg_problem *p) { return p->kind == DG_BERNOULLI ? p->D : p->D * p->K; }
 static int dg__row(const dg_problem *p) { return p->kind == DG_BERNOULLI ? 1 : p->K; }
+static int dg__batch(const dg_problem *p) { return p->batch > 0 ? p->batch : 1; }
 
-/* Checks a problem in full; needs_grad adds the f_grad requirement. */
-static int dg__check_problem(const dg_problem *p, int needs_grad)
+/* The largest number of logits of one example, so that sizes in dg_real units never overflow
+   a size_t on 32-bit targets for the methods' few dozen vectors. */
+#define DG__MAX_N (1L << 22)
+
+/* The checks of a problem that read no logits: shape and the header's limits (needs_f: f too). */
+static int dg__check_shape(const dg_problem *p, int needs_f)
 {
     int K;
-    if (!p || !p->logits || !p->f || p->D < 1) return DG_EINVAL;
+    if (!p || !p->logits || p->D < 1 || p->batch < 0) return DG_EINVAL;
+    if (needs_f && !p->f) return DG_EINVAL;
     if (p->kind != DG_BERNOULLI && p->kind != DG_CATEGORICAL) return DG_EINVAL;
-    K = p->kind == DG_BERNOULLI ? 1 : p->K;
+    K = dg__row(p);
     if (K < 1) return DG_EINVAL;
-    if (K > DG_MAX_K || p->D > DG_MAX_DIM / K) return DG_ECAPACITY;
-    if (!dg__all_finite(p->logits, dg__n(p))) return DG_EDOMAIN;
+    if (K > DG_MAX_K || p->D > DG__MAX_N / K || dg__batch(p) > DG__MAX_N / (p->D * K))
+        return DG_ECAPACITY;
+    return DG_OK;
+}
+
+/* The checks that read the logits (every example of a batch), and f_grad when needed. */
+static int dg__check_values(const dg_problem *p, int needs_grad)
+{
+    if (!dg__all_finite(p->logits, dg__n(p) * dg__batch(p))) return DG_EDOMAIN;
     if (needs_grad && !p->f_grad) return DG_ENEEDGRAD;
     return DG_OK;
+}
+
+static int dg__check_problem(const dg_problem *p, int needs_f, int needs_grad)
+{
+    int rc = dg__check_shape(p, needs_f);
+    return rc ? rc : dg__check_values(p, needs_grad);
 }
 
 /* f(z), counted in info; DG_EDOMAIN when the value is not finite. */
@@ -2124,11 +2364,14 @@ static dg_real dg__default_tau(dg_method m)
 }
 
 static void dg__cv_init(dg_cv_state *cv, const dg_config *c); /* control-variate section */
+static long dg__enum_count(const dg_problem *p);               /* exact section */
+static int dg__exact_fits(const dg_problem *p);
 
-DGDEF int dg_init(dg_estimator *e, const dg_config *cfg)
+/* Validates cfg and fills in its defaults; the rules of dg_init. */
+static int dg__config(const dg_config *cfg, dg_config *out)
 {
     dg_config c;
-    if (!e || !cfg) return DG_EINVAL;
+    if (!cfg) return DG_EINVAL;
     c = *cfg;
     if ((int)c.method < DG_EXACT || (int)c.method > DG__METHOD_LAST) return DG_EINVAL;
     if ((int)c.baseline < DG_BASELINE_NONE || (int)c.baseline > DG__BASELINE_LAST) return DG_EINVAL;
@@ -2143,15 +2386,166 @@ DGDEF int dg_init(dg_estimator *e, const dg_config *cfg)
     if (c.ema_decay == 0) c.ema_decay = (dg_real)0.9;
     if (c.eta == 0) c.eta = 1;
     if (c.lr == 0) c.lr = (dg_real)0.01;
+    *out = c;
+    return DG_OK;
+}
+
+/* Where an example's points and noise go: P0 points and Q0 values before its samples (MuProp's
+   mean point, Gumbel-Rao's discrete sample, exact enumeration's configurations; the softmax rows
+   of REBAR and RELAX), then Ps points and Qs values per sample. */
+typedef struct dg__shape {
+    int P0, Ps, M;
+    long Q0, Qs;
+} dg__shape;
+
+static int dg__shape_of(const dg_config *c, const dg_problem *p, dg__shape *s)
+{
+    long n = dg__n(p);
+    s->P0 = s->Ps = 0;
+    s->Q0 = s->Qs = 0;
+    s->M = c->samples;
+    switch (c->method) {
+    case DG_EXACT: {
+        long count = dg__enum_count(p);
+        if (count < 0) return DG_ECAPACITY;
+        s->P0 = (int)count;
+        s->M = 0;
+        break;
+    }
+    case DG_REINFORCE:
+    case DG_RLOO:
+    case DG_GUMBEL_SOFTMAX: s->Ps = 1; break;
+    case DG_STRAIGHT_THROUGH: s->Ps = 1; s->Qs = n; break;
+    case DG_GUMBEL_RAO: s->P0 = 1; s->Qs = n; break;
+    case DG_MUPROP: s->P0 = 1; s->Ps = 1; break;
+    case DG_REBAR:
+    case DG_RELAX: s->Ps = c->tune ? 7 : 3; s->Q0 = n; s->Qs = n; break;
+    case DG_ARM:
+        if (p->kind == DG_CATEGORICAL) {
+            s->Ps = p->K;
+            s->Qs = (long)p->D + p->K + 1;
+        } else {
+            s->Ps = 2;
+            s->Qs = n;
+        }
+        break;
+    case DG_DISARM:
+        if (p->kind == DG_CATEGORICAL) return DG_EUNSUPPORTED;
+        s->Ps = 2;
+        break;
+    }
+    return DG_OK;
+}
+
+/* The estimator's memory for problems of n logits, in this order: the learned arrays and what is
+   pending for them (their place depends only on n, so they survive calls), the scratch vectors,
+   and the window in which dg_estimate runs one sample at a time. */
+typedef struct dg__layout {
+    int n;
+    dg_real *opt_fs2, *opt_s2, *pend_fs2, *pend_s2; /* DG_BASELINE_OPTIMAL's sums */
+    dg_real *w1, *w1_m, *w1_v, *pend_dw1;           /* DG_RELAX: the net's first layer */
+    dg_real *work;                                  /* DG__NWORK_BASE (+ hidden) vectors */
+    dg_real *win;                                   /* dg_estimate's one-sample window */
+    size_t total;                                   /* dg_real values in all */
+} dg__layout;
+
+#define DG__W(L, slot) ((L)->work + (size_t)(slot) * (size_t)(L)->n)
+
+static size_t dg__window_size(const dg_config *c, const dg__shape *s, size_t n)
+{
+    size_t pts = (size_t)(s->P0 + s->Ps);
+    if (c->method == DG_EXACT) return 0;
+    return pts * n * (dg__needs_grad(c->method) ? 2 : 1) + (size_t)(s->Q0 + s->Qs) + pts;
+}
+
+/* Lays the memory out from base (or only counts it, base NULL) and returns the count. */
+static size_t dg__layout_of(const dg_config *c, int n_logits, const dg__shape *s, dg_real *base,
+                            dg__layout *L)
+{
+    size_t n = (size_t)n_logits, H = DG_RELAX_HIDDEN, off = 0;
+    int optimal = c->method == DG_REINFORCE && c->baseline == DG_BASELINE_OPTIMAL;
+    int net = c->method == DG_RELAX;
+#define DG__TAKE(ptr, count)                   \
+    do {                                       \
+        (ptr) = base ? base + off : (dg_real *)0; \
+        off += (count);                        \
+    } while (0)
+    L->n = n_logits;
+    L->opt_fs2 = L->opt_s2 = L->pend_fs2 = L->pend_s2 = 0;
+    L->w1 = L->w1_m = L->w1_v = L->pend_dw1 = 0;
+    L->work = L->win = 0;
+    if (optimal) {
+        DG__TAKE(L->opt_fs2, n);
+        DG__TAKE(L->opt_s2, n);
+        DG__TAKE(L->pend_fs2, n);
+        DG__TAKE(L->pend_s2, n);
+    }
+    if (net) {
+        DG__TAKE(L->w1, H * n);
+        DG__TAKE(L->w1_m, H * n);
+        DG__TAKE(L->w1_v, H * n);
+        DG__TAKE(L->pend_dw1, H * n);
+    }
+    if (c->method != DG_EXACT) {
+        DG__TAKE(L->work, (DG__NWORK_BASE + (net ? H : 0)) * n);
+        if (s) DG__TAKE(L->win, dg__window_size(c, s, n));
+    }
+#undef DG__TAKE
+    L->total = off;
+    return off;
+}
+
+/* The estimator's layout for problem p (its learned arrays only when s is NULL); DG_ECAPACITY
+   when the memory given to dg_init is too small for it. */
+static int dg__layout_for(dg_estimator *e, const dg_problem *p, const dg__shape *s, dg__layout *L)
+{
+    if (dg__layout_of(&e->cfg, dg__n(p), s, 0, L) > e->mem_count) return DG_ECAPACITY;
+    dg__layout_of(&e->cfg, dg__n(p), s, e->mem, L);
+    return DG_OK;
+}
+
+DGDEF size_t dg_estimator_reals(const dg_config *cfg, const dg_problem *shape)
+{
+    dg_config c;
+    dg__shape s;
+    dg__layout L;
+    dg_problem q;
+    if (dg__config(cfg, &c) || !shape || shape->D < 1) return 0;
+    if (shape->kind != DG_BERNOULLI && shape->kind != DG_CATEGORICAL) return 0;
+    q = *shape;
+    if (dg__row(&q) < 1 || dg__row(&q) > DG_MAX_K || q.D > DG__MAX_N / dg__row(&q)) return 0;
+    /* a shape the method refuses (too many configurations to enumerate, DG_DISARM on
+       categorical variables) needs what its refusal checks: no window */
+    return dg__layout_of(&c, dg__n(&q), dg__shape_of(&c, &q, &s) ? 0 : &s, 0, &L);
+}
+
+DGDEF int dg_init(dg_estimator *e, const dg_config *cfg, dg_real *memory, size_t count)
+{
+    dg_config c;
+    uint64_t x;
+    int rc;
+    if (!e) return DG_EINVAL;
+    rc = dg__config(cfg, &c);
+    if (rc) return rc;
+    if (count > 0 && !memory) return DG_EINVAL;
     e->cfg = c;
     dg_rng_seed(&e->rng, c.seed, c.stream);
+    /* the estimator's name for its draws: where it lives and how it was seeded */
+    x = (uint64_t)(uintptr_t)e ^ (c.seed * UINT64_C(0x9e3779b97f4a7c15)) ^ c.stream;
+    e->id = dg__splitmix64(&x);
+    e->asked = 0;
     e->steps = 0;
+    e->commits = 0;
     e->sf.ema = 0;
     e->sf.ema_ready = 0;
     e->sf.opt_n = 0;
     e->sf.sig_mean = e->sf.sig_var = 0;
     e->sf.sig_ready = 0;
     dg__cv_init(&e->cv, &c);
+    e->net_n = 0;
+    memset(&e->pend, 0, sizeof e->pend);
+    e->mem = memory;
+    e->mem_count = count;
     return DG_OK;
 }
 
@@ -2163,76 +2557,36 @@ static void dg__info_clear(dg_info *info)
     for (k = 0; k < sizeof *info; ++k) b[k] = 0;
 }
 
-/* Each method writes its estimate into grad (the estimator's scratch, never the caller's array)
-   and fills info; the learned state may change only once nothing can fail any more. */
-typedef int (*dg__method_fn)(dg_estimator *e, const dg_problem *p, dg_real *grad, dg_info *info);
-
-static int dg__est_exact(dg_estimator *e, const dg_problem *p, dg_real *grad, dg_info *info);
-static int dg__est_reinforce(dg_estimator *e, const dg_problem *p, dg_real *grad, dg_info *info);
-static int dg__est_rloo(dg_estimator *e, const dg_problem *p, dg_real *grad, dg_info *info);
-static int dg__est_relaxation(dg_estimator *e, const dg_problem *p, dg_real *grad, dg_info *info);
-static int dg__est_muprop(dg_estimator *e, const dg_problem *p, dg_real *grad, dg_info *info);
-static int dg__est_rebar(dg_estimator *e, const dg_problem *p, dg_real *grad, dg_info *info);
-static int dg__est_relax(dg_estimator *e, const dg_problem *p, dg_real *grad, dg_info *info);
-static int dg__est_arm(dg_estimator *e, const dg_problem *p, dg_real *grad, dg_info *info);
-static int dg__est_disarm(dg_estimator *e, const dg_problem *p, dg_real *grad, dg_info *info);
-
-static dg__method_fn dg__method_table(dg_method m)
+/* A finite f can still overflow a sum of them: the last check before a method succeeds. */
+static int dg__finish(const dg_problem *p, const dg_real *grad, const dg_info *info)
 {
-    switch (m) {
-    case DG_EXACT: return dg__est_exact;
-    case DG_REINFORCE: return dg__est_reinforce;
-    case DG_RLOO: return dg__est_rloo;
-    case DG_GUMBEL_SOFTMAX:
-    case DG_STRAIGHT_THROUGH:
-    case DG_GUMBEL_RAO: return dg__est_relaxation;
-    case DG_MUPROP: return dg__est_muprop;
-    case DG_REBAR: return dg__est_rebar;
-    case DG_RELAX: return dg__est_relax;
-    case DG_ARM: return dg__est_arm;
-    case DG_DISARM: return dg__est_disarm;
-    }
-    return 0;
+    if (!dg__finite(info->f_mean) || !dg__finite(info->baseline) ||
+        !dg__finite(info->learning_signal))
+        return DG_EDOMAIN;
+    return dg__all_finite(grad, dg__n(p)) ? DG_OK : DG_EDOMAIN;
 }
 
-/* Scratch slot 0 holds the estimate until it is copied out; methods use slots 1.. freely. */
-#define DG__W_GRAD 0
+/* One example being asked or told. */
+typedef struct dg__run {
+    dg_estimator *e;
+    const dg__layout *L;
+    const dg_problem *p;        /* the example: shape, logits, callbacks, baseline input */
+    dg_rng *rng;                /* ask: the noise, or NULL for ... */
+    const dg_real *noise;       /* ... the noise arrays of dg_relaxed_grad_at */
+    const dg_real *cond_noise;
+    dg_real tau;                /* the temperature the points are drawn at */
+    int fill_unused;            /* categorical ARM: fill unused slots with the sample (dg_ask) */
+} dg__run;
 
-DGDEF int dg_estimate(dg_estimator *e, const dg_problem *p, dg_real *grad, dg_info *info)
-{
-    dg__method_fn fn;
-    dg_info local;
-    int rc;
-    if (!e || !grad) return DG_EINVAL;
-    fn = dg__method_table(e->cfg.method);
-    if (!fn) return DG_EINVAL;
-    rc = dg__check_problem(p, dg__needs_grad(e->cfg.method));
-    if (rc) return rc;
-    dg__info_clear(&local);
-    rc = fn(e, p, e->work[DG__W_GRAD], &local);
-    if (rc) return rc;
-    dg__copy(grad, e->work[DG__W_GRAD], dg__n(p));
-    e->steps++;
-    if (info) *info = local;
-    return DG_OK;
-}
+/* The points of a prefix or of one sample, with their values, gradients and stored noise. */
+typedef struct dg__pts {
+    dg_real *z;
+    const dg_real *v;
+    const dg_real *dz;
+    dg_real *data;
+} dg__pts;
 
-/* ---------------------------------------------------------------------------------------------
-   score-function family
-
-   Every coordinate i of a discrete sample is 0 or 1 in both kinds (a bit, or one entry of a
-   one-hot row), so its score s_i = hard_i - pi_i takes only two values: 1 - pi_i or -pi_i. Any
-   sum over the M draws of a call of (v_m - c_m) s_mi, for every baseline rule here, is then a
-   function of two per-coordinate sums (how many draws had hard_i = 1, and the sum of their
-   signals v) and a few scalars. The draws are reduced to those sums as they come, so a call of
-   M draws keeps O(D*K) values whatever M is, and the leave-one-out baselines (RLOO, the optimal
-   c within a call) come out in closed form from the same sums without a second pass.
-   Signals are summed relative to the first draw's value (shift), so a large common offset in f
-   does not swamp the differences that carry the gradient.
-   ------------------------------------------------------------------------------------------- */
-enum { DG__W_SF_PROBS = 1, DG__W_SF_HARD, DG__W_SF_ONES, DG__W_SF_SUM1, DG__W_SF_CVGRAD };
-
-/* The sufficient statistics of one call's draws (see above). */
+/* What a tell accumulates over an example's samples. */
 typedef struct dg__sf_draws {
     int M;                      /* draws */
     dg_real shift;              /* the first draw's signal */
@@ -2244,6 +2598,72 @@ typedef struct dg__sf_draws {
     dg_real *ones;              /* ones[i]: draws with hard_i = 1 */
     dg_real *sum1;              /* sum1[i]: sum of (v_m - shift) over those draws */
 } dg__sf_draws;
+
+typedef struct dg__acc {
+    dg_real *grad;              /* the example's estimate */
+    dg__sf_draws sf;            /* the score family's sufficient statistics */
+    dg_real f_sum, f_mean, loss;
+    long evals;
+    const dg__pts *prefix;
+} dg__acc;
+
+/* What a tell adds to the learned state, for dg_commit: over the examples and samples told. */
+typedef struct dg__delta {
+    long draws;
+    dg_real f_mean;             /* DG_BASELINE_EMA: the mean of f over the draws */
+    long sig_n;                 /* DG_BASELINE_INPUT with normalize: pooled moments of f - b(x) */
+    dg_real sig_mean, sig_var;
+    int opt;                    /* DG_BASELINE_OPTIMAL: sums in the scratch slots DFS2, DS2 */
+    long tune_draws;            /* REBAR/RELAX tuning: the sums of the draws' gradients */
+    int tune_bad;
+    dg_real d_log_tau, d_eta, sum_ac, sum_cc, d_b2;
+    dg_real d_w2[DG_RELAX_HIDDEN], d_b1[DG_RELAX_HIDDEN];
+} dg__delta;
+
+/* Pools the mean and (population) variance of n2 values into those of n1 (Chan et al.). */
+static void dg__pool(long *n1, dg_real *mean1, dg_real *var1, long n2, dg_real mean2, dg_real var2)
+{
+    dg_real N, dm;
+    if (*n1 == 0) {
+        *n1 = n2;
+        *mean1 = mean2;
+        *var1 = var2;
+        return;
+    }
+    N = (dg_real)(*n1 + n2);
+    dm = mean2 - *mean1;
+    *var1 = ((dg_real)*n1 * *var1 + (dg_real)n2 * var2) / N +
+            dm * dm * ((dg_real)*n1 / N) * ((dg_real)n2 / N);
+    *mean1 += dm * ((dg_real)n2 / N);
+    *n1 += n2;
+}
+
+/* Folds a running mean of n2 values into one of n1. */
+static void dg__mean_into(long *n1, dg_real *mean1, long n2, dg_real mean2)
+{
+    if (*n1 == 0) *mean1 = mean2;
+    else *mean1 += (mean2 - *mean1) * ((dg_real)n2 / (dg_real)(*n1 + n2));
+    *n1 += n2;
+}
+
+/* ---------------------------------------------------------------------------------------------
+   score-function family
+
+   Every coordinate i of a discrete sample is 0 or 1 in both kinds (a bit, or one entry of a
+   one-hot row), so its score s_i = hard_i - pi_i takes only two values: 1 - pi_i or -pi_i. Any
+   sum over the M draws of an example of (v_m - c_m) s_mi, for every baseline rule here, is then
+   a function of two per-coordinate sums (how many draws had hard_i = 1, and the sum of their
+   signals v) and a few scalars. The draws are reduced to those sums as they are told, and the
+   leave-one-out baselines (RLOO, the optimal c within a call) come out in closed form from the
+   same sums without a second pass.
+   Signals are summed relative to the first draw's value (shift), so a large common offset in f
+   does not swamp the differences that carry the gradient.
+   ------------------------------------------------------------------------------------------- */
+enum {
+    DG__W_GRAD = 0, /* every method: the example's estimate (dg_estimate, dg_relaxed_grad_at) */
+    DG__W_SF_PROBS = 1, DG__W_SF_ONES, DG__W_SF_SUM1, DG__W_SF_CVGRAD,
+    DG__W_SF_DFS2, DG__W_SF_DS2 /* DG_BASELINE_OPTIMAL: what a tell adds to the sums */
+};
 
 /* A discrete sample drawn straight from probs: one uniform per Bernoulli variable (1[u < p]),
    one per categorical row by inverting its CDF. The score family needs no relaxation, so this
@@ -2267,44 +2687,50 @@ static void dg__sample_hard(dg_rng *r, const dg_problem *p, const dg_real *probs
     }
 }
 
-/* Draws e->cfg.samples samples and reduces them to s. The signal of a draw is f(z), or
-   f(z) - b(z) when use_cv. */
-static int dg__sf_draw(dg_estimator *e, const dg_problem *p, int use_cv, dg__sf_draws *s,
-                       dg_info *info)
+static void dg__sf_ask_prefix(const dg__run *r) { dg__probs(r->p, DG__W(r->L, DG__W_SF_PROBS)); }
+
+static void dg__sf_ask_sample(const dg__run *r, dg__pts *s)
 {
-    int m, i, n = dg__n(p), rc;
-    dg_real *hard = e->work[DG__W_SF_HARD], *probs = e->work[DG__W_SF_PROBS];
-    s->M = e->cfg.samples;
+    dg__sample_hard(r->rng, r->p, DG__W(r->L, DG__W_SF_PROBS), s->z);
+}
+
+static void dg__sf_tell_begin(const dg__run *r, dg__acc *a)
+{
+    dg__sf_draws *s = &a->sf;
+    s->M = r->e->cfg.samples;
     s->shift = s->total = s->total_sq = s->f_mean = s->cv_total = 0;
-    s->probs = probs;
-    s->ones = e->work[DG__W_SF_ONES];
-    s->sum1 = e->work[DG__W_SF_SUM1];
-    dg__probs(p, probs);
-    for (m = 0; m < s->M; ++m) {
-        dg_real f, v, g;
-        dg__sample_hard(&e->rng, p, probs, hard);
-        rc = dg__eval_f(p, hard, &f, info);
-        if (rc) return rc;
-        v = f;
-        if (use_cv) {
-            dg_real b = p->cv(hard, p->user);
-            if (!dg__finite(b)) return DG_EDOMAIN;
-            s->cv_total += b;
-            v = f - b;
-        }
-        if (m == 0) s->shift = v;
-        g = v - s->shift;
-        s->total += g;
-        s->total_sq += g * g;
-        s->f_mean += (f - s->f_mean) / (dg_real)(m + 1);
-        /* hard is 0 or 1, so these are the counts and sums of the draws with hard_i = 1, without
-           a branch per coordinate. The first draw's g is 0 (its own shift): it initialises both
-           arrays, which saves a zeroing pass (a memset per array, per call). */
-        if (m == 0) {
-            for (i = 0; i < n; ++i) { s->ones[i] = hard[i]; s->sum1[i] = hard[i] * g; }
-        } else {
-            for (i = 0; i < n; ++i) { s->ones[i] += hard[i]; s->sum1[i] += hard[i] * g; }
-        }
+    s->probs = DG__W(r->L, DG__W_SF_PROBS);
+    s->ones = DG__W(r->L, DG__W_SF_ONES);
+    s->sum1 = DG__W(r->L, DG__W_SF_SUM1);
+    dg__probs(r->p, DG__W(r->L, DG__W_SF_PROBS));
+}
+
+/* Folds draw m into the sums. Its signal is f(z), or f(z) - b(z) with DG_BASELINE_CV. */
+static int dg__sf_tell_sample(const dg__run *r, dg__acc *a, int m, const dg__pts *pt)
+{
+    dg__sf_draws *s = &a->sf;
+    const dg_problem *p = r->p;
+    const dg_real *hard = pt->z;
+    dg_real f = pt->v[0], v = f, g;
+    int i, n = dg__n(p);
+    if (r->e->cfg.method == DG_REINFORCE && r->e->cfg.baseline == DG_BASELINE_CV) {
+        dg_real b = p->cv(hard, p->user);
+        if (!dg__finite(b)) return DG_EDOMAIN;
+        s->cv_total += b;
+        v = f - b;
+    }
+    if (m == 0) s->shift = v;
+    g = v - s->shift;
+    s->total += g;
+    s->total_sq += g * g;
+    s->f_mean += (f - s->f_mean) / (dg_real)(m + 1);
+    /* hard is 0 or 1, so these are the counts and sums of the draws with hard_i = 1, without
+       a branch per coordinate. The first draw's g is 0 (its own shift): it initialises both
+       arrays, which saves a zeroing pass (a memset per array, per call). */
+    if (m == 0) {
+        for (i = 0; i < n; ++i) { s->ones[i] = hard[i]; s->sum1[i] = hard[i] * g; }
+    } else {
+        for (i = 0; i < n; ++i) { s->ones[i] += hard[i]; s->sum1[i] += hard[i] * g; }
     }
     return DG_OK;
 }
@@ -2335,12 +2761,13 @@ static void dg__sf_loo_mean(const dg__sf_draws *s, int n, dg_real *grad)
 }
 
 /* DG_BASELINE_OPTIMAL: draw m's baseline for coordinate i is c_i = sum f s_i^2 / sum s_i^2 over
-   the earlier calls' sums (sf->opt_*) and this call's other draws, never draw m itself. With
-   w1 = (1 - pi)^2, w0 = pi^2 and the draws grouped by hard_i, c_i is the same ratio for every
-   draw of a group except for removing its own term, so each group's sum of c_i and of
-   (v - c_i) s_i has a closed form. A ratio with nothing in its denominator (the first call with
-   one draw) falls back to c_i = 0. Returns the mean over draws and coordinates of the c used. */
-static dg_real dg__sf_optimal(const dg_sf_state *sf, const dg__sf_draws *s, int n, dg_real *grad)
+   the committed sums and this example's other draws, never draw m itself. With w1 = (1 - pi)^2,
+   w0 = pi^2 and the draws grouped by hard_i, c_i is the same ratio for every draw of a group
+   except for removing its own term, so each group's sum of c_i and of (v - c_i) s_i has a
+   closed form. A ratio with nothing in its denominator (the first call with one draw) falls
+   back to c_i = 0. Returns the mean over draws and coordinates of the c used. */
+static dg_real dg__sf_optimal(const dg_sf_state *sf, const dg__layout *L, const dg__sf_draws *s,
+                              int n, dg_real *grad)
 {
     int i, have = sf->opt_n == n;
     dg_real inv_m = (dg_real)1 / (dg_real)s->M, c_total = 0;
@@ -2348,8 +2775,8 @@ static dg_real dg__sf_optimal(const dg_sf_state *sf, const dg__sf_draws *s, int 
         dg_real pi = s->probs[i], w1 = (1 - pi) * (1 - pi), w0 = pi * pi;
         dg_real n1 = s->ones[i], n0 = (dg_real)s->M - n1;
         dg_real g1 = s->sum1[i], g0 = s->total - g1;
-        dg_real B = have ? sf->opt_s2[i] : 0;
-        dg_real A = have ? sf->opt_fs2[i] - s->shift * B : 0; /* in the shifted frame */
+        dg_real B = have ? L->opt_s2[i] : 0;
+        dg_real A = have ? L->opt_fs2[i] - s->shift * B : 0; /* in the shifted frame */
         dg_real t1 = 0, t0 = 0, c1 = 0, c0 = 0;      /* per group: sum of (v - c), of c */
         if (n1 > 0) {
             dg_real den = B + (n1 - 1) * w1 + n0 * w0;
@@ -2367,64 +2794,29 @@ static dg_real dg__sf_optimal(const dg_sf_state *sf, const dg__sf_draws *s, int 
     return c_total / (dg_real)n;
 }
 
-/* The decayed sums of DG_BASELINE_OPTIMAL with this call's draws folded in, written to fs2 and
-   s2 (n values each) for the caller to commit; DG_EDOMAIN if a sum overflowed. */
-static int dg__sf_optimal_next(const dg_sf_state *sf, const dg__sf_draws *s, int n, dg_real decay,
-                               dg_real *fs2, dg_real *s2)
+/* This example's terms of the optimal baseline's sums, added to (first: written to) fs2, s2. */
+static void dg__sf_optimal_terms(const dg__sf_draws *s, int n, int first, dg_real *fs2, dg_real *s2)
 {
-    int i, have = sf->opt_n == n;
+    int i;
     for (i = 0; i < n; ++i) {
         dg_real pi = s->probs[i], w1 = (1 - pi) * (1 - pi), w0 = pi * pi;
         dg_real n1 = s->ones[i], n0 = (dg_real)s->M - n1;
         dg_real f1 = s->sum1[i] + n1 * s->shift, f0 = (s->total - s->sum1[i]) + n0 * s->shift;
-        fs2[i] = f1 * w1 + f0 * w0 + (have ? decay * sf->opt_fs2[i] : 0);
-        s2[i] = n1 * w1 + n0 * w0 + (have ? decay * sf->opt_s2[i] : 0);
+        dg_real tf = f1 * w1 + f0 * w0, ts = n1 * w1 + n0 * w0;
+        if (first) { fs2[i] = tf; s2[i] = ts; }
+        else { fs2[i] += tf; s2[i] += ts; }
     }
-    return dg__all_finite(fs2, n) && dg__all_finite(s2, n) ? DG_OK : DG_EDOMAIN;
 }
 
-/* The running mean and variance of the learning signal l = f - b(x) that DG_BASELINE_INPUT's
-   normalisation divides by, with this call's draws folded in (the draws' v is f; b is
-   subtracted here). The variance tracks E(l - previous mean)^2, which stays right when the mean
-   drifts. DG_EDOMAIN if a moment overflowed. */
-static int dg__sf_signal_next(const dg_sf_state *sf, const dg__sf_draws *s, dg_real b,
-                              dg_real decay, dg_real *mean, dg_real *var)
+static int dg__reinforce_tell_end(const dg__run *r, dg__acc *a, dg_info *info, dg__delta *dl)
 {
-    dg_real mean_g = s->total / (dg_real)s->M;
-    dg_real var_b = s->total_sq / (dg_real)s->M - mean_g * mean_g;
-    dg_real mean_b = s->shift + mean_g - b, dm;
-    if (var_b < 0) var_b = 0;
-    if (!sf->sig_ready) {
-        *mean = mean_b;
-        *var = var_b;
-    } else {
-        dm = mean_b - sf->sig_mean;
-        *var = decay * sf->sig_var + (1 - decay) * (var_b + dm * dm);
-        *mean = decay * sf->sig_mean + (1 - decay) * mean_b;
-    }
-    return dg__finite(*mean) && dg__finite(*var) ? DG_OK : DG_EDOMAIN;
-}
-
-/* A finite f can still overflow a sum of them: the last check before a method succeeds. */
-static int dg__finish(const dg_problem *p, const dg_real *grad, const dg_info *info)
-{
-    if (!dg__finite(info->f_mean) || !dg__finite(info->baseline) ||
-        !dg__finite(info->learning_signal))
-        return DG_EDOMAIN;
-    return dg__all_finite(grad, dg__n(p)) ? DG_OK : DG_EDOMAIN;
-}
-
-static int dg__est_reinforce(dg_estimator *e, const dg_problem *p, dg_real *grad, dg_info *info)
-{
+    const dg_estimator *e = r->e;
+    const dg_problem *p = r->p;
     dg_baseline bl = e->cfg.baseline;
-    dg_real decay = e->cfg.ema_decay, c = 0, scale = 1, sig_mean = 0, sig_var = 0;
-    dg__sf_draws s;
+    dg__sf_draws *s = &a->sf;
+    dg_real c = 0, scale = 1, *grad = a->grad;
     int i, n = dg__n(p), rc;
-    if (bl == DG_BASELINE_CV && (!p->cv || !p->cv_mean_grad)) return DG_EINVAL;
-    if (bl == DG_BASELINE_INPUT && !dg__finite(p->baseline_input)) return DG_EDOMAIN;
-    rc = dg__sf_draw(e, p, bl == DG_BASELINE_CV, &s, info);
-    if (rc) return rc;
-    info->f_mean = s.f_mean;
+    info->f_mean = s->f_mean;
     switch (bl) {
     case DG_BASELINE_CONSTANT: c = e->cfg.baseline_value; break;
     case DG_BASELINE_EMA: c = e->sf.ema_ready ? e->sf.ema : 0; break;
@@ -2435,143 +2827,142 @@ static int dg__est_reinforce(dg_estimator *e, const dg_problem *p, dg_real *grad
     default: break;
     }
     if (bl == DG_BASELINE_OPTIMAL) {
-        info->baseline = dg__sf_optimal(&e->sf, &s, n, grad);
+        info->baseline = dg__sf_optimal(&e->sf, r->L, s, n, grad);
     } else {
-        dg__sf_fixed_baseline(&s, n, c, grad);
-        info->baseline = bl == DG_BASELINE_CV ? s.cv_total / (dg_real)s.M : c;
+        dg__sf_fixed_baseline(s, n, c, grad);
+        info->baseline = bl == DG_BASELINE_CV ? s->cv_total / (dg_real)s->M : c;
     }
     if (scale != 1)
         for (i = 0; i < n; ++i) grad[i] /= scale;
     if (bl == DG_BASELINE_CV) {
-        dg_real *mean_grad = e->work[DG__W_SF_CVGRAD];
+        dg_real *mean_grad = DG__W(r->L, DG__W_SF_CVGRAD);
         p->cv_mean_grad(p->logits, mean_grad, p->user);
         if (!dg__all_finite(mean_grad, n)) return DG_EDOMAIN;
         for (i = 0; i < n; ++i) grad[i] += mean_grad[i];
     }
     info->learning_signal = info->f_mean - info->baseline;
     rc = dg__finish(p, grad, info);
-    /* the next state goes to scratch (the draws' slots are free by now) and is checked */
-    if (!rc && bl == DG_BASELINE_OPTIMAL)
-        rc = dg__sf_optimal_next(&e->sf, &s, n, decay, e->work[DG__W_SF_HARD], e->work[DG__W_SF_CVGRAD]);
-    if (!rc && bl == DG_BASELINE_INPUT && e->cfg.normalize)
-        rc = dg__sf_signal_next(&e->sf, &s, c, decay, &sig_mean, &sig_var);
     if (rc) return rc;
-    /* nothing can fail from here on: the state moves */
-    if (bl == DG_BASELINE_EMA) {
-        e->sf.ema = e->sf.ema_ready ? decay * e->sf.ema + (1 - decay) * info->f_mean : info->f_mean;
-        e->sf.ema_ready = 1;
-    } else if (bl == DG_BASELINE_OPTIMAL) {
-        dg__copy(e->sf.opt_fs2, e->work[DG__W_SF_HARD], n);
-        dg__copy(e->sf.opt_s2, e->work[DG__W_SF_CVGRAD], n);
-        e->sf.opt_n = n;
-    } else if (bl == DG_BASELINE_INPUT && e->cfg.normalize) {
-        e->sf.sig_mean = sig_mean;
-        e->sf.sig_var = sig_var;
-        e->sf.sig_ready = 1;
+    if (bl == DG_BASELINE_OPTIMAL) {
+        dg__sf_optimal_terms(s, n, !dl->opt, DG__W(r->L, DG__W_SF_DFS2), DG__W(r->L, DG__W_SF_DS2));
+        dl->opt = 1;
     }
+    if (bl == DG_BASELINE_INPUT && e->cfg.normalize) {
+        /* the draws' moments of l = f - b(x) */
+        dg_real mean_g = s->total / (dg_real)s->M;
+        dg_real var_b = s->total_sq / (dg_real)s->M - mean_g * mean_g;
+        if (var_b < 0) var_b = 0;
+        dg__pool(&dl->sig_n, &dl->sig_mean, &dl->sig_var, s->M, s->shift + mean_g - c, var_b);
+    }
+    dg__mean_into(&dl->draws, &dl->f_mean, s->M, s->f_mean);
     return DG_OK;
 }
 
-static int dg__est_rloo(dg_estimator *e, const dg_problem *p, dg_real *grad, dg_info *info)
+static int dg__rloo_tell_end(const dg__run *r, dg__acc *a, dg_info *info, dg__delta *dl)
 {
-    dg__sf_draws s;
-    int rc;
-    if (e->cfg.samples < 2) return DG_EINVAL;
-    rc = dg__sf_draw(e, p, 0, &s, info);
-    if (rc) return rc;
-    dg__sf_loo_mean(&s, dg__n(p), grad);
-    info->f_mean = info->baseline = s.f_mean;
-    return dg__finish(p, grad, info);
+    dg__sf_loo_mean(&a->sf, dg__n(r->p), a->grad);
+    info->f_mean = info->baseline = a->sf.f_mean;
+    (void)dl;
+    return dg__finish(r->p, a->grad, info);
 }
 
 /* ---------------------------------------------------------------------------------------------
    relaxations
    ------------------------------------------------------------------------------------------- */
-/* Scratch slots of the relaxations (slot DG__W_GRAD holds the estimate). */
-#define DG__W_RX_X 1      /* perturbed logits x, or the conditional x~ */
-#define DG__W_RX_SOFT 2   /* soft(x) */
-#define DG__W_RX_HARD 3   /* H(x) */
-#define DG__W_RX_DZ 4     /* grad f at the point the method evaluates it */
-#define DG__W_RX_DPHI 5   /* J^T dz of one draw */
-#define DG__W_RX_COND 6   /* conditional noise drawn from the rng */
-#define DG__W_RX_JAC 7    /* dg__cond_perturbed's Jacobian factors and scratch (unused here) */
-#define DG__W_RX_PI 8
-#define DG__W_RX_TMP 9
+enum {
+    DG__W_RX_DPHI = 1, /* J^T dz of one draw */
+    DG__W_RX_X,        /* perturbed logits x, or the conditional x~ */
+    DG__W_RX_SOFT,     /* soft(x~) */
+    DG__W_RX_JAC,      /* dg__cond_perturbed's Jacobian factors and scratch (unused here) */
+    DG__W_RX_PI,
+    DG__W_RX_TMP
+};
 
 static int dg__is_relaxation(dg_method m)
 {
     return m == DG_GUMBEL_SOFTMAX || m == DG_STRAIGHT_THROUGH || m == DG_GUMBEL_RAO;
 }
 
-/* x = phi + noise for draw s: from the rng when r is not NULL, else from noise + s*n. */
-static void dg__relax_perturbed(dg_rng *r, const dg_problem *p, const dg_real *noise, int s,
-                                dg_real *x)
+/* GUMBEL_RAO's one discrete sample: x = phi + noise, from the rng or the caller's noise. */
+static void dg__rx_ask_prefix(const dg__run *r, dg__pts *pre)
 {
+    const dg_problem *p = r->p;
+    dg_real *x = DG__W(r->L, DG__W_RX_X);
     int i, n = dg__n(p);
-    if (r) { dg__draw_perturbed(r, p, x); return; }
-    for (i = 0; i < n; ++i) x[i] = p->logits[i] + noise[s * n + i];
+    if (r->e->cfg.method != DG_GUMBEL_RAO) return;
+    if (r->rng) dg__draw_perturbed(r->rng, p, x);
+    else for (i = 0; i < n; ++i) x[i] = p->logits[i] + r->noise[i];
+    dg__hard(p, x, pre->z);
+}
+
+/* Draw m: GUMBEL_SOFTMAX's relaxed point, STRAIGHT_THROUGH's hard point with its relaxation
+   kept as data, or GUMBEL_RAO's conditional noise. */
+static void dg__rx_ask_sample(const dg__run *r, int m, dg__pts *s)
+{
+    const dg_problem *p = r->p;
+    dg_method method = r->e->cfg.method;
+    int n = dg__n(p);
+    if (method == DG_GUMBEL_RAO) {
+        if (r->rng) dg__draw_cond_noise(r->rng, p, s->data);
+        else dg__copy(s->data, r->cond_noise + (size_t)m * n, n);
+        return;
+    }
+    if (method == DG_STRAIGHT_THROUGH)
+        dg__perturb_relax(r->rng, p, r->rng ? NULL : r->noise + (size_t)m * n, r->tau, s->data, s->z);
+    else
+        dg__perturb_relax(r->rng, p, r->rng ? NULL : r->noise + (size_t)m * n, r->tau, s->z, NULL);
+}
+
+static void dg__rx_tell_begin(const dg__run *r, dg__acc *a, const dg__pts *pre)
+{
+    (void)r;
+    a->prefix = pre;
+    a->f_sum = 0;
 }
 
 /* The three relaxations, one code path: each of the S draws contributes J(x_s)^T dz_s, where
    x_s is phi + noise (GUMBEL_SOFTMAX, STRAIGHT_THROUGH) or the conditional x~_s given one
-   discrete sample (GUMBEL_RAO), and dz_s = grad f at soft(x_s), at H(x_s), or at that one sample.
-   Noise comes from r when it is not NULL, in the layout dg_relaxed_grad_at documents, else from
-   the arrays (already validated). Writes the estimate to grad, which must not be a scratch slot
-   used here. */
-static int dg__relaxed_grad(dg_estimator *e, const dg_problem *p, dg_rng *r, const dg_real *noise,
-                            const dg_real *cond_noise, dg_real *grad, dg_info *info)
+   discrete sample (GUMBEL_RAO), and dz_s = grad f at soft(x_s), at H(x_s), or at that one sample. */
+static int dg__rx_tell_sample(const dg__run *r, dg__acc *a, int m, const dg__pts *s)
 {
-    dg_method m = e->cfg.method;
-    int i, s, rc, n = dg__n(p), S = e->cfg.samples;
-    dg_real tau = e->cfg.tau, value, f_sum = 0, f_sample = 0;
-    dg_real *x = e->work[DG__W_RX_X], *soft = e->work[DG__W_RX_SOFT];
-    dg_real *hard = e->work[DG__W_RX_HARD], *dz = e->work[DG__W_RX_DZ];
-    dg_real *dphi = e->work[DG__W_RX_DPHI], *cond = e->work[DG__W_RX_COND];
-    DG_ASSERT(dg__is_relaxation(m) && S >= 1 && tau > 0);
-    if (m == DG_GUMBEL_RAO) { /* the discrete sample, and grad f at it, shared by all S draws */
-        dg__relax_perturbed(r, p, noise, 0, x);
-        dg__hard(p, x, hard);
-        rc = dg__eval_f_grad(p, hard, dz, &f_sample, info);
-        if (rc) return rc;
+    const dg_problem *p = r->p;
+    dg_method method = r->e->cfg.method;
+    const dg_real *soft = s->z, *dz = s->dz;
+    dg_real *dphi = DG__W(r->L, DG__W_RX_DPHI);
+    int i, n = dg__n(p);
+    if (method == DG_GUMBEL_RAO) {
+        dg_real *x = DG__W(r->L, DG__W_RX_X), *sx = DG__W(r->L, DG__W_RX_SOFT);
+        dg__cond_perturbed(p, a->prefix->z, s->data, x, DG__W(r->L, DG__W_RX_JAC),
+                           DG__W(r->L, DG__W_RX_PI), DG__W(r->L, DG__W_RX_TMP), 0);
+        dg__relax_hard(p, x, r->tau, sx, NULL);
+        soft = sx;
+        dz = a->prefix->dz;
+    } else {
+        if (method == DG_STRAIGHT_THROUGH) soft = s->data;
+        a->f_sum += s->v[0];
     }
-    for (s = 0; s < S; ++s) {
-        if (m == DG_GUMBEL_RAO) {
-            const dg_real *c = cond_noise ? cond_noise + s * n : cond;
-            if (r) dg__draw_cond_noise(r, p, cond);
-            dg__cond_perturbed(p, hard, c, x, e->work[DG__W_RX_JAC], e->work[DG__W_RX_PI],
-                               e->work[DG__W_RX_TMP], 0);
-            dg__relax_hard(p, x, tau, soft, NULL);
-        } else {
-            dg__perturb_relax(r, p, r ? NULL : noise + s * n, tau, soft,
-                              m == DG_STRAIGHT_THROUGH ? hard : NULL);
-        }
-        if (m != DG_GUMBEL_RAO) {
-            rc = dg__eval_f_grad(p, m == DG_STRAIGHT_THROUGH ? hard : soft, dz, &value, info);
-            if (rc) return rc;
-            f_sum += value;
-        }
-        /* the first draw's VJP goes straight to grad: no zeroing pass, no copy; with one draw
-           (the default) there is nothing to add or divide either */
-        if (s == 0) {
-            dg__relax_backward(p, soft, dz, tau, grad);
-        } else {
-            dg__relax_backward(p, soft, dz, tau, dphi);
-            for (i = 0; i < n; ++i) grad[i] += dphi[i];
-        }
+    /* the first draw's VJP goes straight to grad: no zeroing pass, no copy; with one draw
+       (the default) there is nothing to add or divide either */
+    if (m == 0) {
+        dg__relax_backward(p, soft, dz, r->tau, a->grad);
+    } else {
+        dg__relax_backward(p, soft, dz, r->tau, dphi);
+        for (i = 0; i < n; ++i) a->grad[i] += dphi[i];
     }
-    if (S > 1)
-        for (i = 0; i < n; ++i) grad[i] /= (dg_real)S;
-    /* finite values of f_grad can still overflow the sums: DG_EDOMAIN, nothing returned */
-    if (!dg__all_finite(grad, n) || !dg__finite(f_sum)) return DG_EDOMAIN;
-    info->f_mean = m == DG_GUMBEL_RAO ? f_sample : f_sum / (dg_real)S;
-    info->tau = tau;
     return DG_OK;
 }
 
-/* GUMBEL_SOFTMAX, STRAIGHT_THROUGH and GUMBEL_RAO: dg__relaxed_grad reads the method from e->cfg. */
-static int dg__est_relaxation(dg_estimator *e, const dg_problem *p, dg_real *grad, dg_info *info)
+static int dg__rx_tell_end(const dg__run *r, dg__acc *a, dg_info *info, dg__delta *dl)
 {
-    return dg__relaxed_grad(e, p, &e->rng, NULL, NULL, grad, info);
+    int i, n = dg__n(r->p), S = r->e->cfg.samples;
+    (void)dl;
+    if (S > 1)
+        for (i = 0; i < n; ++i) a->grad[i] /= (dg_real)S;
+    /* finite values of f_grad can still overflow the sums: DG_EDOMAIN, nothing returned */
+    if (!dg__all_finite(a->grad, n) || !dg__finite(a->f_sum)) return DG_EDOMAIN;
+    info->f_mean = r->e->cfg.method == DG_GUMBEL_RAO ? a->prefix->v[0] : a->f_sum / (dg_real)S;
+    info->tau = r->tau;
+    return DG_OK;
 }
 
 /* The conditional noise must be what the conditional samplers accept: uniforms strictly inside
@@ -2583,32 +2974,6 @@ static int dg__check_cond_noise(const dg_problem *p, const dg_real *c, long coun
         if (p->kind == DG_BERNOULLI ? !(c[i] > 0 && c[i] < 1) : !(c[i] > 0)) return DG_EINVAL;
         if (!dg__finite(c[i])) return DG_EDOMAIN;
     }
-    return DG_OK;
-}
-
-DGDEF int dg_relaxed_grad_at(dg_estimator *e, const dg_problem *p, const dg_real *noise,
-                             const dg_real *cond_noise, dg_real *grad, dg_info *info)
-{
-    dg_info local;
-    int rc, n, S;
-    long i, draws;
-    if (!e || !noise || !grad || !dg__is_relaxation(e->cfg.method)) return DG_EINVAL;
-    rc = dg__check_problem(p, 1);
-    if (rc) return rc;
-    n = dg__n(p);
-    S = e->cfg.samples;
-    draws = e->cfg.method == DG_GUMBEL_RAO ? 1 : S;
-    for (i = 0; i < draws * n; ++i) if (!dg__finite(noise[i])) return DG_EDOMAIN;
-    if (e->cfg.method == DG_GUMBEL_RAO) {
-        if (!cond_noise) return DG_EINVAL;
-        rc = dg__check_cond_noise(p, cond_noise, (long)S * n);
-        if (rc) return rc;
-    }
-    dg__info_clear(&local);
-    rc = dg__relaxed_grad(e, p, NULL, noise, cond_noise, e->work[DG__W_GRAD], &local);
-    if (rc) return rc;
-    dg__copy(grad, e->work[DG__W_GRAD], n);
-    if (info) *info = local;
     return DG_OK;
 }
 
@@ -2632,26 +2997,68 @@ DGDEF int dg_set_tau(dg_estimator *e, dg_real tau)
 }
 
 /* ---------------------------------------------------------------------------------------------
-   control-variate estimators
+   MuProp
    ------------------------------------------------------------------------------------------- */
+enum { DG__W_MP_X = 1, DG__W_MP_T };
 
-/* Scratch slots of the control-variate estimators (slot 0 holds the estimate). */
-#define DG__W_CV_PROBS 1   /* E_q z */
-#define DG__W_CV_X 2       /* perturbed logits x */
-#define DG__W_CV_HARD 3    /* b = H(x) */
-#define DG__W_CV_JAC 4     /* the Jacobian factors of x~ (dg__cond_perturbed's jac) */
-#define DG__W_CV_XT 5      /* conditional perturbed logits x~ */
-#define DG__W_CV_Y 6       /* relax_tau(x) */
-#define DG__W_CV_YT 7      /* relax_tau(x~) */
-#define DG__W_CV_T1 8      /* scratch: gradients at y */
-#define DG__W_CV_T2 9      /* scratch: gradients at y~ */
-#define DG__W_CV_C 10      /* c = -dg/deta */
-#define DG__W_CV_G 11      /* one draw's estimate g */
-#define DG__W_CV_FD_Y 12   /* the temperature's finite difference: y, y~ and g at tau e^(+-h) */
-#define DG__W_CV_FD_YT 13
-#define DG__W_CV_FD_G 14
-#define DG__W_CV_DW1 15    /* DG_RELAX_HIDDEN slots: the gradient of ||g||^2 wrt the net's W1 */
-typedef char dg__check_cv_slots[(DG__W_CV_DW1 + DG_RELAX_HIDDEN <= DG__NWORK) ? 1 : -1];
+static void dg__mp_ask_prefix(const dg__run *r, dg__pts *pre) { dg__probs(r->p, pre->z); }
+
+static void dg__mp_ask_sample(const dg__run *r, dg__pts *s)
+{
+    dg_real *x = DG__W(r->L, DG__W_MP_X);
+    dg__draw_perturbed(r->rng, r->p, x);
+    dg__hard(r->p, x, s->z);
+}
+
+static void dg__mp_tell_begin(const dg__run *r, dg__acc *a, const dg__pts *pre)
+{
+    int i, n = dg__n(r->p);
+    a->prefix = pre;
+    a->f_sum = 0;
+    for (i = 0; i < n; ++i) a->grad[i] = 0;
+}
+
+static int dg__mp_tell_sample(const dg__run *r, dg__acc *a, const dg__pts *s)
+{
+    const dg_real *zbar = a->prefix->z, *dfbar = a->prefix->dz, *hard = s->z;
+    dg_real fz = s->v[0], taylor = a->prefix->v[0];
+    int i, n = dg__n(r->p);
+    a->f_sum += fz;
+    for (i = 0; i < n; ++i) taylor += dfbar[i] * (hard[i] - zbar[i]);
+    for (i = 0; i < n; ++i) a->grad[i] += (fz - taylor) * (hard[i] - zbar[i]);
+    return DG_OK;
+}
+
+static int dg__mp_tell_end(const dg__run *r, dg__acc *a, dg_info *info, dg__delta *dl)
+{
+    const dg_problem *p = r->p;
+    dg_real *t = DG__W(r->L, DG__W_MP_T);
+    int i, n = dg__n(p), M = r->e->cfg.samples;
+    (void)dl;
+    /* the baseline's mean: E_q[f'(zbar).z] has gradient J(zbar)^T f'(zbar), the softmax VJP at
+       tau = 1 (or p(1 - p) per bit) evaluated at zbar itself */
+    dg__relax_backward(p, a->prefix->z, a->prefix->dz, 1, t);
+    for (i = 0; i < n; ++i) a->grad[i] = a->grad[i] / (dg_real)M + t[i];
+    info->f_mean = a->f_sum / (dg_real)M;
+    return dg__all_finite(a->grad, n) ? DG_OK : DG_EDOMAIN;
+}
+
+/* ---------------------------------------------------------------------------------------------
+   REBAR and RELAX
+   ------------------------------------------------------------------------------------------- */
+enum {
+    DG__W_CV_X = 1,    /* ask: perturbed logits x */
+    DG__W_CV_XT,       /* ask: conditional perturbed logits x~ */
+    DG__W_CV_NOISE,    /* ask: the conditional noise */
+    DG__W_CV_TMP,      /* ask: the conditional sampler's scratch */
+    DG__W_CV_T1,       /* scratch: gradients at y */
+    DG__W_CV_T2,       /* scratch: gradients at y~ */
+    DG__W_CV_C,        /* c = -dg/deta */
+    DG__W_CV_G,        /* one draw's estimate g */
+    DG__W_CV_FD_G,     /* g at tau e^(+-h), the temperature's finite difference */
+    DG__W_CV_DW1       /* DG_RELAX_HIDDEN slots: the gradient of ||g||^2 wrt the net's W1 */
+};
+typedef char dg__check_cv_slots[(DG__W_CV_DW1 == DG__NWORK_BASE) ? 1 : -1];
 
 #define DG__CV_AVG_DECAY ((dg_real)0.999) /* REBAR's running averages of a.c and c.c */
 #define DG__CV_ETA_WARMUP 20              /* draws before eta jumps to their ratio */
@@ -2669,140 +3076,138 @@ static dg_real dg__tanh(dg_real a) { return 2 * dg_sigmoid(2 * a) - 1; }
 
 static void dg__cv_init(dg_cv_state *cv, const dg_config *c)
 {
-    int h, i;
+    int h;
     cv->eta = c->eta;
     cv->log_tau = DG_LOG(c->tau);
     cv->tune_steps = cv->tune_draws = 0;
     cv->avg_ac = cv->avg_cc = 0;
     cv->beta1_pow = cv->beta2_pow = 1;
     cv->m_eta = cv->v_eta = cv->m_log_tau = cv->v_log_tau = 0;
-    if (c->method != DG_RELAX) return; /* the net is large: only RELAX pays for its start */
-    {
-        /* W1 random so the hidden units differ; w2 = 0 so RELAX starts as REBAR. The weights get
-           their own stream so the sampling stream is the one every method starts from. */
-        dg_rng r;
-        dg_rng_seed(&r, c->seed, c->stream ^ UINT64_C(0x52454c4158));
-        cv->net.b2 = cv->net_m.b2 = cv->net_v.b2 = 0;
-        for (h = 0; h < DG_RELAX_HIDDEN; ++h) {
-            cv->net.w2[h] = cv->net.b1[h] = 0;
-            cv->net_m.w2[h] = cv->net_m.b1[h] = cv->net_v.w2[h] = cv->net_v.b1[h] = 0;
-            for (i = 0; i < DG_MAX_DIM; ++i) {
-                cv->net.w1[h][i] = 2 * dg_uniform(&r) - 1;
-                cv->net_m.w1[h][i] = cv->net_v.w1[h][i] = 0;
-            }
-        }
+    cv->net.b2 = cv->net_m.b2 = cv->net_v.b2 = 0;
+    for (h = 0; h < DG_RELAX_HIDDEN; ++h) {
+        cv->net.w2[h] = cv->net.b1[h] = 0;
+        cv->net_m.w2[h] = cv->net_m.b1[h] = cv->net_v.w2[h] = cv->net_v.b1[h] = 0;
     }
 }
 
+/* RELAX's first layer for problems of L->n logits, started when the estimator first meets that
+   size: W1 uniform in (-1, 1) so the hidden units differ (w2 = 0, so RELAX starts as REBAR), from
+   a stream of its own so the sampling stream is the one every method starts from. Row h takes
+   draws h * stride .. h * stride + n - 1 of that stream, stride max(n, DG_MAX_DIM), so a net is
+   the same whatever memory the estimator was given. */
+static void dg__net_prepare(dg_estimator *e, const dg__layout *L)
+{
+    dg_rng r;
+    long h, i, n = L->n, stride = L->n > DG_MAX_DIM ? L->n : DG_MAX_DIM;
+    if (e->net_n == L->n) return;
+    dg_rng_seed(&r, e->cfg.seed, e->cfg.stream ^ UINT64_C(0x52454c4158));
+    for (h = 0; h < DG_RELAX_HIDDEN; ++h) {
+        for (i = 0; i < stride; ++i) {
+            dg_real u = dg_uniform(&r);
+            if (i >= n) continue;
+            L->w1[h * n + i] = 2 * u - 1;
+            L->w1_m[h * n + i] = L->w1_v[h * n + i] = 0;
+        }
+    }
+    if (e->net_n != 0) dg__cv_init(&e->cv, &e->cfg); /* a new size: the small layers restart */
+    e->net_n = L->n;
+}
+
 /* The net at y: writes the hidden activations t (DG_RELAX_HIDDEN) and returns r(y). */
-static dg_real dg__net_forward(const dg_relax_net *net, const dg_real *y, int n, dg_real *t)
+static dg_real dg__net_forward(const dg_relax_net *net, const dg_real *w1, const dg_real *y, int n,
+                               dg_real *t)
 {
     int h;
     dg_real r = net->b2, kappa = 1 / DG_SQRT((dg_real)n);
     for (h = 0; h < DG_RELAX_HIDDEN; ++h) {
-        t[h] = dg__tanh(net->b1[h] + kappa * dg__dot(net->w1[h], y, n));
+        t[h] = dg__tanh(net->b1[h] + kappa * dg__dot(w1 + (size_t)h * n, y, n));
         r += net->w2[h] * t[h];
     }
     return r;
 }
 
 /* dr/dy at y (n values) into dy; returns r(y). */
-static dg_real dg__net_input_grad(const dg_relax_net *net, const dg_real *y, int n, dg_real *dy)
+static dg_real dg__net_input_grad(const dg_relax_net *net, const dg_real *w1, const dg_real *y,
+                                  int n, dg_real *dy)
 {
     int h, i;
     dg_real t[DG_RELAX_HIDDEN], a[DG_RELAX_HIDDEN], kappa = 1 / DG_SQRT((dg_real)n);
-    dg_real r = dg__net_forward(net, y, n, t);
+    dg_real r = dg__net_forward(net, w1, y, n, t);
+    const dg_real *row;
     for (h = 0; h < DG_RELAX_HIDDEN; ++h) a[h] = net->w2[h] * (1 - t[h] * t[h]) * kappa;
     /* the first unit writes dy and the others add two at a time: half the passes over dy */
-    for (i = 0; i < n; ++i) dy[i] = a[0] * net->w1[0][i];
-    for (h = 1; h + 1 < DG_RELAX_HIDDEN; h += 2)
-        for (i = 0; i < n; ++i) dy[i] += a[h] * net->w1[h][i] + a[h + 1] * net->w1[h + 1][i];
+    for (i = 0; i < n; ++i) dy[i] = a[0] * w1[i];
+    for (h = 1; h + 1 < DG_RELAX_HIDDEN; h += 2) {
+        const dg_real *r0 = w1 + (size_t)h * n, *r1 = r0 + n;
+        for (i = 0; i < n; ++i) dy[i] += a[h] * r0[i] + a[h + 1] * r1[i];
+    }
+    row = w1 + (size_t)h * n;
     if (h < DG_RELAX_HIDDEN)
-        for (i = 0; i < n; ++i) dy[i] += a[h] * net->w1[h][i];
+        for (i = 0; i < n; ++i) dy[i] += a[h] * row[i];
     return r;
 }
 
-static int dg__est_muprop(dg_estimator *e, const dg_problem *p, dg_real *grad, dg_info *info)
+/* REBAR and RELAX ask: per draw x = phi + noise(u), b = H(x), x~ = the conditional noise given b
+   from an independent v, and the points b, y = relax_tau(x), y~ = relax_tau(x~) (with tuning
+   also y and y~ at tau e^(+-h)); the draw keeps x~'s Jacobian factors, the example E_q z. */
+static void dg__cv_ask_prefix(const dg__run *r, dg__pts *pre)
 {
-    dg_real *zbar = e->work[DG__W_CV_PROBS], *dfbar = e->work[DG__W_CV_T1];
-    dg_real *x = e->work[DG__W_CV_X], *hard = e->work[DG__W_CV_HARD];
-    dg_real fbar, fz, fsum = 0;
-    int n = dg__n(p), M = e->cfg.samples, i, m, rc;
-    dg__probs(p, zbar);
-    rc = dg__eval_f_grad(p, zbar, dfbar, &fbar, info);
-    if (rc) return rc;
-    for (i = 0; i < n; ++i) grad[i] = 0;
-    for (m = 0; m < M; ++m) {
-        dg_real taylor = fbar;
-        dg__draw_perturbed(&e->rng, p, x);
-        dg__hard(p, x, hard);
-        rc = dg__eval_f(p, hard, &fz, info);
-        if (rc) return rc;
-        fsum += fz;
-        for (i = 0; i < n; ++i) taylor += dfbar[i] * (hard[i] - zbar[i]);
-        for (i = 0; i < n; ++i) grad[i] += (fz - taylor) * (hard[i] - zbar[i]);
-    }
-    /* the baseline's mean: E_q[f'(zbar).z] has gradient J(zbar)^T f'(zbar), the softmax VJP at
-       tau = 1 (or p(1 - p) per bit) evaluated at zbar itself */
-    dg__relax_backward(p, zbar, dfbar, 1, x);
-    for (i = 0; i < n; ++i) grad[i] = grad[i] / (dg_real)M + x[i];
-    info->f_mean = fsum / (dg_real)M;
-    return dg__all_finite(grad, n) ? DG_OK : DG_EDOMAIN;
+    if (r->p->kind == DG_BERNOULLI) dg__probs(r->p, pre->data); /* categorical: per draw */
 }
 
-/* The conditional draw of one REBAR/RELAX draw, given hard: x~ and its Jacobian factors, which
-   every later VJP and JVP of the draw reuses. The softmax rows the categorical ones need are
-   E_q z, which the conditional sampler computes anyway: it writes them to the probs slot (the
-   same values every draw; Bernoulli problems fill that slot once per call instead). The noise
-   and the kernel's scratch go in slots the draw overwrites later. */
-static void dg__cv_cond(dg_estimator *e, const dg_problem *p)
+static void dg__cv_ask_sample(const dg__run *r, const dg__pts *pre, dg__pts *s)
 {
-    dg_real *noise = e->work[DG__W_CV_T1];
-    dg__draw_cond_noise(&e->rng, p, noise);
-    dg__cond_perturbed(p, e->work[DG__W_CV_HARD], noise, e->work[DG__W_CV_XT],
-                       e->work[DG__W_CV_JAC], e->work[DG__W_CV_PROBS], e->work[DG__W_CV_YT], 1);
+    const dg_problem *p = r->p;
+    dg_real *x = DG__W(r->L, DG__W_CV_X), *xt = DG__W(r->L, DG__W_CV_XT);
+    dg_real *noise = DG__W(r->L, DG__W_CV_NOISE), *z = s->z;
+    dg_real tau = r->tau;
+    size_t n = (size_t)dg__n(p);
+    dg__draw_perturbed(r->rng, p, x);
+    dg__hard(p, x, z);
+    dg__draw_cond_noise(r->rng, p, noise);
+    /* the categorical sampler writes E_q z (its softmax rows) to the example's probs */
+    dg__cond_perturbed(p, z, noise, xt, s->data, pre->data, DG__W(r->L, DG__W_CV_TMP), 1);
+    dg__relax(p, x, tau, z + n);
+    dg__relax(p, xt, tau, z + 2 * n);
+    if (!r->e->cfg.tune) return;
+    dg__relax(p, x, tau * DG_EXP(DG__CV_FD_STEP), z + 3 * n);
+    dg__relax(p, xt, tau * DG_EXP(DG__CV_FD_STEP), z + 4 * n);
+    dg__relax(p, x, tau * DG_EXP(-DG__CV_FD_STEP), z + 5 * n);
+    dg__relax(p, xt, tau * DG_EXP(-DG__CV_FD_STEP), z + 6 * n);
 }
 
-/* One draw of REBAR (net NULL) or RELAX at temperature tau and scale eta, for the noise already
-   in the scratch slots (x, hard, x~ and its Jacobian factors) and fb = f(hard):
-     g = [f(b) - c(x~)] s + grad_phi c(x) - grad_phi c(x~),  c(x) = eta f(y) + r(y),  y = relax(x).
-   Writes g, the relaxations y and yt, and (when cvec is not NULL) c = -dg/deta
-   = f(y~) s - grad_phi f(y) + grad_phi f(y~). t1 and t2 are scratch; 2 f_grad calls. Without
-   cvec, RELAX's two parts of c share their backward passes. */
-static int dg__cv_draw(dg_estimator *e, const dg_problem *p, const dg_relax_net *net,
-                       dg_real eta, dg_real tau, dg_real fb, dg_real *y, dg_real *yt,
-                       dg_real *g, dg_real *cvec, dg_info *info)
+/* One draw of REBAR (net NULL) or RELAX at temperature tau and scale eta, from f(b) = fb, the
+   relaxed points y, y~ with f(y~) = fyt and the gradients gy, gyt of f there:
+     g = [f(b) - c(x~)] s + grad_phi c(x) - grad_phi c(x~),  c(x) = eta f(y) + r(y),  y = relax(x),
+   with x~'s Jacobian factors jac and the probs. Writes g and (when cvec is not NULL)
+   c = -dg/deta = f(y~) s - grad_phi f(y) + grad_phi f(y~). Without cvec, RELAX's two parts of c
+   share their backward passes. */
+static void dg__cv_combine(const dg__run *r, const dg_relax_net *net, const dg_real *w1,
+                           dg_real eta, dg_real tau, dg_real fb, const dg_real *hard,
+                           const dg_real *probs, const dg_real *jac, const dg_real *y,
+                           const dg_real *gy, const dg_real *yt, dg_real fyt, const dg_real *gyt,
+                           dg_real *g, dg_real *cvec)
 {
-    const dg_real *probs = e->work[DG__W_CV_PROBS], *x = e->work[DG__W_CV_X];
-    const dg_real *hard = e->work[DG__W_CV_HARD], *jac = e->work[DG__W_CV_JAC];
-    const dg_real *xt = e->work[DG__W_CV_XT];
-    dg_real *t1 = e->work[DG__W_CV_T1], *t2 = e->work[DG__W_CV_T2];
-    dg_real fy, fyt;
-    int i, n = dg__n(p), rc;
-    dg__relax(p, x, tau, y);
-    rc = dg__eval_f_grad(p, y, t1, &fy, info);
-    if (rc) return rc;
-    dg__relax(p, xt, tau, yt);
-    rc = dg__eval_f_grad(p, yt, t2, &fyt, info);
-    if (rc) return rc;
+    const dg_problem *p = r->p;
+    dg_real *t1 = DG__W(r->L, DG__W_CV_T1), *t2 = DG__W(r->L, DG__W_CV_T2);
+    int i, n = dg__n(p);
     if (net && !cvec) {
         /* c = eta f + r differentiated as one function: its gradients at y (and at y~) add
            before the backward passes, which are linear, so each runs once instead of twice.
            g is scratch until its own loop. */
         dg_real rt;
-        dg__net_input_grad(net, y, n, g);
-        for (i = 0; i < n; ++i) t1[i] = eta * t1[i] + g[i];
-        rt = dg__net_input_grad(net, yt, n, g);
-        for (i = 0; i < n; ++i) t2[i] = eta * t2[i] + g[i];
+        dg__net_input_grad(net, w1, y, n, g);
+        for (i = 0; i < n; ++i) t1[i] = eta * gy[i] + g[i];
+        rt = dg__net_input_grad(net, w1, yt, n, g);
+        for (i = 0; i < n; ++i) t2[i] = eta * gyt[i] + g[i];
         dg__relax_backward(p, y, t1, tau, t1);
         dg__relax_backward(p, yt, t2, tau, t2);
         dg__cond_perturbed_vjp(p, jac, probs, t2, t2);
         for (i = 0; i < n; ++i) g[i] = (fb - eta * fyt - rt) * (hard[i] - probs[i]) + t1[i] - t2[i];
-        (void)fy;
-        return DG_OK;
+        return;
     }
-    dg__relax_backward(p, y, t1, tau, t1); /* x = phi + noise: dx/dphi = I (softmax ignores the shift) */
-    dg__relax_backward(p, yt, t2, tau, t2);
+    dg__relax_backward(p, y, gy, tau, t1); /* x = phi + noise: dx/dphi = I (softmax ignores the shift) */
+    dg__relax_backward(p, yt, gyt, tau, t2);
     dg__cond_perturbed_vjp(p, jac, probs, t2, t2);
     for (i = 0; i < n; ++i) {
         dg_real s = hard[i] - probs[i], c = fyt * s - t1[i] + t2[i];
@@ -2811,19 +3216,17 @@ static int dg__cv_draw(dg_estimator *e, const dg_problem *p, const dg_relax_net 
     }
     if (net) {
         dg_real rt;
-        dg__net_input_grad(net, y, n, t1);
+        dg__net_input_grad(net, w1, y, n, t1);
         dg__relax_backward(p, y, t1, tau, t1);
-        rt = dg__net_input_grad(net, yt, n, t2);
+        rt = dg__net_input_grad(net, w1, yt, n, t2);
         dg__relax_backward(p, yt, t2, tau, t2);
         dg__cond_perturbed_vjp(p, jac, probs, t2, t2);
         for (i = 0; i < n; ++i) g[i] += -rt * (hard[i] - probs[i]) + t1[i] - t2[i];
     }
-    (void)fy;
-    return DG_OK;
 }
 
 /* The gradient of ||g||^2 with respect to the net's weights for one draw, added to gb2, gw2,
-   gb1 and the W1 rows e->work[DG__W_CV_DW1 + h]. With S = s.g, u = J_y g and
+   gb1 and the W1 rows in the scratch slots DG__W_CV_DW1 + h. With S = s.g, u = J_y g and
    u~ = J_y~ (dx~/dphi) g (relax's Jacobian is symmetric, so its VJP is its JVP), and
    D(y, u) = u . grad_y r(y) the directional derivative of the net:
      d||g||^2/dpsi = 2 [ -S dr(y~)/dpsi + dD(y, u)/dpsi - dD(y~, u~)/dpsi ].
@@ -2831,14 +3234,14 @@ static int dg__cv_draw(dg_estimator *e, const dg_problem *p, const dg_relax_net 
      dr/db2 = 1, dr/dw2_h = t_h, dr/db1_h = w2_h q_h, dr/dW1_h = w2_h q_h k y;
      D = sum_h w2_h q_h k d_h: dD/dw2_h = q_h k d_h, dD/db1_h = -2 w2_h t_h q_h k d_h,
      dD/dW1_h = w2_h k (q_h u - 2 t_h q_h k d_h y). */
-static void dg__relax_net_grad(dg_estimator *e, const dg_problem *p, dg_real tau,
-                               const dg_real *y, const dg_real *yt, const dg_real *g,
-                               dg_real *gb2, dg_real *gw2, dg_real *gb1)
+static void dg__relax_net_grad(const dg__run *r, dg_real tau, const dg_real *hard,
+                               const dg_real *probs, const dg_real *jac, const dg_real *y,
+                               const dg_real *yt, const dg_real *g, dg__delta *dl)
 {
-    const dg_relax_net *net = &e->cv.net;
-    const dg_real *probs = e->work[DG__W_CV_PROBS], *hard = e->work[DG__W_CV_HARD];
-    const dg_real *jac = e->work[DG__W_CV_JAC];
-    dg_real *u = e->work[DG__W_CV_T1], *ut = e->work[DG__W_CV_T2];
+    const dg_problem *p = r->p;
+    const dg_relax_net *net = &r->e->cv.net;
+    const dg_real *w1 = r->L->w1;
+    dg_real *u = DG__W(r->L, DG__W_CV_T1), *ut = DG__W(r->L, DG__W_CV_T2);
     dg_real t[DG_RELAX_HIDDEN], tt[DG_RELAX_HIDDEN], S = 0, kappa;
     int h, i, n = dg__n(p);
     kappa = 1 / DG_SQRT((dg_real)n);
@@ -2846,21 +3249,79 @@ static void dg__relax_net_grad(dg_estimator *e, const dg_problem *p, dg_real tau
     dg__relax_backward(p, y, g, tau, u);
     dg__cond_perturbed_jvp(p, jac, probs, g, ut);
     dg__relax_backward(p, yt, ut, tau, ut);
-    dg__net_forward(net, y, n, t);
-    dg__net_forward(net, yt, n, tt);
-    *gb2 += -2 * S;
+    dg__net_forward(net, w1, y, n, t);
+    dg__net_forward(net, w1, yt, n, tt);
+    dl->d_b2 += -2 * S;
     for (h = 0; h < DG_RELAX_HIDDEN; ++h) {
+        const dg_real *w1h = w1 + (size_t)h * n;
         dg_real q = 1 - t[h] * t[h], qt = 1 - tt[h] * tt[h], w2 = net->w2[h];
-        dg_real d = dg__dot(net->w1[h], u, n), dt = dg__dot(net->w1[h], ut, n);
+        dg_real d = dg__dot(w1h, u, n), dt = dg__dot(w1h, ut, n);
         dg_real cy = 2 * w2 * kappa * (-2 * t[h] * q * kappa * d);
         dg_real cu = 2 * w2 * kappa * q;
         dg_real cyt = 2 * (-S * w2 * qt * kappa - w2 * kappa * (-2 * tt[h] * qt * kappa * dt));
         dg_real cut = -2 * w2 * kappa * qt;
-        dg_real *row = e->work[DG__W_CV_DW1 + h];
-        gw2[h] += 2 * (-S * tt[h] + q * kappa * d - qt * kappa * dt);
-        gb1[h] += 2 * (-S * w2 * qt - 2 * w2 * t[h] * q * kappa * d + 2 * w2 * tt[h] * qt * kappa * dt);
+        dg_real *row = DG__W(r->L, DG__W_CV_DW1 + h);
+        dl->d_w2[h] += 2 * (-S * tt[h] + q * kappa * d - qt * kappa * dt);
+        dl->d_b1[h] += 2 * (-S * w2 * qt - 2 * w2 * t[h] * q * kappa * d + 2 * w2 * tt[h] * qt * kappa * dt);
         for (i = 0; i < n; ++i) row[i] += cy * y[i] + cu * u[i] + cyt * yt[i] + cut * ut[i];
     }
+}
+
+static void dg__cv_tell_begin(const dg__run *r, dg__acc *a, const dg__pts *pre)
+{
+    int i, n = dg__n(r->p);
+    a->prefix = pre;
+    a->f_sum = a->loss = 0;
+    for (i = 0; i < n; ++i) a->grad[i] = 0;
+}
+
+static int dg__cv_tell_sample(const dg__run *r, dg__acc *a, const dg__pts *s, dg__delta *dl)
+{
+    const dg_estimator *e = r->e;
+    const dg_relax_net *net = e->cfg.method == DG_RELAX ? &e->cv.net : 0;
+    const dg_real *w1 = r->L->w1, *probs = a->prefix->data, *jac = s->data;
+    const dg_real *z = s->z, *dz = s->dz, *v = s->v;
+    dg_real *g = DG__W(r->L, DG__W_CV_G), *cvec = DG__W(r->L, DG__W_CV_C);
+    dg_real *fdg = DG__W(r->L, DG__W_CV_FD_G);
+    dg_real eta = e->cv.eta, tau = r->tau, fb = v[0], gg;
+    size_t n = (size_t)dg__n(r->p), i;
+    int tune = e->cfg.tune != 0;
+    a->f_sum += fb;
+    dg__cv_combine(r, net, w1, eta, tau, fb, z, probs, jac, z + n, dz + n, z + 2 * n, v[2],
+                   dz + 2 * n, g, tune ? cvec : 0);
+    gg = dg__dot(g, g, (int)n);
+    a->loss += gg;
+    for (i = 0; i < n; ++i) a->grad[i] += g[i];
+    if (tune) {
+        /* common random numbers: the same x, b, v at tau e^(+-h) */
+        dg_real gp, gm, cc = dg__dot(cvec, cvec, (int)n), gc = dg__dot(g, cvec, (int)n);
+        dg__cv_combine(r, net, w1, eta, tau * DG_EXP(DG__CV_FD_STEP), fb, z, probs, jac, z + 3 * n,
+                       dz + 3 * n, z + 4 * n, v[4], dz + 4 * n, fdg, 0);
+        gp = dg__dot(fdg, fdg, (int)n);
+        dg__cv_combine(r, net, w1, eta, tau * DG_EXP(-DG__CV_FD_STEP), fb, z, probs, jac, z + 5 * n,
+                       dz + 5 * n, z + 6 * n, v[6], dz + 6 * n, fdg, 0);
+        gm = dg__dot(fdg, fdg, (int)n);
+        dl->d_log_tau += (gp - gm) / (2 * DG__CV_FD_STEP);
+        dl->sum_ac += gc + eta * cc; /* a = g + eta c */
+        dl->sum_cc += cc;
+        dl->d_eta += -2 * gc;
+        if (net) dg__relax_net_grad(r, tau, z, probs, jac, z + n, z + 2 * n, g, dl);
+    }
+    return DG_OK;
+}
+
+static int dg__cv_tell_end(const dg__run *r, dg__acc *a, dg_info *info, dg__delta *dl)
+{
+    int i, n = dg__n(r->p), M = r->e->cfg.samples;
+    for (i = 0; i < n; ++i) a->grad[i] /= (dg_real)M;
+    a->loss /= (dg_real)M;
+    if (!dg__all_finite(a->grad, n) || !dg__finite(a->loss)) return DG_EDOMAIN;
+    info->f_mean = a->f_sum / (dg_real)M;
+    info->eta = r->e->cv.eta;
+    info->tau = r->tau;
+    info->surrogate_loss = a->loss;
+    if (r->e->cfg.tune) dl->tune_draws += M;
+    return DG_OK;
 }
 
 /* One Adam step on n parameters, gradients g averaged already; c1, c2 the bias corrections. */
@@ -2875,120 +3336,45 @@ static void dg__adam(dg_real *w, dg_real *m, dg_real *v, const dg_real *g, int n
     }
 }
 
-/* REBAR (relax_net 0) and RELAX (relax_net 1), both kinds, one code path. */
-static int dg__est_relaxed_cv(dg_estimator *e, const dg_problem *p, dg_real *grad, dg_info *info,
-                              int relax_net)
+/* The tuning step of a commit: every parameter descends the mean over the committed draws of
+   the single-draw ||g||^2 (see dg_cv_state). */
+static void dg__cv_commit(dg_estimator *e, const dg__layout *L)
 {
     dg_cv_state *cv = &e->cv;
-    const dg_relax_net *net = relax_net ? &cv->net : 0;
-    dg_real *probs = e->work[DG__W_CV_PROBS], *x = e->work[DG__W_CV_X];
-    dg_real *hard = e->work[DG__W_CV_HARD];
-    dg_real *y = e->work[DG__W_CV_Y], *yt = e->work[DG__W_CV_YT];
-    dg_real *cvec = e->work[DG__W_CV_C], *g = e->work[DG__W_CV_G];
-    dg_real *fdy = e->work[DG__W_CV_FD_Y], *fdyt = e->work[DG__W_CV_FD_YT];
-    dg_real *fdg = e->work[DG__W_CV_FD_G];
-    dg_real eta = cv->eta, tau = DG_EXP(cv->log_tau), fb, fsum = 0, loss = 0;
-    dg_real sum_ac = 0, sum_cc = 0, d_eta = 0, d_log_tau = 0, d_b2 = 0;
-    dg_real d_w2[DG_RELAX_HIDDEN], d_b1[DG_RELAX_HIDDEN];
-    int n = dg__n(p), M = e->cfg.samples, tune = e->cfg.tune != 0, i, h, m, rc;
-
-    if (p->kind == DG_BERNOULLI) dg__probs(p, probs); /* categorical: by dg__cv_cond */
-    for (i = 0; i < n; ++i) grad[i] = 0;
-    for (h = 0; h < DG_RELAX_HIDDEN; ++h) {
-        d_w2[h] = d_b1[h] = 0;
-        if (tune && net) for (i = 0; i < n; ++i) e->work[DG__W_CV_DW1 + h][i] = 0;
-    }
-    for (m = 0; m < M; ++m) {
-        dg_real gg;
-        dg__draw_perturbed(&e->rng, p, x);
-        dg__hard(p, x, hard);
-        dg__cv_cond(e, p);
-        rc = dg__eval_f(p, hard, &fb, info);
-        if (rc) return rc;
-        fsum += fb;
-        rc = dg__cv_draw(e, p, net, eta, tau, fb, y, yt, g, tune ? cvec : 0, info);
-        if (rc) return rc;
-        gg = dg__dot(g, g, n);
-        loss += gg;
-        for (i = 0; i < n; ++i) grad[i] += g[i];
-        if (!tune) continue;
-        {
-            /* common random numbers: the same x, b, v at tau e^(+-h) */
-            dg_real gp, gm, cc = dg__dot(cvec, cvec, n), gc = dg__dot(g, cvec, n);
-            rc = dg__cv_draw(e, p, net, eta, tau * DG_EXP(DG__CV_FD_STEP), fb, fdy, fdyt, fdg, 0, info);
-            if (rc) return rc;
-            gp = dg__dot(fdg, fdg, n);
-            rc = dg__cv_draw(e, p, net, eta, tau * DG_EXP(-DG__CV_FD_STEP), fb, fdy, fdyt, fdg, 0, info);
-            if (rc) return rc;
-            gm = dg__dot(fdg, fdg, n);
-            d_log_tau += (gp - gm) / (2 * DG__CV_FD_STEP);
-            sum_ac += gc + eta * cc; /* a = g + eta c */
-            sum_cc += cc;
-            d_eta += -2 * gc;
-            if (net) dg__relax_net_grad(e, p, tau, y, yt, g, &d_b2, d_w2, d_b1);
-        }
-    }
-    for (i = 0; i < n; ++i) grad[i] /= (dg_real)M;
-    loss /= (dg_real)M;
-    if (!dg__all_finite(grad, n) || !dg__finite(loss)) return DG_EDOMAIN;
-    info->f_mean = fsum / (dg_real)M;
-    info->eta = eta;
-    info->tau = tau;
-    info->surrogate_loss = loss;
-    if (!tune) return DG_OK;
-    d_log_tau /= (dg_real)M;
-    d_eta /= (dg_real)M;
-    /* a tuning step whose gradient is not finite is skipped; the estimate itself is fine */
-    if (!dg__finite(d_log_tau) || !dg__finite(d_eta) || !dg__finite(sum_ac) || !dg__finite(sum_cc))
-        return DG_OK;
-    if (net) {
-        int ok = dg__finite(d_b2) && dg__all_finite(d_w2, DG_RELAX_HIDDEN) &&
-                 dg__all_finite(d_b1, DG_RELAX_HIDDEN);
-        for (h = 0; ok && h < DG_RELAX_HIDDEN; ++h) ok = dg__all_finite(e->work[DG__W_CV_DW1 + h], n);
-        if (!ok) return DG_OK;
-    }
-
-    /* nothing can fail from here: update the learned state */
+    dg_pending *pd = &e->pend;
+    dg_real M = (dg_real)pd->tune_draws;
+    dg_real d_log_tau = pd->d_log_tau / M, d_eta = pd->d_eta / M;
+    dg_real lr = e->cfg.lr, c1, c2;
+    int h, i, n = L->n;
     cv->tune_steps++;
-    cv->tune_draws += M;
+    cv->tune_draws += pd->tune_draws;
     cv->beta1_pow *= DG__ADAM_BETA1;
     cv->beta2_pow *= DG__ADAM_BETA2;
-    {
-        dg_real lr = e->cfg.lr, c1 = 1 - cv->beta1_pow, c2 = 1 - cv->beta2_pow;
-        dg__adam(&cv->log_tau, &cv->m_log_tau, &cv->v_log_tau, &d_log_tau, 1, lr, c1, c2);
-        cv->log_tau = dg__clamp(cv->log_tau, DG_LOG(DG__CV_TAU_MIN), DG_LOG(DG__CV_TAU_MAX));
-        if (!net) {
-            cv->avg_ac = DG__CV_AVG_DECAY * cv->avg_ac + (1 - DG__CV_AVG_DECAY) * sum_ac / (dg_real)M;
-            cv->avg_cc = DG__CV_AVG_DECAY * cv->avg_cc + (1 - DG__CV_AVG_DECAY) * sum_cc / (dg_real)M;
-            if (cv->tune_draws >= DG__CV_ETA_WARMUP && cv->avg_cc > 0)
-                cv->eta = dg__clamp(cv->avg_ac / cv->avg_cc, -DG__CV_ETA_MAX, DG__CV_ETA_MAX);
-            return DG_OK;
-        }
-        dg__adam(&cv->eta, &cv->m_eta, &cv->v_eta, &d_eta, 1, lr, c1, c2);
-        cv->eta = dg__clamp(cv->eta, -DG__CV_ETA_MAX, DG__CV_ETA_MAX);
-        d_b2 /= (dg_real)M;
-        dg__adam(&cv->net.b2, &cv->net_m.b2, &cv->net_v.b2, &d_b2, 1, lr, c1, c2);
-        for (h = 0; h < DG_RELAX_HIDDEN; ++h) {
-            dg_real *row = e->work[DG__W_CV_DW1 + h];
-            d_w2[h] /= (dg_real)M;
-            d_b1[h] /= (dg_real)M;
-            for (i = 0; i < n; ++i) row[i] /= (dg_real)M;
-            dg__adam(cv->net.w1[h], cv->net_m.w1[h], cv->net_v.w1[h], row, n, lr, c1, c2);
-        }
-        dg__adam(cv->net.w2, cv->net_m.w2, cv->net_v.w2, d_w2, DG_RELAX_HIDDEN, lr, c1, c2);
-        dg__adam(cv->net.b1, cv->net_m.b1, cv->net_v.b1, d_b1, DG_RELAX_HIDDEN, lr, c1, c2);
+    c1 = 1 - cv->beta1_pow;
+    c2 = 1 - cv->beta2_pow;
+    dg__adam(&cv->log_tau, &cv->m_log_tau, &cv->v_log_tau, &d_log_tau, 1, lr, c1, c2);
+    cv->log_tau = dg__clamp(cv->log_tau, DG_LOG(DG__CV_TAU_MIN), DG_LOG(DG__CV_TAU_MAX));
+    if (e->cfg.method == DG_REBAR) {
+        cv->avg_ac = DG__CV_AVG_DECAY * cv->avg_ac + (1 - DG__CV_AVG_DECAY) * pd->sum_ac / M;
+        cv->avg_cc = DG__CV_AVG_DECAY * cv->avg_cc + (1 - DG__CV_AVG_DECAY) * pd->sum_cc / M;
+        if (cv->tune_draws >= DG__CV_ETA_WARMUP && cv->avg_cc > 0)
+            cv->eta = dg__clamp(cv->avg_ac / cv->avg_cc, -DG__CV_ETA_MAX, DG__CV_ETA_MAX);
+        return;
     }
-    return DG_OK;
-}
-
-static int dg__est_rebar(dg_estimator *e, const dg_problem *p, dg_real *grad, dg_info *info)
-{
-    return dg__est_relaxed_cv(e, p, grad, info, 0);
-}
-
-static int dg__est_relax(dg_estimator *e, const dg_problem *p, dg_real *grad, dg_info *info)
-{
-    return dg__est_relaxed_cv(e, p, grad, info, 1);
+    dg__adam(&cv->eta, &cv->m_eta, &cv->v_eta, &d_eta, 1, lr, c1, c2);
+    cv->eta = dg__clamp(cv->eta, -DG__CV_ETA_MAX, DG__CV_ETA_MAX);
+    pd->d_b2 /= M;
+    dg__adam(&cv->net.b2, &cv->net_m.b2, &cv->net_v.b2, &pd->d_b2, 1, lr, c1, c2);
+    for (h = 0; h < DG_RELAX_HIDDEN; ++h) {
+        dg_real *row = L->pend_dw1 + (size_t)h * n;
+        pd->d_w2[h] /= M;
+        pd->d_b1[h] /= M;
+        for (i = 0; i < n; ++i) row[i] /= M;
+        dg__adam(L->w1 + (size_t)h * n, L->w1_m + (size_t)h * n, L->w1_v + (size_t)h * n, row, n,
+                 lr, c1, c2);
+    }
+    dg__adam(cv->net.w2, cv->net_m.w2, cv->net_v.w2, pd->d_w2, DG_RELAX_HIDDEN, lr, c1, c2);
+    dg__adam(cv->net.b1, cv->net_m.b1, cv->net_v.b1, pd->d_b1, DG_RELAX_HIDDEN, lr, c1, c2);
 }
 
 /* ---------------------------------------------------------------------------------------------
@@ -2998,48 +3384,68 @@ static int dg__est_relax(dg_estimator *e, const dg_problem *p, dg_real *grad, dg
    and b2 = 1[u < sigma(phi)] are each distributed as q, and their difference in f carries the
    gradient. The weight per coordinate is the only difference between the two.
    ------------------------------------------------------------------------------------------- */
-enum { DG__W_AT_U = 1, DG__W_AT_B1, DG__W_AT_B2, DG__W_AT_P1, DG__W_AT_P0 };
+enum { DG__W_AT_P1 = 1, DG__W_AT_P0, DG__W_AT_U };
 
-static int dg__est_antithetic(dg_estimator *e, const dg_problem *p, dg_real *grad, dg_info *info,
-                              int disarm)
+/* sigma(phi) and sigma(-phi) */
+static void dg__at_probs(const dg__run *r)
 {
-    int m, d, D = p->D, M = e->cfg.samples, rc;
-    dg_real *u = e->work[DG__W_AT_U], *b1 = e->work[DG__W_AT_B1], *b2 = e->work[DG__W_AT_B2];
-    dg_real *p1 = e->work[DG__W_AT_P1], *p0 = e->work[DG__W_AT_P0]; /* sigma(phi), sigma(-phi) */
-    dg_real f_mean = 0; /* a running mean: finite whenever every f is */
-    if (p->kind != DG_BERNOULLI) return DG_EUNSUPPORTED;
+    dg_real *p1 = DG__W(r->L, DG__W_AT_P1), *p0 = DG__W(r->L, DG__W_AT_P0);
+    int d, D = r->p->D;
     for (d = 0; d < D; ++d) {
-        p1[d] = p->logits[d];
-        p0[d] = -p->logits[d];
-        grad[d] = 0;
+        p1[d] = r->p->logits[d];
+        p0[d] = -r->p->logits[d];
     }
     dg__map(DG__MAP_SIGMOID, p1, D);
     dg__map(DG__MAP_SIGMOID, p0, D);
-    for (m = 0; m < M; ++m) {
-        dg_real f1, f2, diff;
-        dg__uniform_block(&e->rng, u, D);
-        for (d = 0; d < D; ++d) {
-            b1[d] = u[d] > p0[d];
-            b2[d] = u[d] < p1[d];
-        }
-        rc = dg__eval_f(p, b1, &f1, info);
-        if (rc) return rc;
-        rc = dg__eval_f(p, b2, &f2, info);
-        if (rc) return rc;
-        f_mean += (f1 - f_mean) / (dg_real)(2 * m + 2) + (f2 - f_mean) / (dg_real)(2 * m + 2);
-        diff = f1 - f2;
-        if (!disarm) {
-            for (d = 0; d < D; ++d) grad[d] += diff * (u[d] - (dg_real)0.5);
-            continue;
-        }
-        /* (b1 - b2) is 0 or +-1 and carries DisARM's sign (-1)^b2 where the bits differ;
-           sigma(|phi|) = max(sigma(phi), sigma(-phi)) */
-        for (d = 0; d < D; ++d)
-            grad[d] += (dg_real)0.5 * diff * (b1[d] - b2[d]) * (p1[d] > p0[d] ? p1[d] : p0[d]);
+}
+
+static void dg__at_ask_sample(const dg__run *r, dg__pts *s)
+{
+    const dg_real *p1 = DG__W(r->L, DG__W_AT_P1), *p0 = DG__W(r->L, DG__W_AT_P0);
+    dg_real *u = r->e->cfg.method == DG_ARM ? s->data : DG__W(r->L, DG__W_AT_U);
+    dg_real *b1 = s->z, *b2 = s->z + r->p->D;
+    int d, D = r->p->D;
+    dg__uniform_block(r->rng, u, D);
+    for (d = 0; d < D; ++d) {
+        b1[d] = u[d] > p0[d];
+        b2[d] = u[d] < p1[d];
     }
-    for (d = 0; d < D; ++d) grad[d] /= (dg_real)M;
-    info->f_mean = f_mean;
-    return dg__finish(p, grad, info);
+}
+
+static void dg__at_tell_begin(const dg__run *r, dg__acc *a)
+{
+    int d;
+    dg__at_probs(r);
+    for (d = 0; d < r->p->D; ++d) a->grad[d] = 0;
+    a->f_mean = 0; /* a running mean: finite whenever every f is */
+}
+
+static int dg__at_tell_sample(const dg__run *r, dg__acc *a, int m, const dg__pts *s)
+{
+    const dg_real *p1 = DG__W(r->L, DG__W_AT_P1), *p0 = DG__W(r->L, DG__W_AT_P0);
+    const dg_real *b1 = s->z, *b2 = s->z + r->p->D;
+    dg_real f1 = s->v[0], f2 = s->v[1], diff = f1 - f2;
+    int d, D = r->p->D;
+    a->f_mean += (f1 - a->f_mean) / (dg_real)(2 * m + 2) + (f2 - a->f_mean) / (dg_real)(2 * m + 2);
+    if (r->e->cfg.method == DG_ARM) {
+        for (d = 0; d < D; ++d) a->grad[d] += diff * (s->data[d] - (dg_real)0.5);
+        return DG_OK;
+    }
+    /* (b1 - b2) is 0 or +-1 and carries DisARM's sign (-1)^b2 where the bits differ;
+       sigma(|phi|) = max(sigma(phi), sigma(-phi)) */
+    for (d = 0; d < D; ++d)
+        a->grad[d] += (dg_real)0.5 * diff * (b1[d] - b2[d]) * (p1[d] > p0[d] ? p1[d] : p0[d]);
+    return DG_OK;
+}
+
+/* ARM, DisARM and categorical ARM end alike: the mean over the draws. */
+static int dg__at_tell_end(const dg__run *r, dg__acc *a, dg_info *info, dg__delta *dl)
+{
+    int k, n = dg__n(r->p), M = r->e->cfg.samples;
+    (void)dl;
+    for (k = 0; k < n; ++k) a->grad[k] /= (dg_real)M;
+    info->f_mean = a->f_mean;
+    return dg__finish(r->p, a->grad, info);
 }
 
 /* Categorical ARM: the augment-REINFORCE-swap (ARS) estimator of Yin, Yue & Zhou 2019, "ARSM:
@@ -3050,12 +3456,11 @@ static int dg__est_antithetic(dg_estimator *e, const dg_problem *p, dg_real *gra
      g_dc = (f(z^(c<->j)) - (1/K) sum_m f(z^(m<->j))) (1 - K w_dj).
    Unbiased: swapping back turns the c term into the augment-REINFORCE estimate
    E[f(z)(1 - K w_dc)] of the gradient, and the m terms into the sum over classes of those,
-   which is 0 because softmax is shift-invariant. Costs up to K f-calls per draw: a swap that
-   leaves every row's argmin unchanged reuses f(z). */
-enum {
-    DG__W_ARS_KEY = 1, DG__W_ARS_HARD, DG__W_ARS_SWAP, DG__W_ARS_F, DG__W_ARS_LOGE, DG__W_ARS_E,
-    DG__W_ARS_TOPV, DG__W_ARS_TOPI
-};
+   which is 0 because softmax is shift-invariant. A draw has K point slots: slot 0 is z, and
+   each swap that changes the sample takes the next free slot (one that leaves every row's
+   argmin unchanged reuses f(z)), so the draw needs up to K f-calls. Its data: the D row weights
+   1 - K w_dj, the slot of each swap's value, and how many slots are used. */
+enum { DG__W_ARS_KEY = 1, DG__W_ARS_LOGE, DG__W_ARS_E, DG__W_ARS_TOPV, DG__W_ARS_TOPI };
 
 /* A swap of classes a and b changes two keys per row, so the swapped argmin is decided by the
    new keys at a and b and the least key outside {a, b}, which is among the row's three least.
@@ -3111,63 +3516,58 @@ static int dg__ars_swapped(const dg_problem *p, const dg_real *log_e, const dg_r
     return same;
 }
 
-static int dg__est_ars(dg_estimator *e, const dg_problem *p, dg_real *grad, dg_info *info)
+static void dg__ars_ask_sample(const dg__run *r, dg__pts *s)
 {
-    int s, d, k, m, K = p->K, c = K < 3 ? K : 3, n = dg__n(p), M = e->cfg.samples, rc;
-    dg_real *key = e->work[DG__W_ARS_KEY], *hard = e->work[DG__W_ARS_HARD];
-    dg_real *swap = e->work[DG__W_ARS_SWAP], *fv = e->work[DG__W_ARS_F];
-    dg_real *log_e = e->work[DG__W_ARS_LOGE], *ev = e->work[DG__W_ARS_E];
-    dg_real *top_v = e->work[DG__W_ARS_TOPV], *top_i = e->work[DG__W_ARS_TOPI];
-    dg_real f_mean = 0;
-    long evals = 0;
-    for (k = 0; k < n; ++k) grad[k] = 0;
-    for (s = 0; s < M; ++s) {
-        dg_real f0, fbar = 0;
-        int j;
-        /* E as dg_exponential draws in order would give it, then log E */
-        dg__uniform_block(&e->rng, ev, n);
-        dg__map(DG__MAP_EXPONENTIAL, ev, n);
-        dg__copy(log_e, ev, n);
-        dg__map(DG__MAP_LOG_POS, log_e, n);
-        for (k = 0; k < n; ++k) key[k] = log_e[k] - p->logits[k];
-        j = (int)(dg_uniform(&e->rng) * (dg_real)K);
-        if (j >= K) j = K - 1;
-        dg__ars_top3(key, p->D, K, top_v, top_i);
-        for (d = 0; d < p->D; ++d)
-            for (k = 0; k < K; ++k) hard[d * K + k] = k == (int)top_i[d * c];
-        rc = dg__eval_f(p, hard, &f0, info);
-        if (rc) return rc;
-        f_mean += (f0 - f_mean) / (dg_real)(++evals);
-        for (m = 0; m < K; ++m) {
-            if (m == j || dg__ars_swapped(p, log_e, top_v, top_i, m, j, hard, swap)) {
-                fv[m] = f0;
-                continue;
-            }
-            rc = dg__eval_f(p, swap, &fv[m], info);
-            if (rc) return rc;
-            f_mean += (fv[m] - f_mean) / (dg_real)(++evals);
-        }
-        for (m = 0; m < K; ++m) fbar += fv[m] / (dg_real)K;
-        for (d = 0; d < p->D; ++d) {
-            /* 1 - K w_dj, with w_dj = E_dj / sum_k E_dk */
-            dg_real weight = 1 - (dg_real)K * ev[d * K + j] / dg__sum(ev + d * K, K);
-            for (k = 0; k < K; ++k) grad[d * K + k] += (fv[k] - fbar) * weight;
-        }
+    const dg_problem *p = r->p;
+    int d, k, m, j, K = p->K, D = p->D, c = K < 3 ? K : 3, n = dg__n(p), used = 1;
+    dg_real *key = DG__W(r->L, DG__W_ARS_KEY), *log_e = DG__W(r->L, DG__W_ARS_LOGE);
+    dg_real *ev = DG__W(r->L, DG__W_ARS_E), *top_v = DG__W(r->L, DG__W_ARS_TOPV);
+    dg_real *top_i = DG__W(r->L, DG__W_ARS_TOPI), *hard = s->z;
+    dg_real *weight = s->data, *slot = s->data + D;
+    /* E as dg_exponential draws in order would give it, then log E */
+    dg__uniform_block(r->rng, ev, n);
+    dg__map(DG__MAP_EXPONENTIAL, ev, n);
+    dg__copy(log_e, ev, n);
+    dg__map(DG__MAP_LOG_POS, log_e, n);
+    for (k = 0; k < n; ++k) key[k] = log_e[k] - p->logits[k];
+    j = (int)(dg_uniform(r->rng) * (dg_real)K);
+    if (j >= K) j = K - 1;
+    dg__ars_top3(key, D, K, top_v, top_i);
+    for (d = 0; d < D; ++d)
+        for (k = 0; k < K; ++k) hard[d * K + k] = k == (int)top_i[d * c];
+    for (m = 0; m < K; ++m) {
+        if (m == j || dg__ars_swapped(p, log_e, top_v, top_i, m, j, hard, s->z + (size_t)used * n))
+            slot[m] = 0;
+        else
+            slot[m] = (dg_real)used++;
     }
-    for (k = 0; k < n; ++k) grad[k] /= (dg_real)M;
-    info->f_mean = f_mean;
-    return dg__finish(p, grad, info);
+    slot[K] = (dg_real)used;
+    if (r->fill_unused) /* slots no swap needed hold z, so a batched f may evaluate them all */
+        for (m = used; m < K; ++m) dg__copy(s->z + (size_t)m * n, hard, n);
+    for (d = 0; d < D; ++d) /* 1 - K w_dj, with w_dj = E_dj / sum_k E_dk */
+        weight[d] = 1 - (dg_real)K * ev[d * K + j] / dg__sum(ev + d * K, K);
 }
 
-static int dg__est_arm(dg_estimator *e, const dg_problem *p, dg_real *grad, dg_info *info)
+static void dg__ars_tell_begin(const dg__run *r, dg__acc *a)
 {
-    if (p->kind == DG_CATEGORICAL) return dg__est_ars(e, p, grad, info);
-    return dg__est_antithetic(e, p, grad, info, 0);
+    int k, n = dg__n(r->p);
+    for (k = 0; k < n; ++k) a->grad[k] = 0;
+    a->f_mean = 0;
+    a->evals = 0;
 }
 
-static int dg__est_disarm(dg_estimator *e, const dg_problem *p, dg_real *grad, dg_info *info)
+static int dg__ars_tell_sample(const dg__run *r, dg__acc *a, const dg__pts *s)
 {
-    return dg__est_antithetic(e, p, grad, info, 1);
+    const dg_problem *p = r->p;
+    const dg_real *weight = s->data, *slot = s->data + p->D;
+    dg_real fv[DG_MAX_K], fbar = 0;
+    int d, k, m, K = p->K, used = (int)slot[K];
+    for (m = 0; m < used; ++m) a->f_mean += (s->v[m] - a->f_mean) / (dg_real)(++a->evals);
+    for (m = 0; m < K; ++m) fv[m] = s->v[(int)slot[m]];
+    for (m = 0; m < K; ++m) fbar += fv[m] / (dg_real)K;
+    for (d = 0; d < p->D; ++d)
+        for (k = 0; k < K; ++k) a->grad[d * K + k] += (fv[k] - fbar) * weight[d];
+    return DG_OK;
 }
 
 /* ---------------------------------------------------------------------------------------------
@@ -3193,22 +3593,18 @@ static long dg__enum_count(const dg_problem *p)
    The gradient is accumulated as the covariance of f and z under the enumerated weights q
    normalised by their own sum (E_q z included), not against separately computed probabilities:
    q carries rounding errors of a few ulps of dg_real, and a mismatch between q and E_q z would
-   be multiplied by the size of f, which swamps gradients much smaller than f in float. */
-DGDEF int dg_exact(const dg_problem *p, dg_real *grad, dg_real *value)
+   be multiplied by the size of f, which swamps gradients much smaller than f in float.
+   One sweep serves three callers: dg_ask writes the configurations to points (grad NULL), dg_tell
+   takes f from values, dg_exact calls p->f. */
+static int dg__exact_sweep(const dg_problem *p, dg_real *points, const dg_real *values,
+                           dg_real *grad, dg_real *value)
 {
     dg_real z[DG_EXACT_MAX_DIM], lp[DG_EXACT_MAX_DIM];
     long double acc[DG_EXACT_MAX_DIM], qz[DG_EXACT_MAX_DIM], total = 0, qsum = 0;
     int digit[DG_EXACT_MAX_DIM];
-    int rc = dg__check_problem(p, 0), n, D, K, d, k, classes;
-    long count, c;
-    if (rc) return rc;
-    if (!grad) return DG_EINVAL;
-    n = dg__n(p);
-    D = p->D;
-    K = dg__row(p);
-    classes = p->kind == DG_BERNOULLI ? 2 : K;
-    count = dg__enum_count(p);
-    if (count < 0 || n > DG_EXACT_MAX_DIM || 2 * D > DG_EXACT_MAX_DIM) return DG_ECAPACITY;
+    int n = dg__n(p), D = p->D, K = dg__row(p), d, k, classes = p->kind == DG_BERNOULLI ? 2 : K;
+    long count = dg__enum_count(p), c;
+    if (dg__exact_fits(p)) return DG_ECAPACITY;
     if (p->kind == DG_BERNOULLI) {
         for (d = 0; d < D; ++d) {
             lp[2 * d] = dg_log_sigmoid(-p->logits[d]);
@@ -3224,16 +3620,19 @@ DGDEF int dg_exact(const dg_problem *p, dg_real *grad, dg_real *value)
     for (k = 0; k < n; ++k) { acc[k] = qz[k] = 0; z[k] = 0; }
     if (p->kind == DG_CATEGORICAL) for (d = 0; d < D; ++d) z[d * K] = 1;
     for (c = 0; c < count; ++c) {
-        dg_real logq = 0, fz;
-        long double q, w;
-        for (d = 0; d < D; ++d) logq += lp[d * classes + digit[d]];
-        fz = p->f(z, p->user);
-        if (!dg__finite(fz)) return DG_EDOMAIN;
-        q = (long double)DG_EXP(logq);
-        w = q * fz;
-        qsum += q;
-        total += w;
-        for (k = 0; k < n; ++k) { acc[k] += w * z[k]; qz[k] += q * z[k]; }
+        if (points) {
+            dg__copy(points + (size_t)c * n, z, n);
+        } else {
+            dg_real logq = 0, fz = values ? values[c] : p->f(z, p->user);
+            long double q, w;
+            if (!dg__finite(fz)) return DG_EDOMAIN;
+            for (d = 0; d < D; ++d) logq += lp[d * classes + digit[d]];
+            q = (long double)DG_EXP(logq);
+            w = q * fz;
+            qsum += q;
+            total += w;
+            for (k = 0; k < n; ++k) { acc[k] += w * z[k]; qz[k] += q * z[k]; }
+        }
         /* advance the odometer, keeping z in step */
         for (d = 0; d < D; ++d) {
             int row = p->kind == DG_BERNOULLI ? d : d * K;
@@ -3246,20 +3645,714 @@ DGDEF int dg_exact(const dg_problem *p, dg_real *grad, dg_real *value)
             if (p->kind == DG_CATEGORICAL) z[row] = 1;
         }
     }
+    if (points) return DG_OK;
     total /= qsum;
     for (k = 0; k < n; ++k) grad[k] = (dg_real)((acc[k] - qz[k] * total) / qsum);
     if (value) *value = (dg_real)total;
     return DG_OK;
 }
 
-static int dg__est_exact(dg_estimator *e, const dg_problem *p, dg_real *grad, dg_info *info)
+/* The limits of enumeration: DG_MAX_ENUM configurations, DG_EXACT_MAX_DIM logits. */
+static int dg__exact_fits(const dg_problem *p)
 {
-    dg_real value;
-    int rc = dg_exact(p, grad, &value);
-    (void)e;
+    if (dg__enum_count(p) < 0 || dg__n(p) > DG_EXACT_MAX_DIM || 2 * p->D > DG_EXACT_MAX_DIM)
+        return DG_ECAPACITY;
+    return DG_OK;
+}
+
+DGDEF int dg_exact(const dg_problem *p, dg_real *grad, dg_real *value)
+{
+    int rc = dg__check_shape(p, 1);
     if (rc) return rc;
-    info->f_evals = (int)dg__enum_count(p);
-    info->f_mean = value;
+    if (!grad || p->batch > 1) return DG_EINVAL;
+    rc = dg__exact_fits(p);
+    if (!rc) rc = dg__check_values(p, 0);
+    return rc ? rc : dg__exact_sweep(p, 0, 0, grad, value);
+}
+
+/* ---------------------------------------------------------------------------------------------
+   ask, tell, commit: the drivers
+   ------------------------------------------------------------------------------------------- */
+static int dg__is_cv(dg_method m) { return m == DG_REBAR || m == DG_RELAX; }
+
+static void dg__ask_prefix(const dg__run *r, dg__pts *pre)
+{
+    switch (r->e->cfg.method) {
+    case DG_EXACT: dg__exact_sweep(r->p, pre->z, 0, 0, 0); break;
+    case DG_REINFORCE:
+    case DG_RLOO: dg__sf_ask_prefix(r); break;
+    case DG_GUMBEL_SOFTMAX:
+    case DG_STRAIGHT_THROUGH:
+    case DG_GUMBEL_RAO: dg__rx_ask_prefix(r, pre); break;
+    case DG_MUPROP: dg__mp_ask_prefix(r, pre); break;
+    case DG_REBAR:
+    case DG_RELAX: dg__cv_ask_prefix(r, pre); break;
+    case DG_ARM:
+    case DG_DISARM: if (r->p->kind == DG_BERNOULLI) dg__at_probs(r); break;
+    }
+}
+
+static void dg__ask_sample(const dg__run *r, int m, const dg__pts *pre, dg__pts *s)
+{
+    switch (r->e->cfg.method) {
+    case DG_EXACT: break;
+    case DG_REINFORCE:
+    case DG_RLOO: dg__sf_ask_sample(r, s); break;
+    case DG_GUMBEL_SOFTMAX:
+    case DG_STRAIGHT_THROUGH:
+    case DG_GUMBEL_RAO: dg__rx_ask_sample(r, m, s); break;
+    case DG_MUPROP: dg__mp_ask_sample(r, s); break;
+    case DG_REBAR:
+    case DG_RELAX: dg__cv_ask_sample(r, pre, s); break;
+    case DG_ARM:
+    case DG_DISARM:
+        if (r->p->kind == DG_BERNOULLI) dg__at_ask_sample(r, s);
+        else dg__ars_ask_sample(r, s);
+        break;
+    }
+}
+
+static void dg__tell_begin(const dg__run *r, dg__acc *a, const dg__pts *pre)
+{
+    switch (r->e->cfg.method) {
+    case DG_EXACT: break;
+    case DG_REINFORCE:
+    case DG_RLOO: dg__sf_tell_begin(r, a); break;
+    case DG_GUMBEL_SOFTMAX:
+    case DG_STRAIGHT_THROUGH:
+    case DG_GUMBEL_RAO: dg__rx_tell_begin(r, a, pre); break;
+    case DG_MUPROP: dg__mp_tell_begin(r, a, pre); break;
+    case DG_REBAR:
+    case DG_RELAX: dg__cv_tell_begin(r, a, pre); break;
+    case DG_ARM:
+    case DG_DISARM:
+        if (r->p->kind == DG_BERNOULLI) dg__at_tell_begin(r, a);
+        else dg__ars_tell_begin(r, a);
+        break;
+    }
+}
+
+static int dg__tell_sample(const dg__run *r, dg__acc *a, int m, const dg__pts *s, dg__delta *dl)
+{
+    switch (r->e->cfg.method) {
+    case DG_REINFORCE:
+    case DG_RLOO: return dg__sf_tell_sample(r, a, m, s);
+    case DG_GUMBEL_SOFTMAX:
+    case DG_STRAIGHT_THROUGH:
+    case DG_GUMBEL_RAO: return dg__rx_tell_sample(r, a, m, s);
+    case DG_MUPROP: return dg__mp_tell_sample(r, a, s);
+    case DG_REBAR:
+    case DG_RELAX: return dg__cv_tell_sample(r, a, s, dl);
+    case DG_ARM:
+    case DG_DISARM:
+        if (r->p->kind == DG_BERNOULLI) return dg__at_tell_sample(r, a, m, s);
+        return dg__ars_tell_sample(r, a, s);
+    default: return DG_OK;
+    }
+}
+
+static int dg__tell_end(const dg__run *r, dg__acc *a, const dg__pts *pre, dg_info *info,
+                        dg__delta *dl)
+{
+    switch (r->e->cfg.method) {
+    case DG_EXACT: {
+        int rc = dg__exact_sweep(r->p, 0, pre->v, a->grad, &info->f_mean);
+        return rc ? rc : (dg__all_finite(a->grad, dg__n(r->p)) ? DG_OK : DG_EDOMAIN);
+    }
+    case DG_REINFORCE: return dg__reinforce_tell_end(r, a, info, dl);
+    case DG_RLOO: return dg__rloo_tell_end(r, a, info, dl);
+    case DG_GUMBEL_SOFTMAX:
+    case DG_STRAIGHT_THROUGH:
+    case DG_GUMBEL_RAO: return dg__rx_tell_end(r, a, info, dl);
+    case DG_MUPROP: return dg__mp_tell_end(r, a, info, dl);
+    case DG_REBAR:
+    case DG_RELAX: return dg__cv_tell_end(r, a, info, dl);
+    case DG_ARM:
+    case DG_DISARM: return dg__at_tell_end(r, a, info, dl);
+    }
+    return DG_EINVAL;
+}
+
+/* What point t of a prefix, or of a sample with the given stored noise, needs. */
+static int dg__need(const dg_config *c, const dg_problem *p, int prefix, int t, const dg_real *data)
+{
+    if (prefix) return c->method == DG_EXACT ? DG_NEED_VALUE : DG_NEED_GRAD;
+    switch (c->method) {
+    case DG_GUMBEL_SOFTMAX:
+    case DG_STRAIGHT_THROUGH: return DG_NEED_GRAD;
+    case DG_REBAR:
+    case DG_RELAX: return t == 0 ? DG_NEED_VALUE : DG_NEED_GRAD;
+    case DG_ARM:
+        if (p->kind == DG_CATEGORICAL && t >= (int)data[p->D + p->K]) return DG_NEED_NONE;
+        return DG_NEED_VALUE;
+    default: return DG_NEED_VALUE;
+    }
+}
+
+/* Calls f or f_grad at the count points of g that need them (dg_estimate). */
+static int dg__eval_points(const dg__run *r, int prefix, int count, dg_real *z, dg_real *v,
+                           dg_real *dz, const dg_real *data, dg_info *info)
+{
+    size_t n = (size_t)dg__n(r->p);
+    int t, rc = DG_OK;
+    for (t = 0; t < count && !rc; ++t) {
+        int need = dg__need(&r->e->cfg, r->p, prefix, t, data);
+        if (need == DG_NEED_GRAD) rc = dg__eval_f_grad(r->p, z + t * n, dz + t * n, v + t, info);
+        else if (need == DG_NEED_VALUE) rc = dg__eval_f(r->p, z + t * n, v + t, info);
+    }
+    return rc;
+}
+
+/* dg_estimate and dg_relaxed_grad_at: the prefix, then each sample asked, evaluated through the
+   callbacks and told in the window of the estimator's memory, one at a time. */
+static int dg__run_window(const dg__run *r, const dg__shape *s, dg_real *grad, dg_info *info,
+                          dg__delta *dl)
+{
+    size_t n = (size_t)dg__n(r->p), pts = (size_t)(s->P0 + s->Ps);
+    dg_real *wz = r->L->win, *wdz = dg__needs_grad(r->e->cfg.method) ? wz + pts * n : 0;
+    dg_real *wdata = wz + pts * n * (wdz ? 2 : 1), *wv = wdata + s->Q0 + s->Qs;
+    dg__pts pre, smp;
+    dg__acc a;
+    int m, rc;
+    pre.z = wz;
+    pre.v = wv;
+    pre.dz = wdz;
+    pre.data = wdata;
+    smp.z = wz + s->P0 * n;
+    smp.v = wv + s->P0;
+    smp.dz = wdz ? wdz + s->P0 * n : 0;
+    smp.data = wdata + s->Q0;
+    a.grad = grad;
+    dg__ask_prefix(r, &pre);
+    rc = dg__eval_points(r, 1, s->P0, wz, wv, wdz, wdata, info);
+    if (rc) return rc;
+    dg__tell_begin(r, &a, &pre);
+    for (m = 0; m < s->M; ++m) {
+        dg__ask_sample(r, m, &pre, &smp);
+        rc = dg__eval_points(r, 0, s->Ps, smp.z, wv + s->P0, (dg_real *)smp.dz, smp.data, info);
+        if (!rc) rc = dg__tell_sample(r, &a, m, &smp, dl);
+        if (rc) return rc;
+    }
+    return dg__tell_end(r, &a, &pre, info, dl);
+}
+
+/* DG_BASELINE_CV and DG_BASELINE_INPUT read the problem's extras: check them before anything
+   is drawn or told. */
+static int dg__check_extras(const dg_estimator *e, const dg_problem *p)
+{
+    int b, B = dg__batch(p);
+    if (e->cfg.method != DG_REINFORCE) return DG_OK;
+    if (e->cfg.baseline == DG_BASELINE_CV && (!p->cv || !p->cv_mean_grad)) return DG_EINVAL;
+    if (e->cfg.baseline == DG_BASELINE_INPUT) {
+        if (!p->baseline_inputs) return dg__finite(p->baseline_input) ? DG_OK : DG_EDOMAIN;
+        for (b = 0; b < B; ++b) if (!dg__finite(p->baseline_inputs[b])) return DG_EDOMAIN;
+    }
+    return DG_OK;
+}
+
+/* Whether the learned arrays are involved in what a tell leaves pending: then everything
+   pending must be of one problem size. */
+static int dg__pending_arrays(const dg_config *c)
+{
+    return (c->method == DG_REINFORCE && c->baseline == DG_BASELINE_OPTIMAL) ||
+           (dg__is_cv(c->method) && c->tune);
+}
+
+/* The score family's learned state after folding in what is pending (pfs2 and ps2: the
+   optimal baseline's pending sums): checked (apply 0) or written (apply 1). */
+static int dg__sf_commit(dg_estimator *e, const dg__layout *L, const dg_pending *pd,
+                         const dg_real *pfs2, const dg_real *ps2, int apply)
+{
+    dg_sf_state *sf = &e->sf;
+    dg_real decay = e->cfg.ema_decay;
+    dg_baseline bl = e->cfg.method == DG_REINFORCE ? e->cfg.baseline : DG_BASELINE_NONE;
+    int i, n = L->n;
+    if (bl == DG_BASELINE_EMA && apply) {
+        sf->ema = sf->ema_ready ? decay * sf->ema + (1 - decay) * pd->f_mean : pd->f_mean;
+        sf->ema_ready = 1;
+    }
+    if (bl == DG_BASELINE_OPTIMAL) {
+        int have = sf->opt_n == n;
+        for (i = 0; i < n; ++i) {
+            dg_real fs2 = pfs2[i] + (have ? decay * L->opt_fs2[i] : 0);
+            dg_real s2 = ps2[i] + (have ? decay * L->opt_s2[i] : 0);
+            if (!dg__finite(fs2) || !dg__finite(s2)) return DG_EDOMAIN;
+            if (apply) { L->opt_fs2[i] = fs2; L->opt_s2[i] = s2; }
+        }
+        if (apply) sf->opt_n = n;
+    }
+    if (bl == DG_BASELINE_INPUT && e->cfg.normalize && pd->sig_n > 0) {
+        /* the variance tracks E(l - previous mean)^2, which stays right when the mean drifts */
+        dg_real mean = pd->sig_mean, var = pd->sig_var, dm;
+        if (sf->sig_ready) {
+            dm = pd->sig_mean - sf->sig_mean;
+            var = decay * sf->sig_var + (1 - decay) * (pd->sig_var + dm * dm);
+            mean = decay * sf->sig_mean + (1 - decay) * pd->sig_mean;
+        }
+        if (!dg__finite(mean) || !dg__finite(var)) return DG_EDOMAIN;
+        if (apply) {
+            sf->sig_mean = mean;
+            sf->sig_var = var;
+            sf->sig_ready = 1;
+        }
+    }
+    return DG_OK;
+}
+
+/* Adds a tell's delta to what is pending, after checking that the commit it leads to stays
+   finite (DG_EDOMAIN, and nothing pending changes, otherwise). A tuning step whose gradient is
+   not finite is marked to be skipped: the estimate itself is fine. */
+static int dg__pending_add(dg_estimator *e, const dg__layout *L, const dg__delta *dl)
+{
+    dg_pending cand = e->pend;
+    int have = cand.tells > 0, i, h, n = L->n, rc;
+    int optimal = e->cfg.method == DG_REINFORCE && e->cfg.baseline == DG_BASELINE_OPTIMAL;
+    int tune = dg__is_cv(e->cfg.method) && e->cfg.tune, net = tune && e->cfg.method == DG_RELAX;
+    dg_real *dfs2 = optimal ? DG__W(L, DG__W_SF_DFS2) : 0, *ds2 = optimal ? DG__W(L, DG__W_SF_DS2) : 0;
+    cand.n = n;
+    if (dl->draws > 0) dg__mean_into(&cand.draws, &cand.f_mean, dl->draws, dl->f_mean);
+    if (dl->sig_n > 0) dg__pool(&cand.sig_n, &cand.sig_mean, &cand.sig_var, dl->sig_n, dl->sig_mean, dl->sig_var);
+    if (optimal && have)
+        for (i = 0; i < n; ++i) { dfs2[i] += L->pend_fs2[i]; ds2[i] += L->pend_s2[i]; }
+    rc = dg__sf_commit(e, L, &cand, dfs2, ds2, 0);
+    if (rc) return rc;
+    if (tune) {
+        cand.tune_draws += dl->tune_draws;
+        cand.d_log_tau += dl->d_log_tau;
+        cand.d_eta += dl->d_eta;
+        cand.sum_ac += dl->sum_ac;
+        cand.sum_cc += dl->sum_cc;
+        cand.d_b2 += dl->d_b2;
+        for (h = 0; h < DG_RELAX_HIDDEN; ++h) {
+            cand.d_w2[h] += dl->d_w2[h];
+            cand.d_b1[h] += dl->d_b1[h];
+        }
+        if (!dg__finite(cand.d_log_tau) || !dg__finite(cand.d_eta) || !dg__finite(cand.sum_ac) ||
+            !dg__finite(cand.sum_cc))
+            cand.tune_bad = 1;
+        if (net) {
+            int ok = dg__finite(cand.d_b2) && dg__all_finite(cand.d_w2, DG_RELAX_HIDDEN) &&
+                     dg__all_finite(cand.d_b1, DG_RELAX_HIDDEN);
+            for (h = 0; h < DG_RELAX_HIDDEN; ++h) {
+                dg_real *row = DG__W(L, DG__W_CV_DW1 + h), *pend = L->pend_dw1 + (size_t)h * n;
+                if (have) for (i = 0; i < n; ++i) row[i] += pend[i];
+                ok = ok && dg__all_finite(row, n);
+            }
+            if (!ok) cand.tune_bad = 1;
+            for (h = 0; h < DG_RELAX_HIDDEN; ++h)
+                dg__copy(L->pend_dw1 + (size_t)h * n, DG__W(L, DG__W_CV_DW1 + h), n);
+        }
+    }
+    if (optimal) {
+        dg__copy(L->pend_fs2, dfs2, n);
+        dg__copy(L->pend_s2, ds2, n);
+    }
+    cand.tells++;
+    e->pend = cand;
+    return DG_OK;
+}
+
+static void dg__commit(dg_estimator *e)
+{
+    dg__layout L;
+    if (e->pend.tells == 0) return;
+    dg__layout_of(&e->cfg, e->pend.n, 0, e->mem, &L);
+    dg__sf_commit(e, &L, &e->pend, L.pend_fs2, L.pend_s2, 1);
+    if (dg__is_cv(e->cfg.method) && e->cfg.tune && !e->pend.tune_bad && e->pend.tune_draws > 0)
+        dg__cv_commit(e, &L);
+    memset(&e->pend, 0, sizeof e->pend);
+    e->commits++;
+}
+
+DGDEF int dg_commit(dg_estimator *e)
+{
+    if (!e) return DG_EINVAL;
+    dg__commit(e);
+    return DG_OK;
+}
+
+/* The checks of dg_estimate and dg_ask before anything runs, in the order of the codes' rank:
+   the problem's shape, the capacity (the header's limits, then the estimator's memory, before a
+   logit is read), the logits and f_grad, the method's support for the kind, and with extras
+   (dg_estimate) the problem's extras and one problem size for pending learned arrays. */
+static int dg__prepare(dg_estimator *e, const dg_problem *p, int needs_f, int needs_grad,
+                       int extras, dg__shape *s, dg__layout *L)
+{
+    int rc = dg__check_shape(p, needs_f), support;
+    if (rc) return rc;
+    support = dg__shape_of(&e->cfg, p, s);
+    if (support == DG_ECAPACITY) return support;
+    if (e->cfg.method == DG_EXACT && dg__exact_fits(p)) return DG_ECAPACITY;
+    rc = dg__layout_for(e, p, support ? 0 : s, L); /* unsupported: its memory still counts */
+    if (rc) return rc;
+    rc = dg__check_values(p, needs_grad);
+    if (rc) return rc;
+    if (support || !extras) return support;
+    rc = dg__check_extras(e, p);
+    if (rc) return rc;
+    if (e->pend.tells > 0 && e->pend.n != dg__n(p) && dg__pending_arrays(&e->cfg)) return DG_ESTATE;
+    return DG_OK;
+}
+
+/* The temperature of the points drawn now. */
+static dg_real dg__tau_now(const dg_estimator *e)
+{
+    return dg__is_cv(e->cfg.method) ? DG_EXP(e->cv.log_tau) : e->cfg.tau;
+}
+
+/* Starts a tell's delta: zero sums, and RELAX's net started and its W1 gradient zeroed. */
+static void dg__delta_start(dg_estimator *e, const dg__layout *L, dg__delta *dl)
+{
+    int h, i;
+    memset(dl, 0, sizeof *dl);
+    if (e->cfg.method != DG_RELAX) return;
+    dg__net_prepare(e, L);
+    if (e->cfg.tune)
+        for (h = 0; h < DG_RELAX_HIDDEN; ++h)
+            for (i = 0; i < L->n; ++i) DG__W(L, DG__W_CV_DW1 + h)[i] = 0;
+}
+
+DGDEF int dg_estimate(dg_estimator *e, const dg_problem *p, dg_real *grad, dg_info *info)
+{
+    dg__shape s;
+    dg__layout L;
+    dg__delta dl;
+    dg__run r;
+    dg_info local;
+    int rc;
+    if (!e || !grad) return DG_EINVAL;
+    if ((int)e->cfg.method < DG_EXACT || (int)e->cfg.method > DG__METHOD_LAST) return DG_EINVAL;
+    if (p && p->batch > 1) return DG_EINVAL; /* batches go through dg_ask and dg_tell */
+    rc = dg__prepare(e, p, 1, dg__needs_grad(e->cfg.method), 1, &s, &L);
+    if (rc) return rc;
+    dg__info_clear(&local);
+    if (e->cfg.method == DG_EXACT) {
+        rc = dg__exact_sweep(p, 0, 0, grad, &local.f_mean);
+        if (rc) return rc;
+        local.f_evals = (int)dg__enum_count(p);
+    } else {
+        dg__delta_start(e, &L, &dl);
+        r.e = e;
+        r.L = &L;
+        r.p = p;
+        r.rng = &e->rng;
+        r.noise = r.cond_noise = 0;
+        r.tau = dg__tau_now(e);
+        r.fill_unused = 0;
+        rc = dg__run_window(&r, &s, DG__W(&L, DG__W_GRAD), &local, &dl);
+        if (!rc) rc = dg__pending_add(e, &L, &dl);
+        if (rc) return rc;
+        dg__copy(grad, DG__W(&L, DG__W_GRAD), dg__n(p));
+        dg__commit(e);
+    }
+    e->steps++;
+    if (info) *info = local;
+    return DG_OK;
+}
+
+DGDEF int dg_relaxed_grad_at(dg_estimator *e, const dg_problem *p, const dg_real *noise,
+                             const dg_real *cond_noise, dg_real *grad, dg_info *info)
+{
+    dg__shape s;
+    dg__layout L;
+    dg__delta dl;
+    dg__run r;
+    dg_info local;
+    int rc, n, S;
+    long i, draws;
+    if (!e || !noise || !grad || !dg__is_relaxation(e->cfg.method)) return DG_EINVAL;
+    if (p && p->batch > 1) return DG_EINVAL;
+    rc = dg__prepare(e, p, 1, 1, 0, &s, &L);
+    if (rc) return rc;
+    n = dg__n(p);
+    S = e->cfg.samples;
+    draws = e->cfg.method == DG_GUMBEL_RAO ? 1 : S;
+    for (i = 0; i < draws * n; ++i) if (!dg__finite(noise[i])) return DG_EDOMAIN;
+    if (e->cfg.method == DG_GUMBEL_RAO) {
+        if (!cond_noise) return DG_EINVAL;
+        rc = dg__check_cond_noise(p, cond_noise, (long)S * n);
+        if (rc) return rc;
+    }
+    memset(&dl, 0, sizeof dl);
+    dg__info_clear(&local);
+    r.e = e;
+    r.L = &L;
+    r.p = p;
+    r.rng = 0;
+    r.noise = noise;
+    r.cond_noise = cond_noise;
+    r.tau = e->cfg.tau;
+    r.fill_unused = 0;
+    rc = dg__run_window(&r, &s, DG__W(&L, DG__W_GRAD), &local, &dl);
+    if (rc) return rc;
+    dg__copy(grad, DG__W(&L, DG__W_GRAD), n);
+    if (info) *info = local;
+    return DG_OK;
+}
+
+/* A draw's memory: the points of every example (contiguous, for one batched call), then per
+   example its logits, its stored noise, and the staging area of its estimate. Everything but the
+   staging is hashed at ask time and must not change before the tell. */
+static size_t dg__draw_q(const dg__shape *s) { return (size_t)s->Q0 + (size_t)s->M * (size_t)s->Qs; }
+static size_t dg__draw_p(const dg__shape *s) { return (size_t)s->P0 + (size_t)s->M * (size_t)s->Ps; }
+
+static size_t dg__draw_size(const dg__shape *s, size_t n, size_t B)
+{
+    return B * (dg__draw_p(s) * n + n + dg__draw_q(s) + n);
+}
+
+static size_t dg__draw_qd(const dg_draw *d) { return (size_t)d->Q0_ + (size_t)d->M_ * (size_t)d->Qs_; }
+static dg_real *dg__draw_logits(const dg_draw *d, int b)
+{
+    return d->mem_ + (size_t)d->batch * d->per_example * d->n + (size_t)b * d->n;
+}
+static dg_real *dg__draw_data(const dg_draw *d, int b)
+{
+    return dg__draw_logits(d, d->batch) + (size_t)b * dg__draw_qd(d);
+}
+static dg_real *dg__draw_staging(const dg_draw *d, int b)
+{
+    return dg__draw_data(d, d->batch) + (size_t)b * d->n;
+}
+
+DGDEF size_t dg_draw_reals(const dg_estimator *e, const dg_problem *p)
+{
+    dg__shape s;
+    if (!e || dg__check_problem(p, 0, 0) || dg__shape_of(&e->cfg, p, &s)) return 0;
+    return dg__draw_size(&s, (size_t)dg__n(p), (size_t)dg__batch(p));
+}
+
+/* FNV-1a over 64-bit words, with a fold: enough to tell a changed point from the drawn one. */
+static uint64_t dg__hash(uint64_t h, const dg_real *x, size_t count)
+{
+    const unsigned char *b = (const unsigned char *)x;
+    size_t i, bytes = count * sizeof *x;
+    uint64_t w;
+    for (i = 0; i + 8 <= bytes; i += 8) {
+        memcpy(&w, b + i, 8);
+        h = (h ^ w) * UINT64_C(0x100000001b3);
+        h ^= h >> 29;
+    }
+    for (; i < bytes; ++i) h = (h ^ b[i]) * UINT64_C(0x100000001b3);
+    return h;
+}
+
+static uint64_t dg__draw_hash(const dg_draw *d)
+{
+    size_t count = (size_t)(dg__draw_staging(d, 0) - d->mem_);
+    return dg__hash(UINT64_C(0xcbf29ce484222325) ^ d->ticket_, d->mem_, count);
+}
+
+/* The example b of draw d as a problem: the draw's copy of the logits, extras from p. */
+static dg_problem dg__draw_example(const dg_draw *d, const dg_problem *p, int b)
+{
+    dg_problem q;
+    if (p) q = *p;
+    else memset(&q, 0, sizeof q);
+    q.kind = (dg_kind)d->kind_;
+    q.D = d->D_;
+    q.K = d->K_;
+    q.batch = 1;
+    q.logits = dg__draw_logits(d, b);
+    if (p && p->baseline_inputs) q.baseline_input = p->baseline_inputs[b];
+    q.baseline_inputs = 0;
+    return q;
+}
+
+DGDEF int dg_ask(dg_estimator *e, const dg_problem *p, dg_draw *d, dg_real *memory, size_t count)
+{
+    dg__shape s;
+    dg__layout L;
+    dg__run r;
+    dg_draw nd;
+    size_t n, P;
+    int b, m, B, rc;
+    if (!e || !d) return DG_EINVAL;
+    if ((int)e->cfg.method < DG_EXACT || (int)e->cfg.method > DG__METHOD_LAST) return DG_EINVAL;
+    rc = dg__prepare(e, p, 0, 0, 0, &s, &L);
+    if (rc) return rc;
+    n = (size_t)dg__n(p);
+    B = dg__batch(p);
+    if (!memory) return DG_EINVAL;
+    if (count < dg__draw_size(&s, n, (size_t)B)) return DG_ECAPACITY;
+    P = dg__draw_p(&s);
+    memset(&nd, 0, sizeof nd);
+    nd.points = memory;
+    nd.batch = B;
+    nd.per_example = (int)P;
+    nd.n = (int)n;
+    nd.needs_grad = dg__needs_grad(e->cfg.method);
+    nd.owner_ = e->id;
+    nd.ticket_ = e->asked;
+    nd.kind_ = (int)p->kind;
+    nd.D_ = p->D;
+    nd.K_ = dg__row(p);
+    nd.P0_ = s.P0;
+    nd.Ps_ = s.Ps;
+    nd.M_ = s.M;
+    nd.Q0_ = s.Q0;
+    nd.Qs_ = s.Qs;
+    nd.method_ = (int)e->cfg.method;
+    nd.tune_ = e->cfg.tune != 0;
+    nd.tau_ = dg__tau_now(e);
+    nd.mem_ = memory;
+    r.e = e;
+    r.L = &L;
+    r.rng = &e->rng;
+    r.noise = r.cond_noise = 0;
+    r.tau = nd.tau_;
+    r.fill_unused = 1;
+    for (b = 0; b < B; ++b) {
+        dg_real *pts = memory + (size_t)b * P * n, *data = dg__draw_data(&nd, b);
+        dg_problem q = *p;
+        dg__pts pre, smp;
+        dg__copy(dg__draw_logits(&nd, b), p->logits + (size_t)b * n, (int)n);
+        q.logits = dg__draw_logits(&nd, b);
+        q.batch = 1;
+        r.p = &q;
+        pre.z = pts;
+        pre.data = data;
+        pre.v = pre.dz = 0;
+        smp.v = smp.dz = 0;
+        dg__ask_prefix(&r, &pre);
+        for (m = 0; m < s.M; ++m) {
+            smp.z = pts + ((size_t)s.P0 + (size_t)m * s.Ps) * n;
+            smp.data = data + s.Q0 + (size_t)m * s.Qs;
+            dg__ask_sample(&r, m, &pre, &smp);
+        }
+    }
+    nd.sum_ = dg__draw_hash(&nd);
+    e->asked++;
+    *d = nd;
+    return DG_OK;
+}
+
+/* The shape dg__shape_of gave at ask time, from the draw. */
+static void dg__draw_shape(const dg_draw *d, dg__shape *s)
+{
+    s->P0 = d->P0_;
+    s->Ps = d->Ps_;
+    s->M = d->M_;
+    s->Q0 = d->Q0_;
+    s->Qs = d->Qs_;
+}
+
+DGDEF int dg_point_needs(const dg_draw *d, int example, int j)
+{
+    dg_config c;
+    dg_problem q;
+    dg__shape s;
+    const dg_real *data;
+    if (!d || !d->mem_ || example < 0 || example >= d->batch || j < 0 || j >= d->per_example)
+        return DG_EINVAL;
+    dg__draw_shape(d, &s);
+    memset(&c, 0, sizeof c);
+    c.method = (dg_method)d->method_;
+    q = dg__draw_example(d, 0, example);
+    if (j < s.P0) return dg__need(&c, &q, 1, j, 0);
+    data = dg__draw_data(d, example) + s.Q0 + (size_t)((j - s.P0) / s.Ps) * s.Qs;
+    return dg__need(&c, &q, 0, (j - s.P0) % s.Ps, data);
+}
+
+DGDEF int dg_tell(dg_estimator *e, dg_draw *d, const dg_problem *p, const dg_real *values,
+                  const dg_real *grads, dg_real *grad, dg_info *info)
+{
+    dg__shape s;
+    dg__layout L;
+    dg__delta dl;
+    dg__run r;
+    dg_info total, one;
+    dg_problem q;
+    size_t n, P, j;
+    int b, m, rc, B;
+    if (!e || !d || !values || !grad) return DG_EINVAL;
+    if (d->told_ != 0 || d->owner_ != e->id || d->ticket_ >= e->asked || !d->mem_ ||
+        d->method_ != (int)e->cfg.method || d->tune_ != (e->cfg.tune != 0) || d->M_ != e->cfg.samples)
+        return DG_ESTATE;
+    n = (size_t)d->n;
+    B = d->batch;
+    P = (size_t)d->per_example;
+    dg__draw_shape(d, &s);
+    q = dg__draw_example(d, p, 0);
+    if (p) {
+        /* the problem told must be the one asked: same shape, the same logits bit for bit */
+        if (p->kind != (dg_kind)d->kind_ || p->D != d->D_ || dg__row(p) != d->K_ ||
+            dg__batch(p) != B || !p->logits)
+            return DG_ESTATE;
+        for (b = 0; b < B; ++b)
+            if (memcmp(p->logits + (size_t)b * n, dg__draw_logits(d, b), n * sizeof(dg_real)))
+                return DG_ESTATE;
+    }
+    if (dg__draw_hash(d) != d->sum_) return DG_ESTATE;
+    if (e->cfg.method == DG_REINFORCE && e->cfg.baseline >= DG_BASELINE_INPUT && !p) return DG_EINVAL;
+    rc = dg__layout_for(e, &q, &s, &L);
+    if (!rc && p) rc = dg__check_extras(e, p);
+    if (rc) return rc;
+    if (e->pend.tells > 0 && e->pend.n != (int)n && dg__pending_arrays(&e->cfg)) return DG_ESTATE;
+    /* every value the draw needs finite, gradients present and finite */
+    for (b = 0; b < B; ++b) {
+        for (j = 0; j < P; ++j) {
+            int need = dg_point_needs(d, b, (int)j);
+            size_t at = (size_t)b * P + j;
+            if (need == DG_NEED_NONE) continue;
+            if (!dg__finite(values[at])) return DG_EDOMAIN;
+            if (need != DG_NEED_GRAD) continue;
+            if (!grads) return DG_ENEEDGRAD;
+            if (!dg__all_finite(grads + at * n, (int)n)) return DG_EDOMAIN;
+        }
+    }
+    dg__delta_start(e, &L, &dl);
+    dg__info_clear(&total);
+    r.e = e;
+    r.L = &L;
+    r.rng = 0;
+    r.noise = r.cond_noise = 0;
+    r.tau = d->tau_;
+    r.fill_unused = 0;
+    for (b = 0; b < B; ++b) {
+        dg_real *pts = d->mem_ + (size_t)b * P * n, *data = dg__draw_data(d, b);
+        const dg_real *v = values + (size_t)b * P, *dz = grads ? grads + (size_t)b * P * n : 0;
+        dg__pts pre, smp;
+        dg__acc a;
+        q = dg__draw_example(d, p, b);
+        r.p = &q;
+        pre.z = pts;
+        pre.v = v;
+        pre.dz = dz;
+        pre.data = data;
+        a.grad = dg__draw_staging(d, b);
+        dg__info_clear(&one);
+        dg__tell_begin(&r, &a, &pre);
+        for (m = 0; m < s.M; ++m) {
+            size_t first = (size_t)s.P0 + (size_t)m * s.Ps;
+            smp.z = pts + first * n;
+            smp.v = v + first;
+            smp.dz = dz ? dz + first * n : 0;
+            smp.data = data + s.Q0 + (size_t)m * s.Qs;
+            rc = dg__tell_sample(&r, &a, m, &smp, &dl);
+            if (rc) return rc;
+        }
+        rc = dg__tell_end(&r, &a, &pre, &one, &dl);
+        if (rc) return rc;
+        total.f_mean += one.f_mean / (dg_real)B;
+        total.learning_signal += one.learning_signal / (dg_real)B;
+        total.baseline += one.baseline / (dg_real)B;
+        total.surrogate_loss += one.surrogate_loss / (dg_real)B;
+        total.eta = one.eta;
+        total.tau = one.tau;
+        for (j = 0; j < P; ++j) {
+            int need = dg_point_needs(d, b, (int)j);
+            if (need == DG_NEED_GRAD) total.grad_evals++;
+            else if (need == DG_NEED_VALUE) total.f_evals++;
+        }
+    }
+    rc = dg__pending_add(e, &L, &dl);
+    if (rc) return rc;
+    for (b = 0; b < B; ++b)
+        dg__copy(grad + (size_t)b * n, dg__draw_staging(d, b), (int)n);
+    d->told_ = 1;
+    e->steps++;
+    if (info) *info = total;
     return DG_OK;
 }
 

@@ -36,7 +36,8 @@ static const bench_size sizes[] = {
 };
 #define NSIZES ((int)(sizeof sizes / sizeof sizes[0]))
 
-static dg_estimator est; /* megabytes at DG_MAX_DIM = 65536: static, not the stack */
+static dg_estimator est;
+static dg_real *est_mem; /* the estimator's memory, sized for each problem */
 static dg_real logits[DG_MAX_DIM], weights[DG_MAX_DIM], grad[DG_MAX_DIM];
 
 typedef struct linear_f { const dg_real *w; int n; } linear_f;
@@ -103,7 +104,9 @@ static cell time_cell(dg_method m, const bench_size *s, double budget)
     p.f = f_linear;
     p.f_grad = f_linear_grad;
     p.user = &L;
-    c.rc = dg_init(&est, &cfg);
+    free(est_mem);
+    est_mem = (dg_real *)malloc((dg_estimator_reals(&cfg, &p) + 1) * sizeof *est_mem);
+    c.rc = est_mem ? dg_init(&est, &cfg, est_mem, dg_estimator_reals(&cfg, &p)) : DG_ECAPACITY;
     if (c.rc != DG_OK) return c;
     c.rc = dg_estimate(&est, &p, grad, &info);
     if (c.rc == DG_EUNSUPPORTED && s->kind == DG_CATEGORICAL && s->K == 2) {

@@ -51,6 +51,7 @@ static dg_real f_obj_grad(const dg_real *z, dg_real *dz, void *user)
 
 static objective obj;
 static dg_estimator shard_est[MAXSHARDS];   /* one estimator, rng stream and state per shard */
+static dg_real *shard_mem[MAXSHARDS];        /* and its memory */
 static dg_real shard_grad[MAXSHARDS][N];
 static int shard_rc[MAXSHARDS];
 
@@ -116,7 +117,10 @@ static run_out train(dg_method method, dg_kind kind, int threads, int steps, int
         c.samples = samples;
         c.seed = 2026;
         c.stream = (uint64_t)s;
-        out.rc = dg_init(&shard_est[s], &c);
+        free(shard_mem[s]);
+        shard_mem[s] = (dg_real *)malloc((dg_estimator_reals(&c, &p) + 1) * sizeof(dg_real));
+        out.rc = shard_mem[s] ? dg_init(&shard_est[s], &c, shard_mem[s], dg_estimator_reals(&c, &p))
+                              : DG_ECAPACITY;
         if (out.rc != DG_OK) return out;
     }
     t0 = now();

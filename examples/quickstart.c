@@ -12,7 +12,8 @@ static dg_real f(const dg_real *z, void *user)
 
 int main(void)
 {
-    static dg_estimator e; /* a plain struct of fixed arrays: static or heap, not the stack */
+    dg_estimator e;
+    dg_real mem[DG_ESTIMATOR_REALS(DG_RLOO, 3, 1)]; /* the estimator's memory: 3 logits */
     static const dg_method methods[3] = {DG_REINFORCE, DG_RLOO, DG_DISARM};
     static const char *names[3] = {"REINFORCE", "RLOO", "DisARM"};
     dg_real logits[3] = {0.0, 1.0, -0.5}, grad[3], exact[3];
@@ -30,7 +31,7 @@ int main(void)
         c.method = methods[m];
         c.samples = 1000; /* draws averaged in one call */
         c.seed = 42;
-        dg_init(&e, &c);
+        dg_init(&e, &c, mem, sizeof mem / sizeof mem[0]);
         rc = dg_estimate(&e, &p, grad, NULL);
         if (rc != DG_OK) { printf("%-10s %s\n", names[m], dg_strerror(rc)); continue; }
         printf("%-10s % .4f % .4f % .4f\n", names[m], grad[0], grad[1], grad[2]);

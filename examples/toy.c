@@ -108,12 +108,15 @@ static int measure_variance(const dg_estimator *e, const dg_problem *prob, int d
                             double *var)
 {
     static dg_estimator copy;
+    static dg_real copy_mem[DG_ESTIMATOR_REALS(DG_RELAX, 1, 1)];
     dg_stats stats;
     dg_real g;
     int i, rc;
     dg_stats_init(&stats, 1);
     for (i = 0; i < draws; ++i) {
-        copy = *e;
+        copy = *e; /* the struct, and the learned arrays in a memory of the copy's own */
+        memcpy(copy_mem, e->mem, e->mem_count * sizeof *copy_mem);
+        copy.mem = copy_mem;
         copy.rng = *noise;
         rc = dg_estimate(&copy, prob, &g, NULL);
         if (rc != DG_OK) return rc;
@@ -128,6 +131,7 @@ static int measure_variance(const dg_estimator *e, const dg_problem *prob, int d
 static void run_method(const toy_method *m, dg_real t, const options *o, int method_index, toy_run *r)
 {
     static dg_estimator e;
+    static dg_real mem[DG_ESTIMATOR_REALS(DG_RELAX, 1, 1)]; /* one logit, any method */
     dg_config cfg;
     dg_problem prob;
     dg_rng noise;
@@ -157,7 +161,7 @@ static void run_method(const toy_method *m, dg_real t, const options *o, int met
     r->f_evals = r->grad_evals = r->steps_done = 0;
     r->zero_var = 0;
     r->failed_step = -1;
-    rc = dg_init(&e, &cfg);
+    rc = dg_init(&e, &cfg, mem, sizeof mem / sizeof mem[0]);
     for (step = 0; rc == DG_OK && step <= o->steps; ++step) {
         if (step % o->every == 0 || step == o->steps) {
             int k = r->npoints;

@@ -409,6 +409,7 @@ typedef struct run_result {
 } run_result;
 
 static dg_estimator est;
+static dg_real *est_mem; /* its memory, sized for the model's latent layer */
 static example_ctx ctx;
 
 static double now(void)
@@ -457,12 +458,14 @@ static void run_method(vae *v, const vae *init, dg_method method, const options 
     cfg.seed = o->seed;
     memset(res, 0, sizeof *res);
     res->test_curve.name = name;
-    rc = dg_init(&est, &cfg);
-    if (rc != DG_OK) { res->rc = rc; printf("%-16s %s\n", name, dg_strerror(rc)); return; }
     memset(&p, 0, sizeof p);
     p.kind = v->kind;
     p.D = v->D;
     p.K = v->kind == DG_CATEGORICAL ? v->K : 0;
+    free(est_mem);
+    est_mem = (dg_real *)malloc((dg_estimator_reals(&cfg, &p) + 1) * sizeof *est_mem);
+    rc = est_mem ? dg_init(&est, &cfg, est_mem, dg_estimator_reals(&cfg, &p)) : DG_ECAPACITY;
+    if (rc != DG_OK) { res->rc = rc; printf("%-16s %s\n", name, dg_strerror(rc)); return; }
     p.logits = phi;
     p.f = f_nll;
     p.f_grad = f_nll_grad;

@@ -37,7 +37,8 @@ static double closed_form(int row, double t, double p)
 
 int main(void)
 {
-    static dg_estimator e; /* a plain struct of fixed arrays: static or heap, not the stack */
+    static dg_estimator e;
+    static dg_real mem[DG_ESTIMATOR_REALS(DG_REINFORCE, 1, 1)]; /* its memory: one logit */
     static const char *names[7] = {"REINFORCE", "REINFORCE, c = E f", "REINFORCE, EMA c",
                                    "REINFORCE, optimal c", "RLOO, 2 samples", "ARM", "DisARM"};
     static const double ts[3] = {0.45, 0.49, 0.499};
@@ -75,7 +76,7 @@ int main(void)
                 if (row == 4) { c.method = DG_RLOO; c.samples = 2; }
                 if (row == 5) c.method = DG_ARM;
                 if (row == 6) c.method = DG_DISARM;
-                if (dg_init(&e, &c) != DG_OK) return 1;
+                if (dg_init(&e, &c, mem, sizeof mem / sizeof mem[0]) != DG_OK) return 1;
                 for (n = 0; n < warm; ++n) dg_estimate(&e, &prob, &grad, NULL);
                 for (n = 0; n < N; ++n) {
                     double d;

@@ -193,6 +193,77 @@ DGT_UNUSED static dg_problem dgt_problem(dg_kind kind, int D, int K, const dg_re
     return p;
 }
 
+/* Estimators in the tests get memory for every problem of up to DG_MAX_DIM logits and
+   DG_MAX_K classes (what the header's limits were before memory followed the problem): one
+   block per estimator address, kept for the whole run and grown when a configuration needs
+   more. The block is filled with a pattern first, so no test relies on zeroed memory. */
+typedef struct dgt_block { const dg_estimator *e; dg_real *mem; size_t count; } dgt_block;
+static dgt_block dgt_blocks[512];
+
+DGT_UNUSED static size_t dgt_reals(const dg_config *c)
+{
+    dg_problem b, k;
+    size_t rb, rk;
+    memset(&b, 0, sizeof b);
+    memset(&k, 0, sizeof k);
+    b.kind = DG_BERNOULLI;
+    b.D = DG_MAX_DIM;
+    k.kind = DG_CATEGORICAL;
+    k.K = DG_MAX_K;
+    k.D = DG_MAX_DIM / DG_MAX_K;
+    rb = c ? dg_estimator_reals(c, &b) : 0;
+    rk = c ? dg_estimator_reals(c, &k) : 0;
+    return rb > rk ? rb : rk;
+}
+
+/* The memory block of e, with room for at least count reals. */
+DGT_UNUSED static dg_real *dgt_memory(const dg_estimator *e, size_t count)
+{
+    int i;
+    for (i = 0; i < 512 && dgt_blocks[i].e && dgt_blocks[i].e != e; ++i) {}
+    if (i == 512) { fprintf(stderr, "dgt_memory: too many estimators\n"); abort(); }
+    dgt_blocks[i].e = e;
+    if (dgt_blocks[i].count < count) {
+        free(dgt_blocks[i].mem);
+        dgt_blocks[i].mem = (dg_real *)malloc(count * sizeof(dg_real));
+        if (!dgt_blocks[i].mem) { fprintf(stderr, "dgt_memory: out of memory\n"); abort(); }
+        memset(dgt_blocks[i].mem, 0xA5, count * sizeof(dg_real));
+        dgt_blocks[i].count = count;
+    }
+    return dgt_blocks[i].mem;
+}
+
+/* dg_init with a block of memory of the estimator's own. */
+DGT_UNUSED static int dgt_init(dg_estimator *e, const dg_config *c)
+{
+    size_t count = dgt_reals(c);
+    dg_real *mem = e && count ? dgt_memory(e, count) : NULL;
+    return dg_init(e, c, mem, mem ? count : 0);
+}
+
+/* dg_init with exactly the memory problems of kind, D and K need: a problem one logit larger
+   is over capacity. */
+DGT_UNUSED static int dgt_init_for(dg_estimator *e, const dg_config *c, dg_kind kind, int D, int K)
+{
+    dg_problem shape;
+    size_t count;
+    memset(&shape, 0, sizeof shape);
+    shape.kind = kind;
+    shape.D = D;
+    shape.K = K;
+    count = c ? dg_estimator_reals(c, &shape) : 0;
+    return dg_init(e, c, count ? dgt_memory(e, count) : NULL, count);
+}
+
+/* A copy of src with memory of its own: a fork of the estimator and its learned arrays. */
+DGT_UNUSED static void dgt_copy(dg_estimator *dst, const dg_estimator *src)
+{
+    dg_real *mem = src->mem_count ? dgt_memory(dst, src->mem_count) : NULL;
+    *dst = *src;
+    if (mem) memcpy(mem, src->mem, src->mem_count * sizeof(dg_real));
+    dst->mem = mem;
+}
+
 /* Runs N estimates and checks every coordinate's mean against dg_exact within zmax standard
    errors, and that N is large enough for a 10% error to fail (zmax se <= 10% of the larger of
    the coordinate's size and a fifth of the largest coordinate); returns the number of failures,
@@ -206,7 +277,7 @@ DGT_UNUSED static int dgt_check_unbiased_at(const char *file, int line, const dg
     int n = p->kind == DG_BERNOULLI ? p->D : p->D * p->K, i, bad = 0;
     double emax = 0;
     long t;
-    if (dg_exact(p, exact, NULL) != DG_OK || dg_init(&e, cfg) != DG_OK) {
+    if (dg_exact(p, exact, NULL) != DG_OK || dgt_init(&e, cfg) != DG_OK) {
         dgt_fail(file, line, "dg_exact or dg_init failed");
         return 1;
     }

@@ -190,6 +190,25 @@ static int same_state(const dg_estimator *a, const dg_estimator *b)
 }
 
 static dg_estimator est, est_copy, est_before;
+/* The estimator's memory, and snapshots of it: mem_used values are what the problem's layout
+   touches (dg_estimator_reals), so only those are copied. */
+#define FUZZ_MEM (1L << 20)
+static dg_real est_mem[FUZZ_MEM], before_mem[FUZZ_MEM], copy_mem[FUZZ_MEM];
+static size_t mem_used;
+
+static void snapshot(void)
+{
+    est_before = est;
+    memcpy(before_mem, est_mem, mem_used * sizeof *est_mem);
+}
+
+/* est_copy: est_before with its memory of its own */
+static void fork_before(void)
+{
+    est_copy = est_before;
+    memcpy(copy_mem, before_mem, mem_used * sizeof *est_mem);
+    est_copy.mem = copy_mem;
+}
 
 /* The row functions on the first L logits. L may be out of range: the samplers must refuse
    K > DG_MAX_K before reading. */
@@ -371,7 +390,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     /* dg_init: untouched on error */
     memset(&est, 0x3C, sizeof est);
-    init_rc = dg_init(&est, &c);
+    {
+        /* memory for this problem when it has at most DG_MAX_DIM logits, else for DG_MAX_DIM
+           logits of its kind: a larger problem (whose logits are not all allocated) must be
+           over capacity before a logit is read */
+        dg_problem cap = p;
+        if (n > DG_MAX_DIM && cap.kind == DG_CATEGORICAL && cap.K >= 1) cap.D = DG_MAX_DIM / cap.K;
+        else if (n > DG_MAX_DIM) cap.D = DG_MAX_DIM;
+        mem_used = cap.D >= 1 ? dg_estimator_reals(&c, &cap) : 0;
+        if (mem_used > (size_t)FUZZ_MEM) mem_used = (size_t)FUZZ_MEM;
+    }
+    init_rc = dg_init(&est, &c, est_mem, mem_used);
     if (!is_code(init_rc)) fail("dg_init code", init_rc);
     if (init_rc != DG_OK) {
         const unsigned char *b = (const unsigned char *)&est;
@@ -384,7 +413,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         int steps = 1 + (int)(u8(r) % 3), t;
         for (t = 0; t < steps; ++t) {
             /* dg_estimate: untouched on error; finite and repeatable on success */
-            est_before = est;
+            snapshot();
             fill(grad, nalloc);
             memset(&info, 0x5A, sizeof info);
             memset(&info_copy, 0x5A, sizeof info_copy);
@@ -403,7 +432,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             if (est.steps != est_before.steps + 1) fail("dg_estimate steps", rc);
             /* the same step from a copy of the estimator repeats bit for bit (first step) */
             if (t > 0) continue;
-            est_copy = est_before;
+            fork_before();
             obj.calls = 0;
             rc2 = dg_estimate(&est_copy, &p, grad2, NULL);
             if (rc2 != DG_OK || memcmp(grad, grad2, (size_t)n * sizeof *grad) != 0)

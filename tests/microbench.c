@@ -57,6 +57,7 @@ static const mb_case mb_cases[] = {
     {"est-rebar-1x2", DG_CATEGORICAL, 1, 2, DG_REBAR},
 };
 static dg_estimator mb_est;
+static dg_real *mb_mem; /* the estimator's memory, sized for each case */
 #define MB_NCASES (int)(sizeof mb_cases / sizeof mb_cases[0])
 
 static dg_real mb_f(const dg_real *z, void *user) { (void)user; return z[0]; }
@@ -90,7 +91,9 @@ static dg_problem mb_problem(const mb_case *c)
         memset(&cfg, 0, sizeof cfg);
         cfg.method = c->method;
         cfg.seed = 7;
-        if (dg_init(&mb_est, &cfg) != DG_OK) abort();
+        free(mb_mem);
+        mb_mem = (dg_real *)malloc((dg_estimator_reals(&cfg, &p) + 1) * sizeof *mb_mem);
+        if (!mb_mem || dg_init(&mb_est, &cfg, mb_mem, dg_estimator_reals(&cfg, &p)) != DG_OK) abort();
     }
     dg_rng_seed(&r, 12345, 0);
     for (i = 0; i < n; ++i) {

@@ -96,7 +96,7 @@ static double cv_var_now(const dg_estimator *e, const dg_problem *p, long N, dou
     int n = p->kind == DG_BERNOULLI ? p->D : p->D * p->K, i;
     long t;
     double v = 0;
-    probe = *e;
+    dgt_copy(&probe, e);
     probe.cfg.tune = 0;
     dg_stats_init(&st, n);
     for (t = 0; t < N; ++t) {
@@ -121,7 +121,7 @@ static void cv_muprop_variance_closed_form(void)
     long N = 200000;
     cv_toy_t = 0.45;
     cv_toy_k = 3;
-    CHECK_INT(dg_init(&e, &c), DG_OK);
+    CHECK_INT(dgt_init(&e, &c), DG_OK);
     v = cv_var_now(&e, &p, N, NULL);
     /* the sample variance's standard error: sqrt((mu4 - var^2)/N); mu4 <= E(b-p)^12 bounds it */
     CHECK_NEAR(v, want, 4.5 * sqrt((pr * pow(1 - pr, 12) + (1 - pr) * pow(pr, 12)) / (double)N));
@@ -143,10 +143,10 @@ static void cv_rebar_relax_variance_vs_reinforce(void)
     CHECK_NEAR(rf, 2.467, 0.001);
     c.eta = 1;
     c.tau = 0.5;
-    CHECK_INT(dg_init(&e, &c), DG_OK);
+    CHECK_INT(dgt_init(&e, &c), DG_OK);
     v_rebar = cv_var_now(&e, &p, 50000, NULL);
     c = cv_config(DG_RELAX, 1, 6);
-    CHECK_INT(dg_init(&e, &c), DG_OK);
+    CHECK_INT(dgt_init(&e, &c), DG_OK);
     for (t = 0; t < 2000; ++t) CHECK_INT(dg_estimate(&e, &p, &g, NULL), DG_OK);
     v_relax = cv_var_now(&e, &p, 50000, NULL);
     printf("  f = 3 + (b-.45)^2, phi = .5: variance REINFORCE %.4g, REBAR %.4g, RELAX tuned %.4g\n",
@@ -170,10 +170,10 @@ static void cv_rebar_tuning_finds_reinforce(void)
     cv_toy_k = 0;
     rf = cv_reinforce_var(0);
     CHECK_NEAR(rf, 1.594e-2, 1e-5);
-    CHECK_INT(dg_init(&e, &c), DG_OK);
+    CHECK_INT(dgt_init(&e, &c), DG_OK);
     v_fixed = cv_var_now(&e, &p, 100000, NULL);
     c.tune = 1;
-    CHECK_INT(dg_init(&e, &c), DG_OK);
+    CHECK_INT(dgt_init(&e, &c), DG_OK);
     for (t = 0; t < 1000; ++t) CHECK_INT(dg_estimate(&e, &p, &g, &info), DG_OK);
     v_tuned = cv_var_now(&e, &p, 100000, NULL);
     printf("  f = (b-.45)^2, phi = 0: variance REINFORCE %.4g, REBAR eta 1 %.4g, tuned %.4g "
@@ -196,7 +196,7 @@ static void cv_rebar_categorical_variance(void)
     double v_rebar, v_rf = 0;
     long t, N = 50000;
     int d, k;
-    CHECK_INT(dg_init(&e, &c), DG_OK);
+    CHECK_INT(dgt_init(&e, &c), DG_OK);
     v_rebar = cv_var_now(&e, &p, N, NULL);
     dg_rng_seed(&r, 9, 1);
     dg_softmax(logits, 3, 1, pr);
@@ -234,7 +234,7 @@ static cv_toy_run cv_relax_toy_run(dg_method m)
     double am = 0, av = 0, b1 = 1, b2 = 1;
     dg_rng r;
     int step, count = 0;
-    dg_init(&e, &c);
+    dgt_init(&e, &c);
     dg_rng_seed(&r, 21, 2);
     for (step = 1; step <= 3000; ++step) {
         if (m == DG_REINFORCE) { /* REINFORCE by hand: g = f(b)(b - p) */
@@ -289,14 +289,14 @@ static void cv_info_counts_and_parameters(void)
     dg_info info;
     dg_config c = cv_config(DG_MUPROP, 0, 1);
     c.samples = 3;
-    CHECK_INT(dg_init(&e, &c), DG_OK);
+    CHECK_INT(dgt_init(&e, &c), DG_OK);
     CHECK_INT(dg_estimate(&e, &p, g, &info), DG_OK);
     CHECK_INT(info.f_evals, 3);
     CHECK_INT(info.grad_evals, 1);
     c.method = DG_REBAR;
     c.tau = 0.7;
     c.eta = 0.8;
-    CHECK_INT(dg_init(&e, &c), DG_OK);
+    CHECK_INT(dgt_init(&e, &c), DG_OK);
     CHECK_INT(dg_estimate(&e, &p, g, &info), DG_OK);
     CHECK_INT(info.f_evals, 3);
     CHECK_INT(info.grad_evals, 6);
@@ -306,7 +306,7 @@ static void cv_info_counts_and_parameters(void)
     c.samples = 1;
     c.method = DG_RELAX;
     c.tune = 1;
-    CHECK_INT(dg_init(&e, &c), DG_OK);
+    CHECK_INT(dgt_init(&e, &c), DG_OK);
     CHECK_INT(dg_estimate(&e, &p, g, &info), DG_OK);
     CHECK_INT(info.f_evals, 1);
     CHECK_INT(info.grad_evals, 6);
@@ -326,8 +326,8 @@ static void cv_deterministic_per_seed(void)
     int i, t, same = 1;
     for (i = 0; i < 3; ++i) {
         dg_config c = cv_config(ms[i], 1, 77);
-        dg_init(&a, &c);
-        dg_init(&b, &c);
+        dgt_init(&a, &c);
+        dgt_init(&b, &c);
         for (t = 0; t < 20; ++t) {
             dg_estimate(&a, &p, ga, NULL);
             dg_estimate(&b, &p, gb, NULL);
@@ -357,7 +357,7 @@ static void cv_tuning_stays_in_range(void)
         dg_config c = cv_config(i ? DG_RELAX : DG_REBAR, 1, 4);
         c.lr = 0.5;
         c.tau = 9;
-        dg_init(&e, &c);
+        dgt_init(&e, &c);
         for (t = 0; t < 400; ++t) {
             ok &= dg_estimate(&e, &p, g, &info) == DG_OK;
             ok &= info.tau >= (dg_real)0.0099 && info.tau <= (dg_real)10.01;
@@ -393,7 +393,7 @@ static void cv_errors_leave_outputs_and_state(void)
     for (i = 0; i < 3; ++i) {
         dg_config c = cv_config(ms[i], 1, 12);
         c.samples = 4;
-        dg_init(&e, &c);
+        dgt_init(&e, &c);
         cv_bad_at = 9; /* a few good steps so tuning has moved the state */
         for (t = 0; t < 3; ++t) CHECK_INT(dg_estimate(&e, &p, g, NULL), DG_OK);
         for (bad = 0; bad < 3; ++bad) {
@@ -426,7 +426,7 @@ static void cv_extreme_logits_finite(void)
     int i, t, ok = 1;
     for (i = 0; i < 3; ++i) {
         dg_config c = cv_config(ms[i], 1, 13);
-        dg_init(&e, &c);
+        dgt_init(&e, &c);
         for (t = 0; t < 50; ++t) {
             ok &= dg_estimate(&e, &pb, g, NULL) == DG_OK && fabs(g[0]) < 1e-3 && fabs(g[1]) < 1e-3;
             ok &= dg_estimate(&e, &pc, g, NULL) == DG_OK && fabs(g[0]) < 1e-3 && fabs(g[5]) < 1e-3;
@@ -450,24 +450,24 @@ static void cv_cond_jvp_matches_fd(void)
     double h = DGT_TOL(1e-6, 1e-2), worst = 0;
     for (which = 2; which < 8; which += 2) {
         dg_problem p = cv_case(which);
-        dg_real lg[12], dir[12], jv[12], xp[12], xm[12], *hard = e.work[1], *noise = e.work[2];
-        dg_real *jac = e.work[4], *pi = e.work[5], *tmp = e.work[6];
+        dg_real lg[12], dir[12], jv[12], xp[12], xm[12], x[12], hard[12], noise[12];
+        dg_real jac[12], pi[12], tmp[12], jac2[12], pi2[12];
         int n = p.kind == DG_BERNOULLI ? p.D : p.D * p.K;
         dg_config c = cv_config(DG_REBAR, 0, 31);
-        dg_init(&e, &c);
+        dgt_init(&e, &c);
         for (t = 0; t < 20; ++t) {
             dg_problem q = p;
-            dg__draw_perturbed(&e.rng, &p, e.work[3]);
-            dg__hard(&p, e.work[3], hard);
+            dg__draw_perturbed(&e.rng, &p, x);
+            dg__hard(&p, x, hard);
             dg__draw_cond_noise(&e.rng, &p, noise);
             for (i = 0; i < n; ++i) dir[i] = (dg_real)sin(3.0 * i + t);
             dg__cond_perturbed(&p, hard, noise, xp, jac, pi, tmp, 1);
             dg__cond_perturbed_jvp(&p, jac, pi, dir, jv);
             for (i = 0; i < n; ++i) lg[i] = p.logits[i] + (dg_real)h * dir[i];
             q.logits = lg;
-            dg__cond_perturbed(&q, hard, noise, xp, e.work[7], e.work[8], tmp, 0);
+            dg__cond_perturbed(&q, hard, noise, xp, jac2, pi2, tmp, 0);
             for (i = 0; i < n; ++i) lg[i] = p.logits[i] - (dg_real)h * dir[i];
-            dg__cond_perturbed(&q, hard, noise, xm, e.work[7], e.work[8], tmp, 0);
+            dg__cond_perturbed(&q, hard, noise, xm, jac2, pi2, tmp, 0);
             for (i = 0; i < n; ++i) {
                 double fd = ((double)xp[i] - xm[i]) / (2 * h), err = fabs(fd - jv[i]);
                 if (err > worst) worst = err;
@@ -479,62 +479,86 @@ static void cv_cond_jvp_matches_fd(void)
 
 /* The tuning gradient of ||g||^2 (eta: -2 g.c; the net: dg__relax_net_grad) against central
    differences of ||g||^2 recomputed with the same noise, for both kinds, with a net whose
-   weights are all nonzero. */
-static double cv_loss_at(dg_estimator *e, const dg_problem *p, dg_real eta, dg_real tau, dg_real fb)
+   weights are all nonzero. One draw is asked through the estimator's own ask step, f and f_grad
+   are evaluated at its points, and g is recombined from them. */
+typedef struct cv_draw1 {
+    dg__run r;
+    dg_real z[7 * 12], probs[12], jac[12], gy[12], gyt[12], g[12], c[12], g2[12];
+    dg_real fb, fyt;
+    int n;
+} cv_draw1;
+
+static double cv_loss_at(cv_draw1 *d, dg_real eta, dg_real tau)
 {
-    dg_info info;
-    int n = p->kind == DG_BERNOULLI ? p->D : p->D * p->K;
-    memset(&info, 0, sizeof info);
-    dg__cv_draw(e, p, &e->cv.net, eta, tau, fb, e->work[DG__W_CV_FD_Y], e->work[DG__W_CV_FD_YT],
-                e->work[DG__W_CV_FD_G], 0, &info);
-    return (double)dg__dot(e->work[DG__W_CV_FD_G], e->work[DG__W_CV_FD_G], n);
+    int n = d->n;
+    dg__cv_combine(&d->r, &d->r.e->cv.net, d->r.L->w1, eta, tau, d->fb, d->z, d->probs, d->jac,
+                   d->z + n, d->gy, d->z + 2 * n, d->fyt, d->gyt, d->g2, 0);
+    return (double)dg__dot(d->g2, d->g2, n);
 }
 
 static void cv_relax_tuning_gradient_matches_fd(void)
 {
     static dg_estimator e;
+    static cv_draw1 d;
     int which, h, k, i;
     double hs = DGT_TOL(1e-6, 2e-3);
     for (which = 0; which < 8; which += 4) {
         dg_problem p = cv_case(which);
         int n = p.kind == DG_BERNOULLI ? p.D : p.D * p.K;
         dg_config c = cv_config(DG_RELAX, 1, 41);
-        dg_real fb = 0, eta = 0.7, tau = 0.6, gb2 = 0, gw2[DG_RELAX_HIDDEN], gb1[DG_RELAX_HIDDEN];
+        dg_real eta = 0.7, tau = 0.6, fy;
         double worst = 0, scale = 0, fd, an;
-        dg_info info;
-        memset(&info, 0, sizeof info);
-        dg_init(&e, &c);
+        dg__shape s;
+        dg__layout L;
+        dg__delta dl;
+        dg__pts pre, smp;
+        dgt_init(&e, &c);
+        CHECK_INT(dg__shape_of(&e.cfg, &p, &s), DG_OK);
+        CHECK_INT(dg__layout_for(&e, &p, &s, &L), DG_OK);
+        dg__delta_start(&e, &L, &dl); /* starts the net and zeroes the W1 gradient rows */
         for (h = 0; h < DG_RELAX_HIDDEN; ++h) {
             e.cv.net.w2[h] = (dg_real)(0.3 * sin(h + 1.0));
             e.cv.net.b1[h] = (dg_real)(0.2 * cos(2.0 * h));
-            gw2[h] = gb1[h] = 0;
-            for (i = 0; i < n; ++i) e.work[DG__W_CV_DW1 + h][i] = 0;
         }
         e.cv.net.b2 = (dg_real)0.1;
-        dg__probs(&p, e.work[DG__W_CV_PROBS]);
-        dg__draw_perturbed(&e.rng, &p, e.work[DG__W_CV_X]);
-        dg__hard(&p, e.work[DG__W_CV_X], e.work[DG__W_CV_HARD]);
-        dg__cv_cond(&e, &p);
-        CHECK_INT(dg__eval_f(&p, e.work[DG__W_CV_HARD], &fb, &info), DG_OK);
-        dg__cv_draw(&e, &p, &e.cv.net, eta, tau, fb, e.work[DG__W_CV_Y], e.work[DG__W_CV_YT],
-                    e.work[DG__W_CV_G], e.work[DG__W_CV_C], &info);
-        dg__relax_net_grad(&e, &p, tau, e.work[DG__W_CV_Y], e.work[DG__W_CV_YT], e.work[DG__W_CV_G],
-                           &gb2, gw2, gb1);
-        fd = (cv_loss_at(&e, &p, eta + (dg_real)hs, tau, fb) - cv_loss_at(&e, &p, eta - (dg_real)hs, tau, fb)) / (2 * hs);
-        an = -2 * (double)dg__dot(e.work[DG__W_CV_G], e.work[DG__W_CV_C], n);
+        memset(&d.r, 0, sizeof d.r);
+        d.r.e = &e;
+        d.r.L = &L;
+        d.r.p = &p;
+        d.r.rng = &e.rng;
+        d.r.tau = tau;
+        d.n = n;
+        pre.z = 0;
+        pre.data = d.probs;
+        smp.z = d.z;
+        smp.data = d.jac;
+        dg__cv_ask_prefix(&d.r, &pre);
+        dg__cv_ask_sample(&d.r, &pre, &smp);
+        d.fb = p.f(d.z, p.user);
+        fy = p.f_grad(d.z + n, d.gy, p.user);
+        d.fyt = p.f_grad(d.z + 2 * n, d.gyt, p.user);
+        (void)fy;
+        dg__cv_combine(&d.r, &e.cv.net, L.w1, eta, tau, d.fb, d.z, d.probs, d.jac, d.z + n, d.gy,
+                       d.z + 2 * n, d.fyt, d.gyt, d.g, d.c);
+        dg__relax_net_grad(&d.r, tau, d.z, d.probs, d.jac, d.z + n, d.z + 2 * n, d.g, &dl);
+        fd = (cv_loss_at(&d, eta + (dg_real)hs, tau) - cv_loss_at(&d, eta - (dg_real)hs, tau)) / (2 * hs);
+        an = -2 * (double)dg__dot(d.g, d.c, n);
         CHECK_NEAR(an, fd, DGT_TOL(1e-6, 3e-2) * (fabs(fd) + 0.1));
         for (k = -1; k < DG_RELAX_HIDDEN * (n + 2); ++k) {
             dg_real *w, old;
             double a, b;
-            if (k < 0) { w = &e.cv.net.b2; an = gb2; }
-            else if (k % (n + 2) == 0) { w = &e.cv.net.w2[k / (n + 2)]; an = gw2[k / (n + 2)]; }
-            else if (k % (n + 2) == 1) { w = &e.cv.net.b1[k / (n + 2)]; an = gb1[k / (n + 2)]; }
-            else { w = &e.cv.net.w1[k / (n + 2)][k % (n + 2) - 2]; an = e.work[DG__W_CV_DW1 + k / (n + 2)][k % (n + 2) - 2]; }
+            if (k < 0) { w = &e.cv.net.b2; an = dl.d_b2; }
+            else if (k % (n + 2) == 0) { w = &e.cv.net.w2[k / (n + 2)]; an = dl.d_w2[k / (n + 2)]; }
+            else if (k % (n + 2) == 1) { w = &e.cv.net.b1[k / (n + 2)]; an = dl.d_b1[k / (n + 2)]; }
+            else {
+                w = &L.w1[(k / (n + 2)) * n + k % (n + 2) - 2];
+                an = DG__W(&L, DG__W_CV_DW1 + k / (n + 2))[k % (n + 2) - 2];
+            }
             old = *w;
             *w = old + (dg_real)hs;
-            a = cv_loss_at(&e, &p, eta, tau, fb);
+            a = cv_loss_at(&d, eta, tau);
             *w = old - (dg_real)hs;
-            b = cv_loss_at(&e, &p, eta, tau, fb);
+            b = cv_loss_at(&d, eta, tau);
             *w = old;
             fd = (a - b) / (2 * hs);
             if (fabs(fd - an) > worst) worst = fabs(fd - an);
@@ -542,6 +566,7 @@ static void cv_relax_tuning_gradient_matches_fd(void)
         }
         CHECK(scale > 1e-3); /* the net's terms are really present */
         CHECK(worst <= DGT_TOL(1e-6, 3e-2) * scale);
+        (void)i;
     }
 }
 #endif

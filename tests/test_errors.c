@@ -260,7 +260,9 @@ static void errors_estimate_bad_problem_every_method(void)
             dg_kind kind = ki ? DG_CATEGORICAL : DG_BERNOULLI;
             dg_problem p = te_small(kind), q;
             dg_config c = te_config(m, 2);
-            CHECK_INT(dg_init(&te_e, &c), DG_OK);
+            /* memory for DG_MAX_DIM logits (categorical: K = 2, the fewest classes below), so one
+               logit more is over capacity */
+            CHECK_INT(dgt_init_for(&te_e, &c, kind, DG_MAX_DIM / (kind == DG_BERNOULLI ? 1 : 2), 2), DG_OK);
             te_snap = te_e;
 #define TE_BAD(what, edit, want)                                                            \
     do {                                                                                    \
@@ -314,7 +316,7 @@ static void errors_estimate_corrupted_estimator(void)
     size_t i;
     char ctx[64];
     for (i = 0; i < sizeof bad_methods / sizeof bad_methods[0]; ++i) {
-        CHECK_INT(dg_init(&te_e, &c), DG_OK);
+        CHECK_INT(dgt_init(&te_e, &c), DG_OK);
         te_e.cfg.method = (dg_method)bad_methods[i];
         te_snap = te_e;
         snprintf(ctx, sizeof ctx, "method %d", bad_methods[i]);
@@ -370,7 +372,7 @@ static long te_warm(const te_setup *s, const dg_problem *p, dg_kind kind)
     c.tune = s->tune;
     c.normalize = s->normalize;
     c.baseline_value = (dg_real)0.3;
-    rc = dg_init(&te_e, &c);
+    rc = dgt_init(&te_e, &c);
     for (t = 0; rc == DG_OK && t < 4; ++t) rc = dg_estimate(&te_e, p, te_grad, NULL);
     if (rc != DG_OK) {
         te_setup_ctx(ctx, sizeof ctx, s, kind, "clean run");
@@ -589,12 +591,12 @@ static void errors_init_every_field(void)
         if (i > 27) break;
         ncase++;
         te_cases++;
-        CHECK_INT(dg_init(&e, &c), want);
+        CHECK_INT(dgt_init(&e, &c), want);
         if (memcmp(&e, &copy, sizeof e) != 0) te_fail(__LINE__, "dg_init", "case %d wrote the estimator", i);
     }
     CHECK_INT(ncase, 28);
-    CHECK_INT(dg_init(NULL, &c), DG_EINVAL);
-    CHECK_INT(dg_init(&e, NULL), DG_EINVAL);
+    CHECK_INT(dgt_init(NULL, &c), DG_EINVAL);
+    CHECK_INT(dgt_init(&e, NULL), DG_EINVAL);
     CHECK(memcmp(&e, &copy, sizeof e) == 0);
 }
 
@@ -958,7 +960,7 @@ static void errors_extreme_inputs(void)
             if (te_bernoulli_only(s->m) && tc->kind == DG_CATEGORICAL) want = DG_EUNSUPPORTED;
             snprintf(ctx, sizeof ctx, "%s samples %d baseline %d tune %d: %s", te_method_name(s->m),
                      s->samples, (int)s->baseline, s->tune, tc->name);
-            CHECK_INT(dg_init(&te_e, &c), DG_OK);
+            CHECK_INT(dgt_init(&te_e, &c), DG_OK);
             /* a few steps, so tuned temperatures and baselines move too */
             for (t = 0; t < 3; ++t) {
                 te_fill(te_grad, n);
@@ -1021,7 +1023,7 @@ static void errors_relaxed_grad_at(void)
                 noise[i] = (dg_real)(0.3 * ((i * 5) % 7) - 0.9);
                 cond[i] = (dg_real)(kind == DG_BERNOULLI ? 0.1 + 0.07 * i : 0.2 + 0.3 * i);
             }
-            CHECK_INT(dg_init(&te_e, &c), DG_OK);
+            CHECK_INT(dgt_init(&te_e, &c), DG_OK);
             te_snap = te_e;
             memset(pattern, 0x5A, sizeof pattern);
             /* the valid call works and leaves rng, steps and configuration alone */
@@ -1083,7 +1085,7 @@ static void errors_relaxed_grad_at(void)
             te_o.poison_at = 0;
             /* an estimator of another method */
             c = te_config(DG_REINFORCE, 2);
-            CHECK_INT(dg_init(&te_e, &c), DG_OK);
+            CHECK_INT(dgt_init(&te_e, &c), DG_OK);
             te_snap = te_e;
             TE_AT_ERR("relaxed_grad_at REINFORCE estimator", dg_relaxed_grad_at(&te_e, &p, noise, cond, te_grad, &info), DG_EINVAL);
 #undef TE_AT_ERR
@@ -1120,7 +1122,7 @@ static void errors_tau_schedule_and_set_tau(void)
     CHECK(tau == (dg_real)0.5);
     CHECK_INT(dg_tau_schedule((dg_real)1e30, (dg_real)1e-30, 0, LONG_MAX, &tau), DG_OK);
     CHECK(tau == (dg_real)1e30);
-    CHECK_INT(dg_init(&e, &c), DG_OK);
+    CHECK_INT(dgt_init(&e, &c), DG_OK);
     copy = e;
     CHECK_INT(dg_set_tau(NULL, 1), DG_EINVAL);
     CHECK_INT(dg_set_tau(&e, 0), DG_EINVAL);
@@ -1130,7 +1132,7 @@ static void errors_tau_schedule_and_set_tau(void)
     CHECK_INT(dg_set_tau(&e, sub), DG_EINVAL);
     CHECK(memcmp(&e, &copy, sizeof e) == 0);
     c = te_config(DG_REINFORCE, 1);
-    CHECK_INT(dg_init(&e, &c), DG_OK);
+    CHECK_INT(dgt_init(&e, &c), DG_OK);
     copy = e;
     CHECK_INT(dg_set_tau(&e, 1), DG_EUNSUPPORTED);
     CHECK(memcmp(&e, &copy, sizeof e) == 0);
@@ -1139,7 +1141,7 @@ static void errors_tau_schedule_and_set_tau(void)
 /* The functions that cannot fail: any argument gives a usable answer. */
 static void errors_total_functions(void)
 {
-    static const int codes[] = {INT_MIN, -6, 1, INT_MAX};
+    static const int codes[] = {INT_MIN, -7, 1, INT_MAX};
     static const uint64_t bits[] = {0, 1, UINT64_C(0xFFFFFFFFFFFFFFFF), UINT64_C(0x8000000000000000),
                                     UINT64_C(0xFFFFFFFFFFFFF000), UINT64_C(0x0000000000000FFF)};
     dg_rng r;
@@ -1177,7 +1179,7 @@ static void errors_samples_at_capacity(void)
             int n = kind == DG_BERNOULLI ? 3 : 6, rc;
             c.tune = m == DG_REBAR || m == DG_RELAX;
             te_ctx(ctx, sizeof ctx, m, kind, "samples = DG_MAX_SAMPLES");
-            TE_RC(ctx, dg_init(&te_e, &c), DG_OK);
+            TE_RC(ctx, dgt_init(&te_e, &c), DG_OK);
             te_fill(te_grad, n);
             rc = dg_estimate(&te_e, &p, te_grad, NULL);
             if (te_bernoulli_only(m) && kind == DG_CATEGORICAL) {
@@ -1191,7 +1193,7 @@ static void errors_samples_at_capacity(void)
                     break;
                 }
             c.samples = DG_MAX_SAMPLES + 1;
-            TE_RC(ctx, dg_init(&te_e, &c), DG_ECAPACITY);
+            TE_RC(ctx, dgt_init(&te_e, &c), DG_ECAPACITY);
         }
 }
 
@@ -1244,7 +1246,7 @@ static void errors_bernoulli_ignores_k(void)
     dg_problem p = te_small(DG_BERNOULLI);
     dg_real g1[3], g2[3];
     dg_config c = te_config(DG_EXACT, 0);
-    CHECK_INT(dg_init(&te_e, &c), DG_OK);
+    CHECK_INT(dgt_init(&te_e, &c), DG_OK);
     CHECK_INT(dg_estimate(&te_e, &p, g1, NULL), DG_OK);
     p.K = -7;
     CHECK_INT(dg_estimate(&te_e, &p, g2, NULL), DG_OK);

@@ -81,7 +81,7 @@ static void exact_through_estimator_and_k1(void)
     int k;
     memset(&c, 0, sizeof c);
     c.method = DG_EXACT;
-    CHECK_INT(dg_init(e, &c), DG_OK);
+    CHECK_INT(dgt_init(e, &c), DG_OK);
     CHECK_INT(dg_exact(&p, g, NULL), DG_OK);
     CHECK_INT(dg_estimate(e, &p, ge, &info), DG_OK);
     for (k = 0; k < 6; ++k) CHECK_NEAR(ge[k], g[k], 0);

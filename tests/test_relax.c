@@ -242,7 +242,7 @@ static void relax_pathwise_matches_finite_differences(void)
                 for (rep = 0; rep < 4; ++rep) {
                     dg_config c = rx_config(methods[mi], S, taus[ti], 1);
                     dg_info info;
-                    CHECK_INT(dg_init(&e, &c), DG_OK);
+                    CHECK_INT(dgt_init(&e, &c), DG_OK);
                     rx_draw_noise(&r, &u, methods[mi], S, noise, cond);
                     u.calls = 0;
                     CHECK_INT(dg_relaxed_grad_at(&e, &p, noise, cond, g, &info), DG_OK);
@@ -290,8 +290,8 @@ static void relax_estimate_equals_grad_at_same_noise(void)
             dg_config c = rx_config(methods[mi], 5, 0.6, 77);
             dg_rng r;
             dg_info i1, i2;
-            dg_init(&e, &c);
-            dg_init(&e2, &c);
+            dgt_init(&e, &c);
+            dgt_init(&e2, &c);
             dg_rng_seed(&r, 77, 0);
             for (call = 0; call < 3; ++call) { /* the rng carries over between calls */
                 dg_rng before = e2.rng;
@@ -342,7 +342,7 @@ static void relax_straight_through_ties_pick_lowest_index(void)
     p.f = rx_zero_f;
     p.f_grad = rx_record_grad;
     p.user = seen;
-    CHECK_INT(dg_init(&e, &c), DG_OK);
+    CHECK_INT(dgt_init(&e, &c), DG_OK);
     CHECK_INT(dg_relaxed_grad_at(&e, &p, noise, NULL, g, NULL), DG_OK);
     for (i = 0; i < 6; ++i) CHECK(seen[i] == want[i]);
     CHECK_INT(dg_relaxed_grad_at(&e, &p, three, NULL, g, NULL), DG_OK);
@@ -426,7 +426,7 @@ static int rx_mean(const dg_config *c, const dg_problem *p, long calls, double *
     dg_real g[64];
     int i, n = p->kind == DG_BERNOULLI ? p->D : p->D * p->K;
     long t;
-    if (dg_init(&e, c) != DG_OK) return -1;
+    if (dgt_init(&e, c) != DG_OK) return -1;
     dg_stats_init(&st, n);
     for (t = 0; t < calls; ++t) {
         if (dg_estimate(&e, p, g, NULL) != DG_OK) return -1;
@@ -617,7 +617,7 @@ static void relax_hard_samples_follow_q(void)
             int K = kind == 0 ? 2 : 3;
             cells = K * K;
             u.record = 1;
-            dg_init(&e, &c);
+            dgt_init(&e, &c);
             for (t = 0; t < N; ++t) CHECK_INT(dg_estimate(&e, &p, g, NULL), DG_OK);
             CHECK_INT(u.calls, N);
             CHECK_INT(u.off_vertex, 0);
@@ -650,20 +650,20 @@ static void relax_info_reports_counts(void)
     dg_info info;
     double z[3], dz[3];
     c = rx_config(DG_GUMBEL_SOFTMAX, 5, 0, 1);
-    dg_init(&e, &c);
+    dgt_init(&e, &c);
     CHECK_INT(dg_estimate(&e, &p, g, &info), DG_OK);
     CHECK_INT(info.grad_evals, 5);
     CHECK_INT(info.f_evals, 0);
     CHECK_NEAR(info.tau, 1, 0); /* the default */
     c = rx_config(DG_STRAIGHT_THROUGH, 7, 0.5, 1);
-    dg_init(&e, &c);
+    dgt_init(&e, &c);
     CHECK_INT(dg_estimate(&e, &p, g, &info), DG_OK);
     CHECK_INT(info.grad_evals, 7);
     CHECK_NEAR(info.tau, 0.5, 0);
     /* Gumbel-Rao: one f_grad call whatever the number of conditional draws, and f_mean is f at
        the discrete sample it was called at */
     c = rx_config(DG_GUMBEL_RAO, 50, 0.5, 1);
-    dg_init(&e, &c);
+    dgt_init(&e, &c);
     u.record = 1;
     u.calls = 0;
     CHECK_INT(dg_estimate(&e, &p, g, &info), DG_OK);
@@ -690,7 +690,7 @@ static void relax_extreme_logits_stay_finite(void)
             rx_user u = kind == 0 ? rx_make(dgt_bern3_d, 3, 1) : rx_make(dgt_cat23_d, 2, 3);
             dg_problem p = rx_problem(&u, kind == 0 ? lb : lc);
             dg_config c = rx_config(methods[mi], 4, 0.1, 9);
-            dg_init(&e, &c);
+            dgt_init(&e, &c);
             for (t = 0; t < 200; ++t) {
                 CHECK_INT(dg_estimate(&e, &p, g, NULL), DG_OK);
                 for (i = 0; i < rx_n(&u); ++i) CHECK(g[i] - g[i] == 0);
@@ -730,8 +730,8 @@ static void relax_full_capacity(void)
         dg_problem p1 = dgt_problem(DG_BERNOULLI, 1, 0, logits, rx_fsep, rx_fsep_grad, &one);
         dg_config c = rx_config(methods[mi], 2, 0.5, 1);
         int rao = methods[mi] == DG_GUMBEL_RAO, draws = rao ? 1 : 2, s;
-        dg_init(&e, &c);
-        dg_init(&e1, &c);
+        dgt_init(&e, &c);
+        dgt_init(&e1, &c);
         for (i = 0; i < draws * n; ++i) noise[i] = dg_logistic(&r);
         for (i = 0; i < 2 * n; ++i) cond[i] = dg_uniform(&r);
         CHECK_INT(dg_estimate(&e, &p, g, NULL), DG_OK);
@@ -751,7 +751,7 @@ static void relax_full_capacity(void)
         n = D * K;
         for (mi = 0; mi < 3; ++mi) {
             dg_config c = rx_config(methods[mi], 2, 0.5, 1);
-            dg_init(&e, &c);
+            dgt_init(&e, &c);
             CHECK_INT(dg_estimate(&e, &p, g, NULL), DG_OK);
             for (i = 0; i < n; ++i) if (!(g[i] - g[i] == 0)) bad++;
             CHECK_INT(bad, 0);
@@ -783,13 +783,13 @@ static void relax_tau_schedule_and_set_tau(void)
     /* dg_set_tau changes the temperature and nothing else: the next estimate equals that of an
        estimator initialised with the new tau whose rng is in the same state */
     c = rx_config(DG_STRAIGHT_THROUGH, 3, 1, 5);
-    dg_init(&e, &c);
+    dgt_init(&e, &c);
     CHECK_INT(dg_estimate(&e, &p, g1, NULL), DG_OK);
     before = e.rng;
     CHECK_INT(dg_set_tau(&e, 0.25), DG_OK);
     CHECK(memcmp(&before, &e.rng, sizeof before) == 0);
     c.tau = 0.25;
-    dg_init(&fresh, &c);
+    dgt_init(&fresh, &c);
     fresh.rng = e.rng;
     CHECK_INT(dg_estimate(&e, &p, g1, NULL), DG_OK);
     CHECK_INT(dg_estimate(&fresh, &p, g2, NULL), DG_OK);
@@ -825,7 +825,7 @@ static void relax_errors_leave_outputs_untouched(void)
             c = rx_config(methods[mi], 1, bad_tau[ti], 1);
             memset(&e, 0xA5, sizeof e);
             memcpy(&copy, &e, sizeof e);
-            CHECK_INT(dg_init(&e, &c), DG_EINVAL);
+            CHECK_INT(dgt_init(&e, &c), DG_EINVAL);
             CHECK(memcmp(&e, &copy, sizeof e) == 0);
         }
         for (kind = 0; kind < 2; ++kind) {
@@ -833,7 +833,7 @@ static void relax_errors_leave_outputs_untouched(void)
             dg_problem p = rx_problem(&u, kind == 0 ? lb : lc), q;
             int n = rx_n(&u), rao = methods[mi] == DG_GUMBEL_RAO;
             c = rx_config(methods[mi], 3, 0, 1);
-            CHECK_INT(dg_init(&e, &c), DG_OK);
+            CHECK_INT(dgt_init(&e, &c), DG_OK);
             CHECK_NEAR(e.cfg.tau, 1, 0);
             /* no f_grad */
             q = p; q.f_grad = NULL;
@@ -899,7 +899,7 @@ static void relax_errors_leave_outputs_untouched(void)
         dg_config c = rx_config(DG_REINFORCE, 1, 0, 1);
         rx_user u = rx_make(dgt_bern3_d, 3, 1);
         dg_problem p = rx_problem(&u, lb);
-        dg_init(&e, &c);
+        dgt_init(&e, &c);
         RX_FILL();
         CHECK_INT(dg_relaxed_grad_at(&e, &p, noise, cond, g, &info), DG_EINVAL);
         RX_UNTOUCHED();
@@ -907,7 +907,7 @@ static void relax_errors_leave_outputs_untouched(void)
         CHECK_INT(dg_set_tau(&e, 0.5), DG_EUNSUPPORTED);
         CHECK(memcmp(&e, &copy, sizeof e) == 0);
         c.method = DG_GUMBEL_SOFTMAX;
-        dg_init(&e, &c);
+        dgt_init(&e, &c);
         memcpy(&copy, &e, sizeof e);
         for (ti = 0; ti < 3; ++ti) CHECK_INT(dg_set_tau(&e, (dg_real)bad_tau[ti]), DG_EINVAL);
         CHECK_INT(dg_set_tau(&e, 0), DG_EINVAL);

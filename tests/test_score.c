@@ -289,7 +289,7 @@ static void score_toy_variances_match_closed_forms(void)
             for (w = 0; w < SC_NVAR; ++w) {
                 dg_config c = sc_toy_config(w, ts[i], pr, 77 + (uint64_t)(10 * i + w));
                 double want = sc_toy_closed_var(w, ts[i], pr), se, got;
-                CHECK_INT(dg_init(&e, &c), DG_OK);
+                CHECK_INT(dgt_init(&e, &c), DG_OK);
                 got = sc_toy_spread(&e, &p, exact, N, &se);
                 if (want > 1e-12) {
                     CHECK(4 * se <= 0.035 * want); /* the check has the power it claims */
@@ -319,7 +319,7 @@ static void score_optimal_baseline_cuts_toy_variance(void)
             double plain = sc_toy_closed_var(SC_REINFORCE, ts[i], pr);
             int t;
             sc_toy_t = ts[i];
-            CHECK_INT(dg_init(&e, &c), DG_OK);
+            CHECK_INT(dgt_init(&e, &c), DG_OK);
             for (t = 0; t < 200; ++t) CHECK_INT(dg_estimate(&e, &p, &g, NULL), DG_OK);
             got = sc_toy_spread(&e, &p, exact, 40000, &se);
             CHECK(got + 4 * se <= plain / 100);
@@ -340,7 +340,7 @@ static double sc_total_var(dg_config c, dg_problem p, long warm, long N, int fit
     long t;
     double total = 0;
     if (c.baseline == DG_BASELINE_CV) sc_use_cv(&p);
-    CHECK_INT(dg_init(&e, &c), DG_OK);
+    CHECK_INT(dgt_init(&e, &c), DG_OK);
     dg_stats_init(&st, n);
     for (t = 0; t < warm + N; ++t) {
         if (dg_estimate(&e, &p, g, &info) != DG_OK) { CHECK(!"dg_estimate failed"); return 0; }
@@ -391,8 +391,8 @@ static void score_optimal_first_call_matches_rloo(void)
         n = p.kind == DG_BERNOULLI ? p.D : p.D * p.K;
         for (k = 0; k < 20; ++k) {
             ca.seed = cb.seed = 31 + (uint64_t)k;
-            dg_init(&a, &ca);
-            dg_init(&b, &cb);
+            dgt_init(&a, &ca);
+            dgt_init(&b, &cb);
             CHECK_INT(dg_estimate(&a, &p, ga, NULL), DG_OK);
             CHECK_INT(dg_estimate(&b, &p, gb, NULL), DG_OK);
             {
@@ -403,8 +403,8 @@ static void score_optimal_first_call_matches_rloo(void)
         ca.samples = 1;
         cb = sc_config(DG_REINFORCE, DG_BASELINE_NONE, 1, 31);
         ca.seed = 31;
-        dg_init(&a, &ca);
-        dg_init(&b, &cb);
+        dgt_init(&a, &ca);
+        dgt_init(&b, &cb);
         CHECK_INT(dg_estimate(&a, &p, ga, NULL), DG_OK);
         CHECK_INT(dg_estimate(&b, &p, gb, NULL), DG_OK);
         for (k = 0; k < n; ++k) CHECK_NEAR(ga[k], gb[k], 0);
@@ -471,7 +471,7 @@ static void score_info_reports_counts_and_baselines(void)
         int step;
         c.baseline_value = (dg_real)-0.25;
         c.ema_decay = (dg_real)0.5;
-        CHECK_INT(dg_init(&e, &c), DG_OK);
+        CHECK_INT(dgt_init(&e, &c), DG_OK);
         for (step = 0; step < 3; ++step) {
             double fm;
             memset(&cnt, 0, sizeof cnt);
@@ -513,7 +513,7 @@ static void score_info_reports_counts_and_baselines(void)
         dg_config c = sc_config(DG_ARM, DG_BASELINE_NONE, 5, 3);
         dg_info info;
         int step, more = 0;
-        CHECK_INT(dg_init(&e, &c), DG_OK);
+        CHECK_INT(dgt_init(&e, &c), DG_OK);
         for (step = 0; step < 20; ++step) {
             memset(&cnt, 0, sizeof cnt);
             CHECK_INT(dg_estimate(&e, &q, cg, &info), DG_OK);
@@ -540,8 +540,8 @@ static void score_input_normalize_divides_by_running_std(void)
     double mean = 0, var = 0, beta = 0.9, max_scale = 1;
     int t, k;
     ca.normalize = 1;
-    dg_init(&a, &ca);
-    dg_init(&b, &cb);
+    dgt_init(&a, &ca);
+    dgt_init(&b, &cb);
     p.baseline_input = (dg_real)1.5;
     for (t = 0; t < 200; ++t) {
         dg_info ia, ib;
@@ -578,7 +578,7 @@ static void score_errors_unsupported_and_invalid(void)
     dg_config c;
     /* DisARM: Bernoulli only */
     c = sc_config(DG_DISARM, DG_BASELINE_NONE, 0, 1);
-    CHECK_INT(dg_init(&e, &c), DG_OK);
+    CHECK_INT(dgt_init(&e, &c), DG_OK);
     for (i = 0; i < 6; ++i) g[i] = SC_SENTINEL;
     info.f_evals = 99;
     CHECK_INT(dg_estimate(&e, &cat, g, &info), DG_EUNSUPPORTED);
@@ -587,10 +587,10 @@ static void score_errors_unsupported_and_invalid(void)
     CHECK_INT(e.steps, 0);
     /* RLOO needs two samples */
     c = sc_config(DG_RLOO, DG_BASELINE_NONE, 1, 1);
-    CHECK_INT(dg_init(&e, &c), DG_EINVAL);
+    CHECK_INT(dgt_init(&e, &c), DG_EINVAL);
     /* DG_BASELINE_CV without its callbacks */
     c = sc_config(DG_REINFORCE, DG_BASELINE_CV, 2, 1);
-    CHECK_INT(dg_init(&e, &c), DG_OK);
+    CHECK_INT(dgt_init(&e, &c), DG_OK);
     for (i = 0; i < 3; ++i) {
         dg_problem q = bern;
         int k;
@@ -604,7 +604,7 @@ static void score_errors_unsupported_and_invalid(void)
     }
     /* DG_BASELINE_INPUT with a b(x) that is not finite */
     c = sc_config(DG_REINFORCE, DG_BASELINE_INPUT, 1, 1);
-    CHECK_INT(dg_init(&e, &c), DG_OK);
+    CHECK_INT(dgt_init(&e, &c), DG_OK);
     {
         dg_problem q = bern;
         int k;
@@ -675,7 +675,7 @@ static void score_errors_leave_state_untouched(void)
             long steps;
             if (mode >= 4 && cases[i].b != DG_BASELINE_CV) continue;
             c.normalize = cases[i].normalize;
-            CHECK_INT(dg_init(&e, &c), DG_OK);
+            CHECK_INT(dgt_init(&e, &c), DG_OK);
             sc_fail_alternate = cases[i].m == DG_ARM || cases[i].m == DG_DISARM;
             sc_fail_mode = 0;
             sc_cv_fail = 0;
@@ -700,7 +700,7 @@ static void score_errors_leave_state_untouched(void)
         dg_problem q = dgt_problem(DG_CATEGORICAL, 2, 3, cl, sc_failing_cat, NULL, NULL);
         dg_config c = sc_config(DG_ARM, DG_BASELINE_NONE, 4, 4);
         dg_info info;
-        CHECK_INT(dg_init(&e, &c), DG_OK);
+        CHECK_INT(dgt_init(&e, &c), DG_OK);
         for (k = 0; k < 6; ++k) cg[k] = SC_SENTINEL;
         memset(&info, 0x5A, sizeof info);
         sc_fail_mode = mode;
@@ -716,7 +716,7 @@ static void score_errors_leave_state_untouched(void)
     for (i = 0; i < 2; ++i) {
         dg_config c = sc_config(i ? DG_DISARM : DG_ARM, DG_BASELINE_NONE, 3, 4);
         dg_info info;
-        CHECK_INT(dg_init(&e, &c), DG_OK);
+        CHECK_INT(dgt_init(&e, &c), DG_OK);
         sc_fail_alternate = 0;
         sc_fail_mode = 3;
         sc_fail_count = 1;
@@ -749,14 +749,14 @@ static void score_same_seed_and_copy_are_bit_identical(void)
             if (p.kind != DG_BERNOULLI && cases[i].m == DG_DISARM) continue;
             c.normalize = cases[i].normalize;
             p.baseline_input = (dg_real)0.7;
-            dg_init(&a, &c);
-            dg_init(&b, &c);
+            dgt_init(&a, &c);
+            dgt_init(&b, &c);
             for (t = 0; t < 30; ++t) {
                 CHECK_INT(dg_estimate(&a, &p, ga, NULL), DG_OK);
                 CHECK_INT(dg_estimate(&b, &p, gb, NULL), DG_OK);
                 same &= memcmp(ga, gb, (size_t)n * sizeof ga[0]) == 0;
             }
-            memcpy(&copy, &a, sizeof a);
+            dgt_copy(&copy, &a);
             for (t = 0; t < 30; ++t) {
                 CHECK_INT(dg_estimate(&a, &p, ga, NULL), DG_OK);
                 CHECK_INT(dg_estimate(&copy, &p, gc, NULL), DG_OK);
@@ -785,7 +785,7 @@ static void score_extreme_logits_stay_finite(void)
                 if (ms[m] != DG_REINFORCE && b != DG_BASELINE_NONE) continue;
                 if (kind && ms[m] == DG_DISARM) continue;
                 sc_use_cv(&p);
-                CHECK_INT(dg_init(&e, &c), DG_OK);
+                CHECK_INT(dgt_init(&e, &c), DG_OK);
                 for (t = 0; t < 50; ++t) {
                     CHECK_INT(dg_estimate(&e, &p, g, NULL), DG_OK);
                     for (k = 0; k < n; ++k) ok &= g[k] - g[k] == 0;

@@ -52,6 +52,8 @@ static int njobs, nsteps = 60;
 static void run_job(job *j)
 {
     dg_estimator *e = (dg_estimator *)calloc(1, sizeof *e); /* each job owns its estimator */
+    dg_real *mem = NULL;
+    size_t count;
     dg_config c;
     dg_problem p;
     dg_info info;
@@ -71,12 +73,15 @@ static void run_job(job *j)
     p.f = obj_f;
     p.f_grad = obj_f_grad;
     p.user = (void *)(j->kind == DG_BERNOULLI ? &n_b : &n_c);
-    j->rc = e ? dg_init(e, &c) : DG_EINVAL;
+    count = dg_estimator_reals(&c, &p);
+    mem = (dg_real *)malloc((count ? count : 1) * sizeof *mem); /* and its memory */
+    j->rc = e && mem ? dg_init(e, &c, mem, count) : DG_EINVAL;
     for (t = 0; j->rc == DG_OK && t < nsteps; ++t) {
         j->rc = dg_estimate(e, &p, j->grads[t], &info);
         j->f_mean[t] = j->rc == DG_OK ? info.f_mean : 0;
     }
     free(e);
+    free(mem);
 }
 
 typedef struct share { int first; } share;
