@@ -2161,12 +2161,6 @@ static int dg__check_values(const dg_problem *p, int needs_grad)
     return DG_OK;
 }
 
-static int dg__check_problem(const dg_problem *p, int needs_f, int needs_grad)
-{
-    int rc = dg__check_shape(p, needs_f);
-    return rc ? rc : dg__check_values(p, needs_grad);
-}
-
 /* f(z), counted in info; DG_EDOMAIN when the value is not finite. */
 static int dg__eval_f(const dg_problem *p, const dg_real *z, dg_real *value, dg_info *info)
 {
@@ -4118,7 +4112,7 @@ static dg_real *dg__draw_staging(const dg_draw *d, int b)
 DGDEF size_t dg_draw_reals(const dg_estimator *e, const dg_problem *p)
 {
     dg__shape s;
-    if (!e || dg__check_problem(p, 0, 0) || dg__shape_of(&e->cfg, p, &s)) return 0;
+    if (!e || dg__check_shape(p, 0) || dg__shape_of(&e->cfg, p, &s)) return 0; /* no logit read */
     return dg__draw_size(&s, (size_t)dg__n(p), (size_t)dg__batch(p));
 }
 
@@ -4267,7 +4261,8 @@ DGDEF int dg_tell(dg_estimator *e, dg_draw *d, const dg_problem *p, const dg_rea
     int b, m, rc, B;
     if (!e || !d || !values || !grad) return DG_EINVAL;
     if (d->told_ != 0 || d->owner_ != e->id || d->ticket_ >= e->asked || !d->mem_ ||
-        d->method_ != (int)e->cfg.method || d->tune_ != (e->cfg.tune != 0) || d->M_ != e->cfg.samples)
+        d->method_ != (int)e->cfg.method || d->tune_ != (e->cfg.tune != 0) ||
+        d->M_ != (e->cfg.method == DG_EXACT ? 0 : e->cfg.samples))
         return DG_ESTATE;
     n = (size_t)d->n;
     B = d->batch;

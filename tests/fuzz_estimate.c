@@ -180,7 +180,7 @@ static void expect_finite(const dg_real *x, long n, const char *what, int rc)
 static int is_code(int rc)
 {
     return rc == DG_OK || rc == DG_EINVAL || rc == DG_ECAPACITY || rc == DG_ENEEDGRAD ||
-           rc == DG_EDOMAIN || rc == DG_EUNSUPPORTED;
+           rc == DG_EDOMAIN || rc == DG_EUNSUPPORTED || rc == DG_ESTATE;
 }
 
 static int same_state(const dg_estimator *a, const dg_estimator *b)
@@ -438,6 +438,54 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             if (rc2 != DG_OK || memcmp(grad, grad2, (size_t)n * sizeof *grad) != 0)
                 fail("dg_estimate not repeatable", rc2);
         }
+    }
+    /* ask, tell, commit: a draw of the problem; its points evaluated by the objective, or
+       replaced by values decoded from the input (NaN and infinities included); told with or
+       without the problem; then told again, which must be DG_ESTATE. A failing tell writes
+       nothing and leaves the estimator's state, and a successful one gives finite numbers. */
+    if (init_rc == DG_OK) {
+        static dg_real dmem[1L << 16], vals[4096], grads[1L << 16];
+        size_t dneed = dg_draw_reals(&est, &p);
+        dg_draw d;
+        int j, np, tell_p = (int)(u8(r) & 1), corrupt = (int)(u8(r) % 4);
+        (void)dg_estimator_reals(&est.cfg, &p); /* any shape: a size or 0, never a crash */
+        est_before = est;
+        rc = dg_ask(&est, &p, &d, dmem, (size_t)(1L << 16));
+        if (!is_code(rc)) fail("dg_ask code", rc);
+        if (rc != DG_OK && (est.asked != est_before.asked || !same_state(&est, &est_before)))
+            fail("dg_ask changed the estimator on error", rc);
+        if (rc == DG_OK && (dneed == 0 || dneed > (size_t)(1L << 16))) fail("dg_draw_reals", rc);
+        np = rc == DG_OK ? d.batch * d.per_example : 0;
+        if (np > 4096 || (long)np * d.n > (1L << 16)) np = 0;
+        for (j = 0; j < np; ++j) {
+            int need = dg_point_needs(&d, j / d.per_example, j % d.per_example);
+            if (need < 0) fail("dg_point_needs in range", need);
+            vals[j] = 0;
+            if (need == DG_NEED_GRAD && p.f_grad) vals[j] = p.f_grad(d.points + (size_t)j * d.n, grads + (size_t)j * d.n, p.user);
+            else if (need != DG_NEED_NONE && p.f) vals[j] = p.f(d.points + (size_t)j * d.n, p.user);
+            if (corrupt == 1 && j == 0) vals[j] = real(r);
+        }
+        if (corrupt == 2 && np > 0) ((dg_real *)d.points)[0] += (dg_real)1; /* the caller's own sample */
+        if (np > 0) {
+            dg_pending pend = est.pend;
+            est_before = est;
+            fill(grad, nalloc);
+            memset(&info, 0x5A, sizeof info);
+            memset(&info_copy, 0x5A, sizeof info_copy);
+            rc = dg_tell(&est, &d, tell_p ? &p : NULL, vals, corrupt == 3 ? NULL : grads, grad, &info);
+            if (!is_code(rc)) fail("dg_tell code", rc);
+            if (rc != DG_OK) {
+                expect_untouched(grad, nalloc, "dg_tell gradient on error", rc);
+                if (memcmp(&info, &info_copy, sizeof info) != 0) fail("dg_tell info on error", rc);
+                if (!same_state(&est, &est_before) || memcmp(&est.pend, &pend, sizeof pend) != 0)
+                    fail("dg_tell changed the estimator on error", rc);
+            } else {
+                expect_finite(grad, n, "dg_tell gradient", rc);
+                if (corrupt == 2) fail("dg_tell took a changed point", rc);
+                if (dg_tell(&est, &d, NULL, vals, grads, grad2, NULL) != DG_ESTATE) fail("dg_tell twice", rc);
+            }
+        }
+        if (dg_commit(&est) != DG_OK || dg_commit(NULL) != DG_EINVAL) fail("dg_commit", rc);
     }
     /* the relaxations at given noise, and the temperature helpers */
     if (init_rc == DG_OK) {

@@ -190,6 +190,7 @@ static dg_problem te_problem(dg_kind kind, int D, int K, const dg_real *logits)
 
 static const dg_real te_logits3[3] = {0.3, -1.2, 2.0};
 static const dg_real te_logits23[6] = {0.2, -0.5, 1.0, 1.5, 0.0, -2.0};
+static const dg_real te_logits23_nan[6] = {0.2, -0.5, NAN, 1.5, 0.0, -2.0};
 
 static dg_problem te_small(dg_kind kind)
 {
@@ -1258,6 +1259,242 @@ static void errors_bernoulli_ignores_k(void)
 
 /* Not a check: runs last and reports how many bad-input cases the tests above checked (the
    CHECK_INT cases of this file and its extreme valid inputs come on top). */
+/* ---------------------------------------------------------------------------------------------
+   dg_ask, dg_tell, dg_commit, dg_point_needs, dg_draw_reals, dg_estimator_reals: every misuse of a
+   draw returns its code and changes nothing -- the caller's gradient and info, the estimator's
+   state, the draw (which can still be told afterwards, with the estimate it would have given)
+   ------------------------------------------------------------------------------------------- */
+static dg_real te_dmem[4][8192], te_vals[256], te_grads[256 * 8];
+
+/* f (or f_grad) at every point of d that needs it */
+static void te_evaluate(const dg_draw *d, const dg_problem *p)
+{
+    int j;
+    for (j = 0; j < d->batch * d->per_example; ++j) {
+        int need = dg_point_needs(d, j / d->per_example, j % d->per_example);
+        te_vals[j] = need == DG_NEED_GRAD ? p->f_grad(d->points + j * d->n, te_grads + j * d->n, p->user)
+                     : need == DG_NEED_VALUE ? p->f(d->points + j * d->n, p->user) : (dg_real)0;
+    }
+}
+
+/* A tell that must fail with want, leaving everything as it was. */
+static void te_tell_fails(int line, const char *ctx, dg_estimator *e, dg_draw *d, const dg_problem *p,
+                          const dg_real *vals, const dg_real *grads, int want)
+{
+    dg_real g[16];
+    dg_info info;
+    dg_draw before = *d;
+    dg_pending pend = e->pend;
+    unsigned char pattern[sizeof(dg_info)];
+    int rc;
+    te_fill(g, 16);
+    memset(&info, 0x5A, sizeof info);
+    memset(pattern, 0x5A, sizeof pattern);
+    te_cases++;
+    rc = dg_tell(e, d, p, vals, grads, g, &info);
+    if (rc != want) te_fail(line, ctx, "dg_tell returned %d, expected %d", rc, want);
+    if (te_touched(g, 16) >= 0) te_fail(line, ctx, "gradient written (code %d)", rc);
+    if (memcmp(&info, pattern, sizeof info) != 0) te_fail(line, ctx, "info written (code %d)", rc);
+    if (memcmp(d, &before, sizeof before) != 0) te_fail(line, ctx, "draw changed (code %d)", rc);
+    if (memcmp(&e->pend, &pend, sizeof pend) != 0 || (e != NULL && !te_same_state(e, &te_snap)))
+        te_fail(line, ctx, "estimator changed (code %d)", rc);
+}
+
+static void errors_ask_tell(void)
+{
+    static dg_estimator other;
+    int mi, ki;
+    char ctx[160];
+    for (mi = 1; mi <= TE_NMETHODS; ++mi)
+        for (ki = 0; ki < 2; ++ki) {
+            dg_method m = (dg_method)mi;
+            dg_kind kind = ki ? DG_CATEGORICAL : DG_BERNOULLI;
+            dg_problem p = te_small(kind), q;
+            dg_config c = te_config(m, 2);
+            dg_draw d, d2;
+            dg_real g[16], g_ref[16], *pt;
+            dg_real lg_other[6] = {0.5, 0.5, 0.5, 0.5, 0.5, 0.5};
+            int n = p.kind == DG_BERNOULLI ? p.D : p.D * p.K, rc, j, P;
+            size_t need;
+            c.baseline = m == DG_REINFORCE ? DG_BASELINE_EMA : DG_BASELINE_NONE;
+            CHECK_INT(dgt_init(&te_e, &c), DG_OK);
+            te_ctx(ctx, sizeof ctx, m, kind, "ask");
+            if (m == DG_DISARM && kind == DG_CATEGORICAL) {
+                TE_RC(ctx, dg_ask(&te_e, &p, &d, te_dmem[0], 8192), DG_EUNSUPPORTED);
+                continue;
+            }
+            /* dg_ask's bad arguments: nothing written to the draw, the rng does not move */
+            need = dg_draw_reals(&te_e, &p);
+            CHECK(need > 0 && need <= 8192);
+            te_snap = te_e;
+            memset(&d, 0x77, sizeof d);
+            d2 = d;
+            TE_RC(ctx, dg_ask(NULL, &p, &d, te_dmem[0], 8192), DG_EINVAL);
+            TE_RC(ctx, dg_ask(&te_e, NULL, &d, te_dmem[0], 8192), DG_EINVAL);
+            TE_RC(ctx, dg_ask(&te_e, &p, NULL, te_dmem[0], 8192), DG_EINVAL);
+            TE_RC(ctx, dg_ask(&te_e, &p, &d, NULL, 8192), DG_EINVAL);
+            TE_RC(ctx, dg_ask(&te_e, &p, &d, te_dmem[0], need - 1), DG_ECAPACITY);
+            q = p; q.logits = NULL;
+            TE_RC(ctx, dg_ask(&te_e, &q, &d, te_dmem[0], 8192), DG_EINVAL);
+            q = p; q.batch = -1;
+            TE_RC(ctx, dg_ask(&te_e, &q, &d, te_dmem[0], 8192), DG_EINVAL);
+            q = p; q.logits = te_logits23_nan;
+            TE_RC(ctx, dg_ask(&te_e, &q, &d, te_dmem[0], 8192), DG_EDOMAIN);
+            q = p; q.kind = DG_CATEGORICAL; q.K = DG_MAX_K + 1; q.D = 1;
+            TE_RC(ctx, dg_ask(&te_e, &q, &d, te_dmem[0], 8192), DG_ECAPACITY);
+            CHECK(memcmp(&d, &d2, sizeof d) == 0);
+            CHECK(te_same_but_scratch(&te_e, &te_snap) && te_e.asked == te_snap.asked);
+            /* dg_point_needs outside the draw */
+            CHECK_INT(dg_ask(&te_e, &p, &d, te_dmem[0], need), DG_OK);
+            P = d.per_example;
+            TE_RC(ctx, dg_point_needs(NULL, 0, 0), DG_EINVAL);
+            TE_RC(ctx, dg_point_needs(&d, 1, 0), DG_EINVAL);
+            TE_RC(ctx, dg_point_needs(&d, -1, 0), DG_EINVAL);
+            TE_RC(ctx, dg_point_needs(&d, 0, P), DG_EINVAL);
+            TE_RC(ctx, dg_point_needs(&d, 0, -1), DG_EINVAL);
+            te_evaluate(&d, &p);
+            te_snap = te_e;
+            /* every misuse of dg_tell */
+            te_ctx(ctx, sizeof ctx, m, kind, "tell: NULL arguments");
+            te_tell_fails(__LINE__, ctx, &te_e, &d, &p, NULL, te_grads, DG_EINVAL);
+            te_cases++;
+            CHECK_INT(dg_tell(NULL, &d, &p, te_vals, te_grads, g, NULL), DG_EINVAL);
+            CHECK_INT(dg_tell(&te_e, NULL, &p, te_vals, te_grads, g, NULL), DG_EINVAL);
+            CHECK_INT(dg_tell(&te_e, &d, &p, te_vals, te_grads, NULL, NULL), DG_EINVAL);
+            if (d.needs_grad) {
+                te_ctx(ctx, sizeof ctx, m, kind, "tell: gradients needed, none given");
+                te_tell_fails(__LINE__, ctx, &te_e, &d, &p, te_vals, NULL, DG_ENEEDGRAD);
+                te_ctx(ctx, sizeof ctx, m, kind, "tell: a gradient NaN");
+                for (j = 0; j < P && dg_point_needs(&d, 0, j) != DG_NEED_GRAD; ++j) {}
+                te_grads[j * n + n - 1] = NAN;
+                te_tell_fails(__LINE__, ctx, &te_e, &d, &p, te_vals, te_grads, DG_EDOMAIN);
+                te_evaluate(&d, &p);
+            }
+            te_ctx(ctx, sizeof ctx, m, kind, "tell: a value not finite");
+            for (j = P - 1; j > 0 && dg_point_needs(&d, 0, j) == DG_NEED_NONE; --j) {}
+            te_vals[j] = INFINITY;
+            te_tell_fails(__LINE__, ctx, &te_e, &d, &p, te_vals, te_grads, DG_EDOMAIN);
+            te_evaluate(&d, &p);
+            te_ctx(ctx, sizeof ctx, m, kind, "tell: to another estimator");
+            CHECK_INT(dgt_init(&other, &c), DG_OK);
+            te_tell_fails(__LINE__, ctx, &other, &d, &p, te_vals, te_grads, DG_ESTATE);
+            te_ctx(ctx, sizeof ctx, m, kind, "tell: another problem's logits");
+            q = p; q.logits = lg_other;
+            te_tell_fails(__LINE__, ctx, &te_e, &d, &q, te_vals, te_grads, DG_ESTATE);
+            te_ctx(ctx, sizeof ctx, m, kind, "tell: a problem of another shape");
+            q = p; q.D = p.D - 1;
+            te_tell_fails(__LINE__, ctx, &te_e, &d, &q, te_vals, te_grads, DG_ESTATE);
+            q = p; q.batch = 2;
+            te_tell_fails(__LINE__, ctx, &te_e, &d, &q, te_vals, te_grads, DG_ESTATE);
+            te_ctx(ctx, sizeof ctx, m, kind, "tell: a point changed (the caller's own sample)");
+            pt = (dg_real *)d.points;
+            g[0] = pt[0];
+            pt[0] = g[0] == 0 ? 1 : 0;
+            te_tell_fails(__LINE__, ctx, &te_e, &d, &p, te_vals, te_grads, DG_ESTATE);
+            pt[0] = g[0];
+            te_ctx(ctx, sizeof ctx, m, kind, "tell: the stored noise changed");
+            {
+                dg_real kept = te_dmem[0][need - n - 1]; /* the last value hashed */
+                te_dmem[0][need - n - 1] = kept + 1;
+                te_tell_fails(__LINE__, ctx, &te_e, &d, &p, te_vals, te_grads, DG_ESTATE);
+                te_dmem[0][need - n - 1] = kept;
+            }
+            te_ctx(ctx, sizeof ctx, m, kind, "tell: the estimator re-initialised since the ask");
+            other = te_e;
+            CHECK_INT(dgt_init(&te_e, &c), DG_OK);
+            te_snap = te_e;
+            te_tell_fails(__LINE__, ctx, &te_e, &d, &p, te_vals, te_grads, DG_ESTATE);
+            te_e = other;
+            te_snap = te_e;
+            te_ctx(ctx, sizeof ctx, m, kind, "tell: the method changed since the ask");
+            te_e.cfg.method = m == DG_REINFORCE ? DG_RLOO : DG_REINFORCE;
+            te_snap = te_e;
+            te_tell_fails(__LINE__, ctx, &te_e, &d, &p, te_vals, te_grads, DG_ESTATE);
+            te_e = other;
+            te_snap = te_e;
+            /* after all that, the draw is told as if nothing had happened, once */
+            te_ctx(ctx, sizeof ctx, m, kind, "tell after the misuses");
+            rc = dg_tell(&te_e, &d, &p, te_vals, te_grads, g_ref, NULL);
+            TE_RC(ctx, rc, DG_OK);
+            te_snap = te_e;
+            te_ctx(ctx, sizeof ctx, m, kind, "tell: twice");
+            te_tell_fails(__LINE__, ctx, &te_e, &d, &p, te_vals, te_grads, DG_ESTATE);
+            /* a draw asked by a copy of the estimator and told to the original (or the
+               reverse) is another estimator's too: copies share memory, not draws */
+            CHECK_INT(dg_commit(&te_e), DG_OK);
+            CHECK_INT(dg_commit(NULL), DG_EINVAL);
+        }
+    /* the size functions refuse what dg_init or dg_ask would: 0 */
+    {
+        dg_config c = te_config(DG_REINFORCE, 1), bad = c;
+        dg_problem p = te_small(DG_BERNOULLI), q = p;
+        bad.method = (dg_method)0;
+        TE_RC("dg_estimator_reals", (int)dg_estimator_reals(NULL, &p), 0);
+        TE_RC("dg_estimator_reals", (int)dg_estimator_reals(&c, NULL), 0);
+        TE_RC("dg_estimator_reals", (int)dg_estimator_reals(&bad, &p), 0);
+        q.D = 0;
+        TE_RC("dg_estimator_reals", (int)dg_estimator_reals(&c, &q), 0);
+        q = p; q.kind = (dg_kind)7;
+        TE_RC("dg_estimator_reals", (int)dg_estimator_reals(&c, &q), 0);
+        q = p; q.kind = DG_CATEGORICAL; q.K = DG_MAX_K + 1;
+        TE_RC("dg_estimator_reals", (int)dg_estimator_reals(&c, &q), 0);
+        CHECK_INT(dgt_init(&te_e, &c), DG_OK);
+        TE_RC("dg_draw_reals", (int)dg_draw_reals(NULL, &p), 0);
+        TE_RC("dg_draw_reals", (int)dg_draw_reals(&te_e, NULL), 0);
+        q = p; q.logits = NULL;
+        TE_RC("dg_draw_reals", (int)dg_draw_reals(&te_e, &q), 0);
+        /* dg_init with memory NULL but a count */
+        TE_RC("dg_init", dg_init(&te_e, &c, NULL, 10), DG_EINVAL);
+    }
+}
+
+/* DG_BASELINE_INPUT and DG_BASELINE_CV read the problem at tell time: without it, or with a
+   NaN b(x) among a batch's, the tell fails and changes nothing; with OPTIMAL sums of one size
+   pending, a tell or dg_estimate of another size is DG_ESTATE until the commit. */
+static void errors_tell_extras_and_pending(void)
+{
+    static dg_real mem[2][8192];
+    dg_config c = te_config(DG_REINFORCE, 2);
+    dg_problem p = te_small(DG_BERNOULLI), q;
+    dg_real inputs[2] = {0.5, NAN}, g[16], logits2[6] = {0.1, 0.2, 0.3, 0.4, 0.5, 0.6};
+    dg_draw d;
+    c.baseline = DG_BASELINE_INPUT;
+    CHECK_INT(dgt_init(&te_e, &c), DG_OK);
+    q = p;
+    q.batch = 2;
+    q.logits = logits2;
+    q.baseline_inputs = inputs;
+    CHECK_INT(dg_ask(&te_e, &q, &d, mem[0], 8192), DG_OK);
+    te_evaluate(&d, &q);
+    te_snap = te_e;
+    te_tell_fails(__LINE__, "INPUT: no problem at tell", &te_e, &d, NULL, te_vals, NULL, DG_EINVAL);
+    te_tell_fails(__LINE__, "INPUT: a NaN b(x) in the batch", &te_e, &d, &q, te_vals, NULL, DG_EDOMAIN);
+    inputs[1] = 0.25;
+    TE_RC("INPUT: batch told", dg_tell(&te_e, &d, &q, te_vals, NULL, g, NULL), DG_OK);
+    c.baseline = DG_BASELINE_CV;
+    CHECK_INT(dgt_init(&te_e, &c), DG_OK);
+    CHECK_INT(dg_ask(&te_e, &p, &d, mem[0], 8192), DG_OK);
+    te_evaluate(&d, &p);
+    te_snap = te_e;
+    te_tell_fails(__LINE__, "CV: no problem at tell", &te_e, &d, NULL, te_vals, NULL, DG_EINVAL);
+    q = p;
+    q.cv = NULL;
+    te_tell_fails(__LINE__, "CV: no cv callback", &te_e, &d, &q, te_vals, NULL, DG_EINVAL);
+    c.baseline = DG_BASELINE_OPTIMAL;
+    CHECK_INT(dgt_init(&te_e, &c), DG_OK);
+    CHECK_INT(dg_ask(&te_e, &p, &d, mem[0], 8192), DG_OK);
+    te_evaluate(&d, &p);
+    CHECK_INT(dg_tell(&te_e, &d, &p, te_vals, NULL, g, NULL), DG_OK);
+    q = te_small(DG_CATEGORICAL); /* 6 logits where 3 are pending */
+    CHECK_INT(dg_ask(&te_e, &q, &d, mem[1], 8192), DG_OK);
+    te_evaluate(&d, &q);
+    te_snap = te_e;
+    te_tell_fails(__LINE__, "OPTIMAL: another size pending", &te_e, &d, &q, te_vals, NULL, DG_ESTATE);
+    te_expect_error(__LINE__, "OPTIMAL: dg_estimate of another size pending", &te_e, &q, DG_ESTATE);
+    CHECK_INT(dg_commit(&te_e), DG_OK);
+    TE_RC("OPTIMAL: told after the commit", dg_tell(&te_e, &d, &q, te_vals, NULL, g, NULL), DG_OK);
+}
+
 static void errors_summary(void)
 {
     printf("  test_errors.c: %ld bad-input cases checked for code and untouched outputs\n", te_cases);
@@ -1283,5 +1520,7 @@ static void register_errors(void)
     DGT_ADD(errors_total_functions);
     DGT_ADD(errors_uniforms_and_kernels);
     DGT_ADD(errors_tau_schedule_and_set_tau);
+    DGT_ADD(errors_ask_tell);
+    DGT_ADD(errors_tell_extras_and_pending);
     DGT_ADD(errors_summary);
 }
