@@ -1139,11 +1139,16 @@ DGDEF const char *dg_strerror(int code)
 {
     switch (code) {
     case DG_OK: return "success";
-    case DG_EINVAL: return "invalid argument";
-    case DG_ECAPACITY: return "problem exceeds a capacity limit (DG_MAX_*)";
-    case DG_ENEEDGRAD: return "method needs problem.f_grad";
-    case DG_EDOMAIN: return "a logit or a value of f is not finite";
-    case DG_EUNSUPPORTED: return "method not supported for this kind of variable";
+    /* each message at most 90 characters: callers format them into small buffers */
+    case DG_EINVAL:
+        return "invalid argument: a NULL pointer, D or K < 1, unknown method, or a value out of range";
+    case DG_ECAPACITY:
+        return "problem exceeds a compiled limit: DG_MAX_DIM, _K, _SAMPLES, _ENUM or DG_EXACT_MAX_DIM";
+    case DG_ENEEDGRAD: return "method needs df/dz, and problem.f_grad is NULL";
+    case DG_EDOMAIN:
+        return "a number is not finite: a logit or other input, a callback's result, or an overflow";
+    case DG_EUNSUPPORTED:
+        return "method cannot do this: e.g. dg_set_tau on RELAX, or DisARM on categorical variables";
     default: return "unknown error";
     }
 }
