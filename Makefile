@@ -157,10 +157,13 @@ variance: $(BUILD)/variance
 #   make install-test            installs into a temporary prefix and builds the quick start
 #                                against it through pkg-config and through CMake
 #   make check-quickstart        README's first ```c block == examples/quickstart.c, builds, runs
-#   make plots                   a short toy run writing CSV and SVG plots under build/plots
+#   make plots                   regenerates the toy figures in docs/ (10,000 steps like the RELAX
+#                                paper, 5 seeds; about 20 s); the CSV files and the table it
+#                                prints stay in build/plots. PLOT_DIR=dir writes them elsewhere
+#   make vae-plots               regenerates docs/vae-*.svg from short runs of 3 seeds (about
+#                                10 minutes of one core; needs the data: make data)
 #   make toy-check               a very short toy run (CI): its files, and its start against
 #                                the closed forms of MATH.md
-#   make docs-plots              regenerates the plots the README embeds, under docs/
 # ---------------------------------------------------------------------------------------------
 PREFIX       ?= /usr/local
 INCLUDEDIR   ?= $(PREFIX)/include
@@ -216,7 +219,7 @@ if(PACKAGE_FIND_VERSION VERSION_EQUAL PACKAGE_VERSION)
 endif()
 endef
 
-.PHONY: install uninstall install-test check-quickstart plots toy-check docs-plots
+.PHONY: install uninstall install-test check-quickstart plots vae-plots toy-check
 
 # Regenerated on every install: the files depend on PREFIX and the directories, not just on
 # sources. Written while make expands the recipe (so also under make -n), hence the $(shell mkdir).
@@ -242,21 +245,52 @@ install-test:
 check-quickstart:
 	sh tests/check-quickstart.sh
 
-$(BUILD)/toy: examples/svgplot.h
-TOY_STEPS ?= 2000
+$(BUILD)/toy: examples/svgplot.h examples/plotstyle.h
+$(BUILD)/plotcurves: examples/svgplot.h examples/plotstyle.h examples/method_names.h
+PLOT_DIR  ?= docs
+TOY_STEPS ?= 10000
+TOY_EVERY ?= 50
+TOY_SEEDS ?= 5
 plots: $(BUILD)/toy
-	mkdir -p $(BUILD)/plots
-	$(BUILD)/toy --steps $(TOY_STEPS) --out $(BUILD)/plots
+	mkdir -p $(BUILD)/plots $(PLOT_DIR)
+	$(BUILD)/toy --steps $(TOY_STEPS) --every $(TOY_EVERY) --seeds $(TOY_SEEDS) --out $(BUILD)/plots \
+	    > $(BUILD)/plots/toy-table.txt
+	grep -v '^wrote ' $(BUILD)/plots/toy-table.txt
+	cp $(BUILD)/plots/toy-t0.45-loss.svg $(BUILD)/plots/toy-t0.45-logvar.svg \
+	   $(BUILD)/plots/toy-t0.499-loss.svg $(BUILD)/plots/toy-t0.499-logvar.svg $(PLOT_DIR)/
 
 toy-check: $(BUILD)/toy
 	sh tests/toy-check.sh $(BUILD)/toy
 
-# The README's plots: 10,000 steps like the RELAX paper's Fig. 1, logged every 50 steps to keep
-# the SVGs small; the table it prints goes in the README too.
-docs-plots: $(BUILD)/toy
-	mkdir -p docs
-	$(BUILD)/toy --steps 10000 --every 50 --out docs
-	rm -f docs/toy-t*.csv
+# The VAE figures: short runs (the full study takes hours), several seeds, REBAR and RELAX tuned;
+# each run's CSV, SVG and printed table stay in build/vae-runs.
+VAE_SEEDS       ?= 1 2 3
+VAE_BERN_STEPS  ?= 200
+VAE_CAT_STEPS   ?= 100
+VAE_TEST_N      ?= 500
+VAE_BERN_METHODS = reinforce,rloo,arm,disarm,gumbel-softmax,straight-through,gumbel-rao,muprop,rebar,relax
+VAE_CAT_METHODS  = reinforce,rloo,arm,gumbel-softmax,straight-through,gumbel-rao,muprop,rebar,relax
+VAE_CAPTION      = REBAR and RELAX tuned; test -ELBO: one sample on each of $(VAE_TEST_N) test images
+vae-plots: $(BUILD)/vae $(BUILD)/plotcurves data
+	mkdir -p $(BUILD)/vae-runs $(PLOT_DIR)
+	for s in $(VAE_SEEDS); do \
+	    $(BUILD)/vae --model bernoulli --steps $(VAE_BERN_STEPS) --eval-every 20 --test-n $(VAE_TEST_N) \
+	        --tune --seed $$s --methods $(VAE_BERN_METHODS) --data $(BUILD)/data \
+	        --csv $(BUILD)/vae-runs/bernoulli-$$s.csv --svg $(BUILD)/vae-runs/bernoulli-$$s.svg \
+	        > $(BUILD)/vae-runs/bernoulli-$$s.txt || exit 1; \
+	    $(BUILD)/vae --model categorical --steps $(VAE_CAT_STEPS) --eval-every 10 --test-n $(VAE_TEST_N) \
+	        --tune --seed $$s --methods $(VAE_CAT_METHODS) --data $(BUILD)/data \
+	        --csv $(BUILD)/vae-runs/categorical-$$s.csv --svg $(BUILD)/vae-runs/categorical-$$s.svg \
+	        > $(BUILD)/vae-runs/categorical-$$s.txt || exit 1; \
+	done
+	$(BUILD)/plotcurves --out $(PLOT_DIR)/vae-bernoulli.svg --ylabel "test -ELBO (nats)" \
+	    --title "Bernoulli VAE (200 latents) on Fashion-MNIST: test -ELBO" \
+	    --caption "seeds $(VAE_SEEDS); linear 784-200-784, batch 50, Adam 1e-3, a short run of $(VAE_BERN_STEPS) steps;\n$(VAE_CAPTION)" \
+	    $(foreach s,$(VAE_SEEDS),$(BUILD)/vae-runs/bernoulli-$(s).csv)
+	$(BUILD)/plotcurves --out $(PLOT_DIR)/vae-categorical.svg --ylabel "test -ELBO (nats)" \
+	    --title "Categorical VAE (20 x 10 classes) on Fashion-MNIST: test -ELBO" \
+	    --caption "seeds $(VAE_SEEDS); 784-512-256-(20x10)-256-512-784 ReLU, batch 50, Adam 1e-3, a short run of $(VAE_CAT_STEPS) steps;\n$(VAE_CAPTION)" \
+	    $(foreach s,$(VAE_SEEDS),$(BUILD)/vae-runs/categorical-$(s).csv)
 
 # --- Performance: microbenchmark of the hot core paths (noise, relaxation, its backward) ---
 # `make microbench` times each case (-O3 -march=native: double, float, and double with libm);
