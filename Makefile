@@ -143,7 +143,7 @@ api-coverage:
 reliability: api-coverage sanitize valgrind alloc-guard stack threads fuzz
 
 # Score-function and antithetic estimators: each one's measured variance on the one-Bernoulli
-# toy next to the closed forms of MATH.md.
+# toy next to the closed forms of docs/math.md.
 .PHONY: variance
 variance: $(BUILD)/variance
 	./$(BUILD)/variance
@@ -163,7 +163,7 @@ variance: $(BUILD)/variance
 #   make vae-plots               regenerates docs/vae-*.svg from short runs of 3 seeds (about
 #                                10 minutes of one core; needs the data: make data)
 #   make toy-check               a very short toy run (CI): its files, and its start against
-#                                the closed forms of MATH.md
+#                                the closed forms of docs/math.md
 # ---------------------------------------------------------------------------------------------
 PREFIX       ?= /usr/local
 INCLUDEDIR   ?= $(PREFIX)/include
