@@ -157,6 +157,9 @@ variance: $(BUILD)/variance
 #   make install-test            installs into a temporary prefix and builds the quick start
 #                                against it through pkg-config and through CMake
 #   make check-quickstart        README's first ```c block == examples/quickstart.c, builds, runs
+#   make check-docs              the README's C, C++, pkg-config and CMake snippets as written,
+#                                every relative link of README.md and docs/*.md, and the docs
+#                                figures' structure against a short make plots
 #   make plots                   regenerates the toy figures in docs/ (10,000 steps like the RELAX
 #                                paper, 5 seeds; about 20 s); the CSV files and the table it
 #                                prints stay in build/plots. PLOT_DIR=dir writes them elsewhere
@@ -219,7 +222,7 @@ if(PACKAGE_FIND_VERSION VERSION_EQUAL PACKAGE_VERSION)
 endif()
 endef
 
-.PHONY: install uninstall install-test check-quickstart plots vae-plots toy-check
+.PHONY: install uninstall install-test check-quickstart check-docs plots vae-plots toy-check
 
 # Regenerated on every install: the files depend on PREFIX and the directories, not just on
 # sources. Written while make expands the recipe (so also under make -n), hence the $(shell mkdir).
@@ -244,6 +247,9 @@ install-test:
 
 check-quickstart:
 	sh tests/check-quickstart.sh
+
+check-docs:
+	sh tests/check-docs.sh
 
 $(BUILD)/toy: examples/svgplot.h examples/plotstyle.h
 $(BUILD)/plotcurves: examples/svgplot.h examples/plotstyle.h examples/method_names.h
@@ -371,7 +377,7 @@ bench-torch: $(BUILD)/bench $(BUILD)/bench-portable
 DG_INSTALL ?= 0
 export DG_INSTALL
 .PHONY: data vae-short
-$(BUILD)/vae: examples/method_names.h
+$(BUILD)/vae: examples/method_names.h examples/svgplot.h examples/plotstyle.h
 data: $(BUILD)/data/train-images-idx3-ubyte
 $(BUILD)/data/train-images-idx3-ubyte: examples/get-data.sh
 	sh examples/get-data.sh $(BUILD)/data
