@@ -126,6 +126,12 @@
                            with online tuning of eta, tau and RELAX's surrogate net; running
                            statistics.
 
+   DOCUMENTATION
+      Beside every declaration below. In the repository: README.md (quick start, API overview,
+      install), docs/math.md (each estimator's formula, its source and what the tests check),
+      docs/studies.md (the estimators on the toy problem and a VAE), docs/benchmarks.md,
+      docs/threads.md.
+
    LICENSE
       See the end of the file: MIT or public domain, your choice.
 */
