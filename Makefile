@@ -143,7 +143,7 @@ api-coverage:
 reliability: api-coverage sanitize valgrind alloc-guard stack threads fuzz
 
 # Score-function and antithetic estimators: each one's measured variance on the one-Bernoulli
-# toy next to the closed forms of MATH.md.
+# toy next to the closed forms of docs/math.md.
 .PHONY: variance
 variance: $(BUILD)/variance
 	./$(BUILD)/variance
@@ -157,10 +157,16 @@ variance: $(BUILD)/variance
 #   make install-test            installs into a temporary prefix and builds the quick start
 #                                against it through pkg-config and through CMake
 #   make check-quickstart        README's first ```c block == examples/quickstart.c, builds, runs
-#   make plots                   a short toy run writing CSV and SVG plots under build/plots
+#   make check-docs              the README's C, C++, pkg-config and CMake snippets as written,
+#                                every relative link of README.md and docs/*.md, and the docs
+#                                figures' structure against a short make plots
+#   make plots                   regenerates the toy figures in docs/ (10,000 steps like the RELAX
+#                                paper, 5 seeds; about 20 s); the CSV files and the table it
+#                                prints stay in build/plots. PLOT_DIR=dir writes them elsewhere
+#   make vae-plots               regenerates docs/vae-*.svg from short runs of 3 seeds (a few
+#                                minutes per seed; needs the data: make data)
 #   make toy-check               a very short toy run (CI): its files, and its start against
-#                                the closed forms of MATH.md
-#   make docs-plots              regenerates the plots the README embeds, under docs/
+#                                the closed forms of docs/math.md
 # ---------------------------------------------------------------------------------------------
 PREFIX       ?= /usr/local
 INCLUDEDIR   ?= $(PREFIX)/include
@@ -216,7 +222,7 @@ if(PACKAGE_FIND_VERSION VERSION_EQUAL PACKAGE_VERSION)
 endif()
 endef
 
-.PHONY: install uninstall install-test check-quickstart plots toy-check docs-plots
+.PHONY: install uninstall install-test check-quickstart check-docs plots vae-plots toy-check
 
 # Regenerated on every install: the files depend on PREFIX and the directories, not just on
 # sources. Written while make expands the recipe (so also under make -n), hence the $(shell mkdir).
@@ -242,21 +248,60 @@ install-test:
 check-quickstart:
 	sh tests/check-quickstart.sh
 
-$(BUILD)/toy: examples/svgplot.h
-TOY_STEPS ?= 2000
+check-docs:
+	sh tests/check-docs.sh
+
+$(BUILD)/toy: examples/svgplot.h examples/plotstyle.h
+$(BUILD)/plotcurves: examples/svgplot.h examples/plotstyle.h examples/method_names.h
+PLOT_DIR  ?= docs
+TOY_STEPS ?= 10000
+TOY_EVERY ?= 50
+TOY_SEEDS ?= 5
 plots: $(BUILD)/toy
-	mkdir -p $(BUILD)/plots
-	$(BUILD)/toy --steps $(TOY_STEPS) --out $(BUILD)/plots
+	mkdir -p $(BUILD)/plots $(PLOT_DIR)
+	$(BUILD)/toy --steps $(TOY_STEPS) --every $(TOY_EVERY) --seeds $(TOY_SEEDS) --out $(BUILD)/plots \
+	    > $(BUILD)/plots/toy-table.txt
+	grep -v '^wrote ' $(BUILD)/plots/toy-table.txt
+	cp $(BUILD)/plots/toy-t0.45-loss.svg $(BUILD)/plots/toy-t0.45-logvar.svg \
+	   $(BUILD)/plots/toy-t0.499-loss.svg $(BUILD)/plots/toy-t0.499-logvar.svg $(PLOT_DIR)/
 
 toy-check: $(BUILD)/toy
 	sh tests/toy-check.sh $(BUILD)/toy
 
-# The README's plots: 10,000 steps like the RELAX paper's Fig. 1, logged every 50 steps to keep
-# the SVGs small; the table it prints goes in the README too.
-docs-plots: $(BUILD)/toy
-	mkdir -p docs
-	$(BUILD)/toy --steps 10000 --every 50 --out docs
-	rm -f docs/toy-t*.csv
+# The VAE figures: short runs (the full study takes hours), several seeds, REBAR and RELAX tuned.
+# Each run's CSV, SVG and printed table stay in build/vae-runs, so the figures are redrawn
+# without training again until build/vae changes; make -j2 runs two at a time.
+VAE_SEEDS       ?= 1 2 3
+VAE_BERN_STEPS  ?= 200
+VAE_CAT_STEPS   ?= 100
+VAE_TEST_N      ?= 500
+VAE_RUNS         = $(BUILD)/vae-runs
+VAE_BERN_METHODS = reinforce,rloo,arm,disarm,gumbel-softmax,straight-through,gumbel-rao,muprop,rebar,relax
+VAE_CAT_METHODS  = reinforce,rloo,arm,gumbel-softmax,straight-through,gumbel-rao,muprop,rebar,relax
+VAE_CAPTION      = test -ELBO: one sample on each of $(VAE_TEST_N) test images
+dg_comma := ,
+dg_space := $(eval) $(eval)
+VAE_SEED_LIST    = $(subst $(dg_space),$(dg_comma) ,$(strip $(VAE_SEEDS)))
+$(VAE_RUNS)/bernoulli-%.csv: $(BUILD)/vae | data
+	mkdir -p $(VAE_RUNS)
+	$(BUILD)/vae --model bernoulli --steps $(VAE_BERN_STEPS) --eval-every 20 --test-n $(VAE_TEST_N) \
+	    --tune --seed $* --methods $(VAE_BERN_METHODS) --data $(BUILD)/data \
+	    --csv $@ --svg $(VAE_RUNS)/bernoulli-$*.svg > $(VAE_RUNS)/bernoulli-$*.txt
+$(VAE_RUNS)/categorical-%.csv: $(BUILD)/vae | data
+	mkdir -p $(VAE_RUNS)
+	$(BUILD)/vae --model categorical --steps $(VAE_CAT_STEPS) --eval-every 10 --test-n $(VAE_TEST_N) \
+	    --tune --seed $* --methods $(VAE_CAT_METHODS) --data $(BUILD)/data \
+	    --csv $@ --svg $(VAE_RUNS)/categorical-$*.svg > $(VAE_RUNS)/categorical-$*.txt
+vae-plots: $(BUILD)/plotcurves $(foreach s,$(VAE_SEEDS),$(VAE_RUNS)/bernoulli-$(s).csv $(VAE_RUNS)/categorical-$(s).csv)
+	mkdir -p $(PLOT_DIR)
+	$(BUILD)/plotcurves --out $(PLOT_DIR)/vae-bernoulli.svg --ylabel "test -ELBO (nats)" \
+	    --title "Bernoulli VAE (200 latents) on Fashion-MNIST: test -ELBO" \
+	    --caption "seeds $(VAE_SEED_LIST); a short run of $(VAE_BERN_STEPS) steps, batch 50, Adam 1e-3; REBAR and RELAX tuned;\nlinear encoder 784-200 and decoder 200-784; $(VAE_CAPTION)" \
+	    $(foreach s,$(VAE_SEEDS),$(VAE_RUNS)/bernoulli-$(s).csv)
+	$(BUILD)/plotcurves --out $(PLOT_DIR)/vae-categorical.svg --ylabel "test -ELBO (nats)" \
+	    --title "Categorical VAE (20 x 10 classes) on Fashion-MNIST: test -ELBO" \
+	    --caption "seeds $(VAE_SEED_LIST); a short run of $(VAE_CAT_STEPS) steps, batch 50, Adam 1e-3; REBAR and RELAX tuned;\nencoder 784-512-256-(20x10), decoder mirrored, ReLU; $(VAE_CAPTION)" \
+	    $(foreach s,$(VAE_SEEDS),$(VAE_RUNS)/categorical-$(s).csv)
 
 # --- Performance: microbenchmark of the hot core paths (noise, relaxation, its backward) ---
 # `make microbench` times each case (-O3 -march=native: double, float, and double with libm);
@@ -329,10 +374,15 @@ bench-torch: $(BUILD)/bench $(BUILD)/bench-portable
 	/usr/bin/python3 examples/bench_torch.py --bench $(BUILD)/bench \
 	    --bench-portable $(BUILD)/bench-portable --time $(BENCH_TIME)
 
-# make data       Fashion-MNIST IDX files into build/data (installs dataset-fashion-mnist if absent)
+# make data       Fashion-MNIST IDX files into build/data, from Debian's dataset-fashion-mnist;
+#                 when that is absent it says how to install it, or installs it with DG_INSTALL=1
 # make vae-short  a short VAE run that must lower the test -ELBO by 50 nats (part of CI)
+# Nothing here installs system packages unless DG_INSTALL=1 is given (CI gives it): then
+# examples/get-data.sh and examples/bench_torch.py run apt-get for what they lack.
+DG_INSTALL ?= 0
+export DG_INSTALL
 .PHONY: data vae-short
-$(BUILD)/vae: examples/method_names.h
+$(BUILD)/vae: examples/method_names.h examples/svgplot.h examples/plotstyle.h
 data: $(BUILD)/data/train-images-idx3-ubyte
 $(BUILD)/data/train-images-idx3-ubyte: examples/get-data.sh
 	sh examples/get-data.sh $(BUILD)/data

@@ -1,4 +1,4 @@
-/* discgrad.h - v0.2.0 - gradient estimators for discrete latent variables - MIT or public domain
+/* discgrad.h - v0.3.0 - gradient estimators for discrete latent variables - MIT or public domain
 
    Estimates the gradient with respect to logits phi of  L(phi) = E_{z ~ q_phi}[ f(z) ]
    for Bernoulli or categorical latent variables z, given a user objective f: the samplers,
@@ -124,7 +124,7 @@
       A failing call leaves every caller-owned output untouched.
 
    REVISION HISTORY
-      0.3.0  (unreleased)  two phases: dg_ask, dg_tell, dg_commit for every method and
+      0.3.0  (2026-11-30)  two phases: dg_ask, dg_tell, dg_commit for every method and
                            baseline (draws evaluated later, in batches, anywhere; told once,
                            hashed, checked; learned state changes only on commit); batches of
                            independent problems (problem.batch); memory follows the problem:
@@ -151,6 +151,12 @@
                            with online tuning of eta, tau and RELAX's surrogate net; running
                            statistics.
 
+   DOCUMENTATION
+      Beside every declaration below. In the repository: README.md (quick start, API overview,
+      install), docs/math.md (each estimator's formula, its source and what the tests check),
+      docs/studies.md (the estimators on the toy problem and a VAE), docs/benchmarks.md,
+      docs/threads.md.
+
    LICENSE
       See the end of the file: MIT or public domain, your choice.
 */
@@ -161,7 +167,7 @@
 #include <stddef.h>
 
 #define DISCGRAD_VERSION_MAJOR 0
-#define DISCGRAD_VERSION_MINOR 2
+#define DISCGRAD_VERSION_MINOR 3
 #define DISCGRAD_VERSION_PATCH 0
 
 /* ---------------------------------------------------------------------------------------------
@@ -224,7 +230,9 @@ enum {
                              or DG_EXACT_MAX_DIM */
     DG_ENEEDGRAD = -3,    /* the method needs problem.f_grad and it is NULL */
     DG_EDOMAIN = -4,      /* a number is not finite: a logit, or a value f or f_grad returned */
-    DG_EUNSUPPORTED = -5, /* the method does not support this kind of variable (or is not built) */
+    DG_EUNSUPPORTED = -5, /* the method cannot do this: not for this kind of variable (DG_DISARM on
+                             categorical ones), or not an operation of the method (dg_set_tau
+                             on DG_RELAX) */
     DG_ESTATE = -6        /* a draw that cannot be told: told already, asked by another estimator,
                              its points or problem changed since dg_ask, or told with the learned
                              state of another problem size still uncommitted */
@@ -1352,12 +1360,18 @@ DGDEF const char *dg_strerror(int code)
 {
     switch (code) {
     case DG_OK: return "success";
-    case DG_EINVAL: return "invalid argument";
-    case DG_ECAPACITY: return "problem exceeds a capacity limit (DG_MAX_*, or the memory given)";
-    case DG_ENEEDGRAD: return "method needs problem.f_grad";
-    case DG_EDOMAIN: return "a logit or a value of f is not finite";
-    case DG_EUNSUPPORTED: return "method not supported for this kind of variable";
-    case DG_ESTATE: return "draw cannot be told: told already, from another estimator, or changed since dg_ask";
+    /* each message at most 90 characters: callers format them into small buffers */
+    case DG_EINVAL:
+        return "invalid argument: a NULL pointer, D or K < 1, unknown method, or a value out of range";
+    case DG_ECAPACITY:
+        return "problem exceeds the memory given or a limit: DG_MAX_K, _SAMPLES, _ENUM, EXACT_MAX_DIM";
+    case DG_ENEEDGRAD: return "method needs df/dz, and problem.f_grad (or dg_tell's grads) is NULL";
+    case DG_EDOMAIN:
+        return "a number is not finite: a logit or other input, a callback's result, or an overflow";
+    case DG_EUNSUPPORTED:
+        return "method cannot do this: e.g. dg_set_tau on RELAX, or DisARM on categorical variables";
+    case DG_ESTATE:
+        return "draw cannot be told: told already, another estimator's, or changed since dg_ask";
     default: return "unknown error";
     }
 }

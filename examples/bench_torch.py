@@ -11,7 +11,9 @@ Usage (make bench-torch does this):
 plain -O2 build, whose ratio the issue asks to be at least 1 wherever PyTorch has the estimator.
 
 The objective is the same as in bench.c, f(z) = w.z, so both sides spend their time in the
-estimator. Installs Debian's python3-torch with apt-get when torch cannot be imported.
+estimator. Needs Debian's python3-torch; with DG_INSTALL=1 in the environment
+(make bench-torch DG_INSTALL=1) it installs that package with apt-get when torch cannot be
+imported, and otherwise says how to install it and stops.
 """
 import argparse
 import os
@@ -28,7 +30,11 @@ def ensure_torch():
         pass
     if os.environ.get("DG_BENCH_TORCH_INSTALLED"):
         sys.exit("python3-torch was installed but torch still cannot be imported")
-    print("torch not found: installing Debian's python3-torch", file=sys.stderr)
+    if os.environ.get("DG_INSTALL") != "1":
+        sys.exit("bench_torch: torch cannot be imported. It comes in Debian's python3-torch:\n"
+                 "    sudo apt-get update && sudo apt-get install python3-torch\n"
+                 "or let this script run those commands: make bench-torch DG_INSTALL=1")
+    print("torch not found: DG_INSTALL=1: installing Debian's python3-torch", file=sys.stderr)
     sudo = [] if os.geteuid() == 0 else ["sudo"]
     env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
     subprocess.run(sudo + ["apt-get", "update", "-qq"], env=env, check=False)

@@ -1,13 +1,25 @@
 #!/bin/sh
-# Installs Fashion-MNIST (Debian's dataset-fashion-mnist) when it is absent and unpacks its IDX
-# files into build/data/ (or the directory given as $1), where examples/vae.c reads them.
+# Unpacks Fashion-MNIST's IDX files into build/data/ (or the directory given as $1), where
+# examples/vae.c reads them. They come from Debian's package dataset-fashion-mnist, which this
+# script installs only when asked: with DG_INSTALL=1 in the environment (make data DG_INSTALL=1,
+# as CI does) it runs apt-get (through sudo when not root); otherwise it says how and stops.
 set -eu
 src=/usr/share/datasets/fashion-mnist
 dest=${1:-build/data}
 files="train-images-idx3-ubyte train-labels-idx1-ubyte t10k-images-idx3-ubyte t10k-labels-idx1-ubyte"
 
 if [ ! -f "$src/train-images-idx3-ubyte.gz" ]; then
-    echo "get-data: $src is absent, installing dataset-fashion-mnist" >&2
+    if [ "${DG_INSTALL:-0}" != 1 ]; then
+        cat >&2 <<MSG
+get-data: Fashion-MNIST is not installed ($src is absent).
+It comes in Debian's package dataset-fashion-mnist (about 30 MB). Install it yourself:
+    sudo apt-get update && sudo apt-get install dataset-fashion-mnist
+or let this script run those two commands:
+    make data DG_INSTALL=1      (or: DG_INSTALL=1 sh examples/get-data.sh)
+MSG
+        exit 1
+    fi
+    echo "get-data: DG_INSTALL=1: installing dataset-fashion-mnist with apt-get" >&2
     sudo=""
     [ "$(id -u)" = 0 ] || sudo=sudo
     export DEBIAN_FRONTEND=noninteractive

@@ -8,13 +8,18 @@
    true gradient Delta p(1-p), Delta = 1 - 2t, against the noise: at t = 0.499 the estimators
    without a good control variate cannot find the direction (RELAX paper, Fig. 1).
 
-   Output, for each t: toy-t<t>.csv (estimator, step, logit, p, loss, log-variance),
+   With --seeds N every estimator runs N times (seeds S, S+1, ...), and the plots draw the median
+   of the runs with a band from the lowest to the highest: one run can wander (a learned control
+   variate has bad stretches), and the band shows how far.
+
+   Output, for each t: toy-t<t>.csv (t, estimator, step, logit, p, loss, log-variance, seed),
    toy-t<t>-loss.svg and toy-t<t>-logvar.svg in the output directory, and a table on stdout.
-   An estimator that the header does not provide (dg_estimate returns DG_EUNSUPPORTED) is
-   reported and left out.
+   A measured variance of exactly 0 (all draws equal, or DisARM at p = 1/2) has log -inf: the
+   CSV says -inf and the plot draws it on a marked floor row. An estimator that the header does
+   not provide (dg_estimate returns DG_EUNSUPPORTED) is reported and left out.
 
    Build: cc -std=c99 -O2 -I. examples/toy.c -o toy -lm      (from the repository root)
-   Usage: toy [--steps N] [--every N] [--draws N] [--seed N] [--out DIR]
+   Usage: toy [--steps N] [--every N] [--draws N] [--seed N] [--seeds N] [--out DIR]
 */
 #include <errno.h>
 #include <math.h>
@@ -29,6 +34,7 @@
 #define DISCGRAD_IMPLEMENTATION
 #include "discgrad.h"
 #include "svgplot.h"
+#include "plotstyle.h"
 
 /* f(b) = (b - t)^2 and its derivative 2 (b - t), defined on relaxed b in (0,1) as well. */
 static dg_real f(const dg_real *z, void *user)
@@ -45,39 +51,50 @@ static dg_real f_grad(const dg_real *z, dg_real *dz, void *user)
 }
 
 typedef struct toy_method {
-    const char *name;
     dg_method method;
     dg_baseline baseline;
     int samples;                /* 0: the estimator's default (RLOO: 2) */
     int tune;                   /* REBAR, RELAX: learn eta, tau (and the surrogate) */
-    int color, dash;            /* plot style: score-function family solid, relaxations dashed */
+    const char *suffix;         /* added to the style's label */
 } toy_method;
 
+/* Plot styles (colour per estimator, line style per family) come from plotstyle.h. */
 static const toy_method methods[] = {
-    {"exact", DG_EXACT, DG_BASELINE_NONE, 0, 0, 9, 2},
-    {"REINFORCE", DG_REINFORCE, DG_BASELINE_NONE, 0, 0, 0, 0},
-    {"REINFORCE+EMA", DG_REINFORCE, DG_BASELINE_EMA, 0, 0, 1, 0},
-    {"REINFORCE+optimal", DG_REINFORCE, DG_BASELINE_OPTIMAL, 0, 0, 2, 0},
-    {"RLOO (2 draws)", DG_RLOO, DG_BASELINE_NONE, 2, 0, 3, 0},
-    {"ARM", DG_ARM, DG_BASELINE_NONE, 0, 0, 4, 0},
-    {"DisARM", DG_DISARM, DG_BASELINE_NONE, 0, 0, 5, 0},
-    {"MuProp", DG_MUPROP, DG_BASELINE_NONE, 0, 0, 6, 0},
-    {"REBAR", DG_REBAR, DG_BASELINE_NONE, 0, 1, 7, 0},
-    {"RELAX", DG_RELAX, DG_BASELINE_NONE, 0, 1, 8, 0},
-    {"Gumbel-softmax", DG_GUMBEL_SOFTMAX, DG_BASELINE_NONE, 0, 0, 0, 1},
-    {"straight-through", DG_STRAIGHT_THROUGH, DG_BASELINE_NONE, 0, 0, 2, 1},
-    {"Gumbel-Rao (10 draws)", DG_GUMBEL_RAO, DG_BASELINE_NONE, 10, 0, 4, 1},
+    {DG_EXACT, DG_BASELINE_NONE, 0, 0, ""},
+    {DG_REINFORCE, DG_BASELINE_NONE, 0, 0, ""},
+    {DG_REINFORCE, DG_BASELINE_EMA, 0, 0, ""},
+    {DG_REINFORCE, DG_BASELINE_OPTIMAL, 0, 0, ""},
+    {DG_RLOO, DG_BASELINE_NONE, 2, 0, " (2 draws)"},
+    {DG_ARM, DG_BASELINE_NONE, 0, 0, ""},
+    {DG_DISARM, DG_BASELINE_NONE, 0, 0, ""},
+    {DG_MUPROP, DG_BASELINE_NONE, 0, 0, ""},
+    {DG_REBAR, DG_BASELINE_NONE, 0, 1, ""},
+    {DG_RELAX, DG_BASELINE_NONE, 0, 1, ""},
+    {DG_GUMBEL_SOFTMAX, DG_BASELINE_NONE, 0, 0, ""},
+    {DG_STRAIGHT_THROUGH, DG_BASELINE_NONE, 0, 0, ""},
+    {DG_GUMBEL_RAO, DG_BASELINE_NONE, 10, 0, " (10 draws)"},
 };
 #define NMETHODS ((int)(sizeof methods / sizeof methods[0]))
+#define MAXSEEDS 64
+
+static char method_names[NMETHODS][48];
+
+static void name_methods(void)
+{
+    int i;
+    for (i = 0; i < NMETHODS; ++i)
+        snprintf(method_names[i], sizeof method_names[i], "%s%s",
+                 dgx_style_of(methods[i].method, methods[i].baseline).label, methods[i].suffix);
+}
 
 typedef struct options {
-    int steps, every, draws;
+    int steps, every, draws, seeds;
     unsigned long seed;
     const char *out;
 } options;
 
-/* What one estimator's run produced: one point every `every` steps, NaN where nothing was
-   measured (exact has no variance; a zero variance has no logarithm). */
+/* What one estimator's run produced: one point every `every` steps; the log-variance is NaN
+   where nothing was measured (exact has no variance) and -inf where the variance was 0. */
 typedef struct toy_run {
     int rc;                     /* DG_OK, or the error that stopped the run */
     int failed_step;            /* the step at which it stopped */
@@ -128,7 +145,8 @@ static int measure_variance(const dg_estimator *e, const dg_problem *prob, int d
     return DG_OK;
 }
 
-static void run_method(const toy_method *m, dg_real t, const options *o, int method_index, toy_run *r)
+static void run_method(const toy_method *m, dg_real t, const options *o, int method_index,
+                       unsigned long seed, toy_run *r)
 {
     static dg_estimator e;
     static dg_real mem[DG_ESTIMATOR_REALS(DG_RELAX, 1, 1)]; /* one logit, any method */
@@ -146,7 +164,7 @@ static void run_method(const toy_method *m, dg_real t, const options *o, int met
     cfg.baseline = m->baseline;
     cfg.samples = m->samples;
     cfg.tune = m->tune;
-    cfg.seed = o->seed;
+    cfg.seed = seed;
     cfg.stream = (uint64_t)method_index;
     memset(&prob, 0, sizeof prob);
     prob.kind = DG_BERNOULLI;
@@ -155,7 +173,7 @@ static void run_method(const toy_method *m, dg_real t, const options *o, int met
     prob.f = f;
     prob.f_grad = f_grad;
     prob.user = &t;
-    dg_rng_seed(&noise, o->seed, 1000 + (uint64_t)method_index);
+    dg_rng_seed(&noise, seed, 1000 + (uint64_t)method_index);
 
     r->npoints = 0;
     r->f_evals = r->grad_evals = r->steps_done = 0;
@@ -177,6 +195,7 @@ static void run_method(const toy_method *m, dg_real t, const options *o, int met
             r->p[k] = dg_sigmoid(phi);
             r->loss[k] = loss;
             if (var > 0) r->logvar[k] = log(var);
+            else if (var == 0) r->logvar[k] = -HUGE_VAL;
             else r->logvar[k] = NAN;
             r->zero_var += var == 0;
             r->npoints++;
@@ -194,80 +213,166 @@ static void run_method(const toy_method *m, dg_real t, const options *o, int met
     r->final_p = dg_sigmoid(phi);
 }
 
-static int write_csv(const char *path, const toy_run *runs, dg_real t)
+/* runs[i * o->seeds + s]: estimator i, seed number s. */
+static int write_csv(const char *path, const toy_run *runs, dg_real t, const options *o)
 {
     FILE *out = fopen(path, "w");
-    int i, k;
+    int i, k, sd;
     if (!out) return -1;
-    fprintf(out, "t,estimator,step,logit,p,loss,log_variance\n");
+    fprintf(out, "t,estimator,step,logit,p,loss,log_variance,seed\n");
     for (i = 0; i < NMETHODS; ++i)
-        for (k = 0; k < runs[i].npoints; ++k) {
-            fprintf(out, "%g,%s,%.0f,%.9g,%.9g,%.9g,", (double)t, methods[i].name, runs[i].step[k],
-                    runs[i].logit[k], runs[i].p[k], runs[i].loss[k]);
-            if (isfinite(runs[i].logvar[k])) fprintf(out, "%.6g\n", runs[i].logvar[k]);
-            else fprintf(out, "\n");
+        for (sd = 0; sd < o->seeds; ++sd) {
+            const toy_run *r = &runs[i * o->seeds + sd];
+            for (k = 0; k < r->npoints; ++k) {
+                fprintf(out, "%g,%s,%.0f,%.9g,%.9g,%.9g,", (double)t, method_names[i], r->step[k],
+                        r->logit[k], r->p[k], r->loss[k]);
+                if (isfinite(r->logvar[k])) fprintf(out, "%.6g", r->logvar[k]);
+                else if (r->logvar[k] < 0) fprintf(out, "-inf");
+                fprintf(out, ",%lu\n", o->seed + (unsigned long)sd);
+            }
         }
     if (ferror(out)) { fclose(out); return -1; }
     return fclose(out) == 0 ? 0 : -1;
 }
 
-static int write_plots(const char *dir, const char *tag, const toy_run *runs, dg_real t, const options *o)
-{
-    static char title[160], ylabel[80], path[1024];
-    svgplot plot;
-    int i;
+/* The median and the band over the seeds of one estimator's loss and log-variance curves. */
+typedef struct toy_summary {
+    int n;
+    double *step, *loss, *loss_lo, *loss_hi, *lv, *lv_lo, *lv_hi;
+} toy_summary;
 
-    snprintf(title, sizeof title, "E[(b - %g)^2]: loss, Adam lr 0.01 on the logit", (double)t);
-    svgplot_init(&plot, title, "step", "E[f] (exact)");
-    for (i = 0; i < NMETHODS; ++i)
-        if (runs[i].npoints > 0)
-            svgplot_add(&plot, methods[i].name, methods[i].color, methods[i].dash,
-                        runs[i].step, runs[i].loss, runs[i].npoints);
+static void summarise(const toy_run *runs, int seeds, double *buf /* seeds * npoints */, toy_summary *sm)
+{
+    int sd, k, n = runs[0].npoints;
+    for (sd = 1; sd < seeds; ++sd) if (runs[sd].npoints < n) n = runs[sd].npoints;
+    sm->n = n;
+    for (k = 0; k < n; ++k) sm->step[k] = runs[0].step[k];
+    for (sd = 0; sd < seeds; ++sd) memcpy(buf + (size_t)sd * n, runs[sd].loss, (size_t)n * sizeof *buf);
+    svgplot_median_band(buf, seeds, n, n, sm->loss, sm->loss_lo, sm->loss_hi);
+    for (sd = 0; sd < seeds; ++sd) memcpy(buf + (size_t)sd * n, runs[sd].logvar, (size_t)n * sizeof *buf);
+    svgplot_median_band(buf, seeds, n, n, sm->lv, sm->lv_lo, sm->lv_hi);
+}
+
+static int write_plots(const char *dir, const char *tag, const toy_summary *sm, dg_real t,
+                       const options *o)
+{
+    static char title[160], ylabel[120], caption[400], path[1024];
+    svgplot plot;
+    int i, s;
+
+    if (o->seeds > 1)
+        snprintf(caption, sizeof caption,
+                 "discgrad %d.%d.%d; median of %d seeds (%lu-%lu), band: lowest to highest; %d steps of "
+                 "Adam (lr 0.01) on the logit from 0;\nvariance of %d single estimates every %d steps; "
+                 "REBAR and RELAX tune eta, tau (and RELAX its surrogate) online",
+                 DISCGRAD_VERSION_MAJOR, DISCGRAD_VERSION_MINOR, DISCGRAD_VERSION_PATCH, o->seeds,
+                 o->seed, o->seed + (unsigned long)o->seeds - 1, o->steps, o->draws, o->every);
+    else
+        snprintf(caption, sizeof caption,
+                 "discgrad %d.%d.%d; one run, seed %lu; %d steps of Adam (lr 0.01) on the logit from 0;\n"
+                 "variance of %d single estimates every %d steps; REBAR and RELAX tune eta, tau "
+                 "(and RELAX its surrogate) online",
+                 DISCGRAD_VERSION_MAJOR, DISCGRAD_VERSION_MINOR, DISCGRAD_VERSION_PATCH, o->seed,
+                 o->steps, o->draws, o->every);
+
+    snprintf(title, sizeof title, "E[(b - %g)^2] over one Bernoulli b: loss", (double)t);
+    svgplot_init(&plot, title, "step", "loss E[f] (exact)");
+    plot.caption = caption;
+    plot.note = DGX_STYLE_NOTE_EXACT;
+    for (i = 0; i < NMETHODS; ++i) {
+        dgx_style st = dgx_style_of(methods[i].method, methods[i].baseline);
+        if (sm[i].n == 0) continue;
+        s = svgplot_add(&plot, method_names[i], st.color, st.dash, sm[i].step, sm[i].loss, sm[i].n);
+        if (o->seeds > 1 && methods[i].method != DG_EXACT) svgplot_band(&plot, s, sm[i].loss_lo, sm[i].loss_hi);
+    }
     snprintf(path, sizeof path, "%s/toy-%s-loss.svg", dir, tag);
     if (svgplot_write(&plot, path) != 0) { perror(path); return -1; }
     printf("wrote %s\n", path);
 
-    snprintf(title, sizeof title, "E[(b - %g)^2]: variance of the gradient estimate", (double)t);
-    snprintf(ylabel, sizeof ylabel, "log variance (%d draws)", o->draws);
+    snprintf(title, sizeof title, "E[(b - %g)^2] over one Bernoulli b: variance of one estimate", (double)t);
+    snprintf(ylabel, sizeof ylabel, "ln Var (natural log), %d draws", o->draws);
     svgplot_init(&plot, title, "step", ylabel);
-    for (i = 0; i < NMETHODS; ++i)
-        if (runs[i].npoints > 0 && methods[i].method != DG_EXACT)
-            svgplot_add(&plot, methods[i].name, methods[i].color, methods[i].dash,
-                        runs[i].step, runs[i].logvar, runs[i].npoints);
+    plot.caption = caption;
+    plot.note = DGX_STYLE_NOTE "\ndots on the bottom row:\nvariance measured exactly 0";
+    plot.floor_label = "Var = 0";
+    plot.trim = 0.005;
+    for (i = 0; i < NMETHODS; ++i) {
+        dgx_style st = dgx_style_of(methods[i].method, methods[i].baseline);
+        if (sm[i].n == 0 || methods[i].method == DG_EXACT) continue;
+        s = svgplot_add(&plot, method_names[i], st.color, st.dash, sm[i].step, sm[i].lv, sm[i].n);
+        if (o->seeds > 1) svgplot_band(&plot, s, sm[i].lv_lo, sm[i].lv_hi);
+    }
     snprintf(path, sizeof path, "%s/toy-%s-logvar.svg", dir, tag);
     if (svgplot_write(&plot, path) != 0) { perror(path); return -1; }
     printf("wrote %s\n", path);
     return 0;
 }
 
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+static double median_of(double *v, int n)
+{
+    if (n == 0) return NAN;
+    qsort(v, (size_t)n, sizeof *v, cmp_double);
+    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+/* One row per estimator: the final p and the mean log-variance over the run, as the median over
+   the seeds (with the range of the final p when there are several). */
 static void print_table(const toy_run *runs, dg_real t, const options *o)
 {
-    int i, k, any_zero = 0;
-    printf("\nt = %g: %d steps, Adam lr 0.01 on the logit from 0; log-variance of %d draws every %d steps\n",
+    int i, k, sd, any_zero = 0;
+    printf("\nt = %g: %d steps, Adam lr 0.01 on the logit from 0; log-variance of %d draws every %d steps",
            (double)t, o->steps, o->draws, o->every);
-    printf("%-22s %9s %15s %14s\n", "estimator", "final p", "mean log-var", "f-calls/step");
+    if (o->seeds > 1) printf("; median of %d seeds", o->seeds);
+    printf("\n%-22s %9s%s %15s %14s\n", "estimator", "final p", o->seeds > 1 ? "    (lowest - highest)" : "",
+           "mean log-var", "f-calls/step");
     for (i = 0; i < NMETHODS; ++i) {
-        const toy_run *r = &runs[i];
-        char calls[40] = "-", meanlv[40] = "-";
-        double sum = 0;
-        int n = 0;
-        if (r->rc != DG_OK && r->npoints == 0) {
-            printf("%-22s   not available: %s\n", methods[i].name, dg_strerror(r->rc));
+        const toy_run *r0 = &runs[i * o->seeds];
+        char calls[40] = "-", meanlv[40] = "-", range[48] = "";
+        double finals[MAXSEEDS], means[MAXSEEDS], lo = HUGE_VAL, hi = -HUGE_VAL;
+        int nmeans = 0, zero = 0, failed = -1;
+        if (r0->rc != DG_OK && r0->npoints == 0) {
+            printf("%-22s   not available: %s\n", method_names[i], dg_strerror(r0->rc));
             continue;
         }
-        for (k = 0; k < r->npoints; ++k)
-            if (isfinite(r->logvar[k])) { sum += r->logvar[k]; ++n; }
-        if (n > 0) snprintf(meanlv, sizeof meanlv, "%.2f%s", sum / n, r->zero_var ? "*" : "");
-        else if (r->zero_var) snprintf(meanlv, sizeof meanlv, "(zero)");
-        any_zero |= r->zero_var > 0 && n > 0;
-        if (r->steps_done > 0) {
-            double fc = (double)r->f_evals / r->steps_done, gc = (double)r->grad_evals / r->steps_done;
+        for (sd = 0; sd < o->seeds; ++sd) {
+            const toy_run *r = &runs[i * o->seeds + sd];
+            double sum = 0;
+            int n = 0;
+            finals[sd] = r->final_p;
+            if (r->final_p < lo) lo = r->final_p;
+            if (r->final_p > hi) hi = r->final_p;
+            for (k = 0; k < r->npoints; ++k)
+                if (isfinite(r->logvar[k])) { sum += r->logvar[k]; ++n; }
+            if (n > 0) means[nmeans++] = sum / n;
+            zero += r->zero_var > 0;
+            if (r->rc != DG_OK && failed < 0) failed = sd;
+        }
+        if (nmeans > 0) snprintf(meanlv, sizeof meanlv, "%.2f%s", median_of(means, nmeans), zero ? "*" : "");
+        else if (zero) snprintf(meanlv, sizeof meanlv, "(zero)");
+        any_zero |= zero > 0 && nmeans > 0;
+        if (r0->steps_done > 0) {
+            double fc = (double)r0->f_evals / r0->steps_done, gc = (double)r0->grad_evals / r0->steps_done;
             if (gc > 0 && fc > 0) snprintf(calls, sizeof calls, "%g + %g grad", fc, gc);
             else if (gc > 0) snprintf(calls, sizeof calls, "%g grad", gc);
             else snprintf(calls, sizeof calls, "%g", fc);
         }
-        printf("%-22s %9.4g %15s %14s", methods[i].name, r->final_p, meanlv, calls);
-        if (r->rc != DG_OK) printf("   stopped at step %d: %s", r->failed_step, dg_strerror(r->rc));
+        if (o->seeds > 1) {
+            char r[40];
+            snprintf(r, sizeof r, "(%.3g - %.3g)", lo, hi);
+            snprintf(range, sizeof range, " %21s", r);
+        }
+        printf("%-22s %9.4g%s %15s %14s", method_names[i], median_of(finals, o->seeds), range, meanlv, calls);
+        if (failed >= 0) {
+            const toy_run *r = &runs[i * o->seeds + failed];
+            printf("   seed %lu stopped at step %d: %s", o->seed + (unsigned long)failed, r->failed_step,
+                   dg_strerror(r->rc));
+        }
         printf("\n");
     }
     if (any_zero) printf("* points with a measured variance of exactly 0 are left out of the mean\n");
@@ -286,11 +391,13 @@ static int parse_int(const char *s, int lo, int *out)
 
 static void usage(FILE *to)
 {
-    fprintf(to, "usage: toy [--steps N] [--every N] [--draws N] [--seed N] [--out DIR]\n"
+    fprintf(to, "usage: toy [--steps N] [--every N] [--draws N] [--seed N] [--seeds N] [--out DIR]\n"
                 "  --steps N  Adam steps per estimator (default 2000)\n"
                 "  --every N  log the loss and the variance every N steps (default 10)\n"
                 "  --draws N  single estimates per variance measurement (default 1000)\n"
                 "  --seed N   seed of every random stream (default 1)\n"
+                "  --seeds N  runs per estimator, seeds N, N+1, ...: plots show the median and\n"
+                "             the range (default 1, at most 64)\n"
                 "  --out DIR  where the CSV and SVG files go, an existing directory (default .)\n");
 }
 
@@ -298,16 +405,18 @@ int main(int argc, char **argv)
 {
     static const dg_real targets[2] = {0.45, 0.499};
     static const char *const tags[2] = {"t0.45", "t0.499"};
+    static toy_summary sm[NMETHODS];
     options o;
-    toy_run runs[NMETHODS];
-    double *pool;
-    int i, j, seed, npoints, status = 0;
+    toy_run *runs;
+    double *pool, *spool, *scratch;
+    int i, j, sd, seed, npoints, nruns, status = 0;
     static char path[1024];
 
     o.steps = 2000;
     o.every = 10;
     o.draws = 1000;
     o.seed = 1;
+    o.seeds = 1;
     o.out = ".";
     for (i = 1; i < argc; ++i) {
         int bad = i + 1 >= argc;
@@ -316,15 +425,21 @@ int main(int argc, char **argv)
         else if (!bad && !strcmp(argv[i], "--every")) bad = parse_int(argv[++i], 1, &o.every);
         else if (!bad && !strcmp(argv[i], "--draws")) bad = parse_int(argv[++i], 2, &o.draws);
         else if (!bad && !strcmp(argv[i], "--seed")) { bad = parse_int(argv[++i], 0, &seed); o.seed = (unsigned long)seed; }
+        else if (!bad && !strcmp(argv[i], "--seeds")) bad = parse_int(argv[++i], 1, &o.seeds) || o.seeds > MAXSEEDS;
         else if (!bad && !strcmp(argv[i], "--out")) o.out = argv[++i];
         else bad = 1;
         if (bad) { usage(stderr); return 2; }
     }
+    name_methods();
 
     npoints = o.steps / o.every + 2;
-    pool = (double *)malloc(sizeof(double) * 5 * (size_t)npoints * NMETHODS);
-    if (!pool) { fprintf(stderr, "toy: out of memory\n"); return 1; }
-    for (i = 0; i < NMETHODS; ++i) {
+    nruns = NMETHODS * o.seeds;
+    runs = (toy_run *)calloc((size_t)nruns, sizeof *runs);
+    pool = (double *)malloc(sizeof(double) * 5 * (size_t)npoints * (size_t)nruns);
+    spool = (double *)malloc(sizeof(double) * 7 * (size_t)npoints * NMETHODS);
+    scratch = (double *)malloc(sizeof(double) * (size_t)npoints * (size_t)o.seeds);
+    if (!runs || !pool || !spool || !scratch) { fprintf(stderr, "toy: out of memory\n"); return 1; }
+    for (i = 0; i < nruns; ++i) {
         double *base = pool + (size_t)5 * npoints * i;
         runs[i].step = base;
         runs[i].logit = base + npoints;
@@ -332,16 +447,33 @@ int main(int argc, char **argv)
         runs[i].loss = base + 3 * (size_t)npoints;
         runs[i].logvar = base + 4 * (size_t)npoints;
     }
+    for (i = 0; i < NMETHODS; ++i) {
+        double *base = spool + (size_t)7 * npoints * i;
+        sm[i].step = base;
+        sm[i].loss = base + npoints;
+        sm[i].loss_lo = base + 2 * (size_t)npoints;
+        sm[i].loss_hi = base + 3 * (size_t)npoints;
+        sm[i].lv = base + 4 * (size_t)npoints;
+        sm[i].lv_lo = base + 5 * (size_t)npoints;
+        sm[i].lv_hi = base + 6 * (size_t)npoints;
+    }
 
     for (j = 0; j < 2 && status == 0; ++j) {
-        for (i = 0; i < NMETHODS; ++i) run_method(&methods[i], targets[j], &o, i, &runs[i]);
+        for (i = 0; i < NMETHODS; ++i) {
+            for (sd = 0; sd < o.seeds; ++sd)
+                run_method(&methods[i], targets[j], &o, i, o.seed + (unsigned long)sd, &runs[i * o.seeds + sd]);
+            summarise(&runs[i * o.seeds], o.seeds, scratch, &sm[i]);
+        }
         snprintf(path, sizeof path, "%s/toy-%s.csv", o.out, tags[j]);
-        if (write_csv(path, runs, targets[j]) != 0) { perror(path); status = 1; break; }
+        if (write_csv(path, runs, targets[j], &o) != 0) { perror(path); status = 1; break; }
         printf("wrote %s\n", path);
-        if (write_plots(o.out, tags[j], runs, targets[j], &o) != 0) { status = 1; break; }
+        if (write_plots(o.out, tags[j], sm, targets[j], &o) != 0) { status = 1; break; }
         print_table(runs, targets[j], &o);
         printf("\n");
     }
+    free(scratch);
+    free(spool);
     free(pool);
+    free(runs);
     return status;
 }

@@ -41,6 +41,7 @@
 #include "discgrad.h"
 #include "method_names.h"
 #include "svgplot.h"
+#include "plotstyle.h"
 
 #define NPIX 784
 #define MAXW 1024       /* widest layer */
@@ -398,6 +399,7 @@ typedef struct options {
     dg_kind kind;
     int steps, batch, eval_every, test_n, samples, tune;
     double lr, tau, require; /* require: least test -ELBO improvement (nats), 0 = no check */
+    double initial;          /* test -ELBO at the common starting point: every curve's step 0 */
     unsigned long seed;
     const char *data, *svg, *csv, *replot;
 } options;
@@ -458,6 +460,9 @@ static void run_method(vae *v, const vae *init, dg_method method, const options 
     cfg.seed = o->seed;
     memset(res, 0, sizeof *res);
     res->test_curve.name = name;
+    res->test_curve.x[0] = 0;
+    res->test_curve.y[0] = o->initial;
+    res->test_curve.n = 1;
     memset(&p, 0, sizeof p);
     p.kind = v->kind;
     p.D = v->D;
@@ -650,6 +655,7 @@ int main(int argc, char **argv)
            v.D, o.kind == DG_BERNOULLI ? "" : " x 10 classes", o.batch, o.lr, o.steps, o.test_n);
     initial = evaluate(&init, &test, o.test_n, &ctx);
     printf("# initial test -ELBO %.2f\n", initial);
+    o.initial = initial;
     for (i = 0; i < nmethods; ++i) {
         run_method(&v, &init, methods[i], &o, &train, &test, &results[i]);
         if (results[i].rc == DG_OK) curves[ncurves++] = results[i].test_curve;
@@ -684,7 +690,7 @@ int main(int argc, char **argv)
 plot:
     if (ncurves > 1 || o.svg) {
         static svgplot plot;
-        char title[256];
+        char title[256], caption[320];
         if (!o.svg) {
             sprintf(svg_default, "build/vae-%s.svg", o.kind == DG_BERNOULLI ? "bernoulli" : "categorical");
             o.svg = svg_default;
@@ -692,8 +698,18 @@ plot:
         sprintf(title, "%s VAE on Fashion-MNIST: test -ELBO",
                 o.kind == DG_BERNOULLI ? "Bernoulli 200" : "Categorical 20x10");
         svgplot_init(&plot, title, "step", "test -ELBO (nats)");
-        for (i = 0; i < ncurves; ++i)
-            svgplot_add(&plot, curves[i].name, i, i / SVGPLOT_NCOLORS, curves[i].x, curves[i].y, curves[i].n);
+        plot.note = DGX_STYLE_NOTE;
+        if (!o.replot) {
+            sprintf(caption, "discgrad %d.%d.%d; one run, seed %lu; batch %d, Adam %g, %d steps%s; "
+                             "test -ELBO: one sample on each of %d test images",
+                    DISCGRAD_VERSION_MAJOR, DISCGRAD_VERSION_MINOR, DISCGRAD_VERSION_PATCH, o.seed,
+                    o.batch, o.lr, o.steps, o.tune ? ", REBAR/RELAX tuned" : "", o.test_n);
+            plot.caption = caption;
+        }
+        for (i = 0; i < ncurves; ++i) {
+            dgx_style st = dgx_style_of(dgx_method_by_name(curves[i].name), DG_BASELINE_NONE);
+            svgplot_add(&plot, st.label, st.color, st.dash, curves[i].x, curves[i].y, curves[i].n);
+        }
         if (svgplot_write(&plot, o.svg) != 0)
             fprintf(stderr, "cannot write %s\n", o.svg);
         else

@@ -4,7 +4,8 @@
    g = (1 - 2t) p (1 - p), p = sigmoid(phi). Near t = 1/2 the gradient is tiny next to f, which is
    where estimators differ most (Tucker et al. 2017, Grathwohl et al. 2018). For each t and phi
    the program draws N estimates per method and prints the variance of one estimate, measured
-   as the mean of (estimate - g)^2, beside the closed form (MATH.md, "Closed forms for tests").
+   as the mean of (estimate - g)^2, beside the closed form (docs/math.md, "Closed forms on the
+   one-bit toy").
 
    Build and run:  make variance   (or: cc -std=c99 -O2 -I. examples/variance.c -lm) */
 #include <math.h>
@@ -47,7 +48,7 @@ int main(void)
     int i, j, row;
 
     printf("Variance of one estimate on f(b) = (b - t)^2, %ld draws each (optimal and EMA after\n"
-           "%ld warm-up calls). The closed forms are those of MATH.md.\n\n", N, warm);
+           "%ld warm-up calls). The closed forms are those of docs/math.md.\n\n", N, warm);
     for (i = 0; i < 3; ++i)
         for (j = 0; j < 2; ++j) {
             dg_real phi = (dg_real)phis[j], grad;

@@ -69,7 +69,7 @@ static void cv_samples_unbiased(void)
     }
 }
 
-/* --- the one-bit toys of MATH.md: f(b) = k + (b - t)^2 --------------------------------------- */
+/* --- the one-bit toys of docs/math.md: f(b) = k + (b - t)^2 ---------------------------------- */
 static double cv_toy_t, cv_toy_k;
 static dg_real cv_toy_f(const dg_real *z, void *u) { (void)u; return cv_toy_k + (z[0] - cv_toy_t) * (z[0] - cv_toy_t); }
 static dg_real cv_toy_grad(const dg_real *z, dg_real *dz, void *u)
@@ -127,7 +127,7 @@ static void cv_muprop_variance_closed_form(void)
     CHECK_NEAR(v, want, 4.5 * sqrt((pr * pow(1 - pr, 12) + (1 - pr) * pow(pr, 12)) / (double)N));
 }
 
-/* MATH.md / issue: on f(b) = 3 + (b - .45)^2 at phi = .5 REINFORCE's variance is about 2.47;
+/* docs/math.md / issue: on f(b) = 3 + (b - .45)^2 at phi = .5 REINFORCE's variance is about 2.47;
    REBAR (eta 1, tau .5) and tuned RELAX must each be at most a tenth of it. */
 static void cv_rebar_relax_variance_vs_reinforce(void)
 {

@@ -12,7 +12,7 @@ static double rx_fb1(const double *z, double *dz)
     dz[0] = 2 * (z[0] - 0.45) + 1.6 * cos(2 * z[0]);
     return (z[0] - 0.45) * (z[0] - 0.45) + 0.8 * sin(2 * z[0]);
 }
-/* One Bernoulli: f(b) = (b - 0.45)^2, the closed-form case of MATH.md. */
+/* One Bernoulli: f(b) = (b - 0.45)^2, the closed-form case of docs/math.md. */
 static double rx_fsq(const double *z, double *dz)
 {
     dz[0] = 2 * (z[0] - 0.45);

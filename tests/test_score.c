@@ -1,6 +1,6 @@
 /* Tests of the score-function family (REINFORCE with every baseline, RLOO) and the antithetic
    estimators (ARM, DisARM): means against dg_exact, variances against the closed forms of
-   MATH.md, the learned baselines against plain REINFORCE, error paths, determinism. */
+   docs/math.md, the learned baselines against plain REINFORCE, error paths, determinism. */
 #include "common.h"
 
 #define SC_SENTINEL ((dg_real)-12345.5)
@@ -220,9 +220,9 @@ static void score_ars_swaps_match_full_scan(void)
 }
 #endif
 
-/* ---- variances on the toy against MATH.md ------------------------------------------------ */
+/* ---- variances on the toy against docs/math.md -------------------------------------------- */
 
-/* The closed forms of MATH.md for one estimate on the toy, written out independently here. */
+/* The closed forms of docs/math.md for one estimate on the toy, written out independently here. */
 enum { SC_REINFORCE, SC_REINFORCE_MEAN_BASELINE, SC_RLOO2, SC_ARM, SC_DISARM, SC_NVAR };
 static double sc_toy_closed_var(int which, double t, double p)
 {
