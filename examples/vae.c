@@ -21,9 +21,17 @@
    estimates at discrete z ~ q (nats, lower is better), so relaxed and discrete methods are
    measured the same way.
 
+   Training step: through ask, tell and commit. The encoder runs over the batch's examples at
+   once, one dg_ask draws for all of them (problem.batch = B), the decoder evaluates every point
+   of that draw in one batched pass (its NLL, and df/dz at the points that need it), one dg_tell
+   forms the B estimates and one dg_commit ends the step. The batched passes give each row the
+   bits of a pass of its own, so --unbatched (one dg_estimate per example, the decoder called
+   back once per point) trains the same model bit for bit, more slowly.
+
    Usage:
      vae [--model bernoulli|categorical] [--methods disarm,rloo,...] [--steps N] [--batch B]
          [--lr R] [--eval-every N] [--test-n N] [--samples S] [--tau T] [--tune] [--seed S]
+         [--unbatched]
          [--data DIR] [--svg FILE] [--csv FILE] [--require-improvement NATS]
      vae --replot CSV [--model M] --svg FILE
    --csv saves the test -ELBO curves; --replot draws such a file again without training.
@@ -229,6 +237,73 @@ static void mlp_adam(mlp *m, double lr, long t)
     }
 }
 
+/* Forward and backward passes over N rows at once (row r of X is an input). Each weight row is
+   used for RB rows while it is in the cache, instead of once per row: the batched matrix
+   product that one dg_ask of a whole batch makes possible. Every row gets the bits mlp_forward
+   and mlp_backward give it alone (the same sums in the same order). act[l] and delta[l] hold
+   N rows of layer l's width. */
+#define RB 16
+
+static void mlp_forward_rows(const mlp *m, const dg_real *X, int N, dg_real **act)
+{
+    int l, i, o, r, r0;
+    memcpy(act[0], X, (size_t)N * m->L[0].in * sizeof *X);
+    for (l = 0; l < m->n; ++l) {
+        const layer *L = &m->L[l];
+        for (r = 0; r < N; ++r) memcpy(act[l + 1] + (size_t)r * L->out, L->b, (size_t)L->out * sizeof *L->b);
+        for (r0 = 0; r0 < N; r0 += RB) {
+            int r1 = r0 + RB < N ? r0 + RB : N;
+            for (i = 0; i < L->in; ++i) {
+                const dg_real *w = L->W + (size_t)i * L->out;
+                for (r = r0; r < r1; ++r) {
+                    dg_real xi = act[l][(size_t)r * L->in + i], *out = act[l + 1] + (size_t)r * L->out;
+                    if (xi == 0) continue;
+                    for (o = 0; o < L->out; ++o) out[o] += xi * w[o];
+                }
+            }
+        }
+        if (l + 1 < m->n)
+            for (r = 0; r < N * L->out; ++r) act[l + 1][r] = act[l + 1][r] > 0 ? act[l + 1][r] : 0;
+    }
+}
+
+/* From delta[m->n] (the gradients wrt the outputs): adds each row's parameter gradients scaled
+   by scale[r] (rows with 0 add nothing), and leaves in delta[0] the gradient wrt the input of
+   the rows with want_dx[r]. */
+static void mlp_backward_rows(mlp *m, int N, dg_real **act, dg_real **delta, const dg_real *scale,
+                              const int *want_dx)
+{
+    int l, i, o, r, r0;
+    for (l = m->n - 1; l >= 0; --l) {
+        layer *L = &m->L[l];
+        for (r = 0; r < N; ++r) {
+            const dg_real *d = delta[l + 1] + (size_t)r * L->out;
+            if (scale[r] != 0) for (o = 0; o < L->out; ++o) L->gb[o] += scale[r] * d[o];
+        }
+        for (r0 = 0; r0 < N; r0 += RB) {
+            int r1 = r0 + RB < N ? r0 + RB : N;
+            for (i = 0; i < L->in; ++i) {
+                dg_real *g = L->gW + (size_t)i * L->out;
+                const dg_real *w = L->W + (size_t)i * L->out;
+                for (r = r0; r < r1; ++r) {
+                    const dg_real *d = delta[l + 1] + (size_t)r * L->out;
+                    const dg_real in = act[l][(size_t)r * L->in + i], xi = scale[r] * in;
+                    dg_real sum = 0;
+                    if (xi != 0) for (o = 0; o < L->out; ++o) g[o] += xi * d[o];
+                    /* inner layers' deltas for every row that learns or wants dx; the input's for
+                       the rows that want it */
+                    if (!(want_dx[r] || (l > 0 && scale[r] != 0)) || (l > 0 && in <= 0)) {
+                        delta[l][(size_t)r * L->in + i] = 0;
+                        continue;
+                    }
+                    for (o = 0; o < L->out; ++o) sum += w[o] * d[o];
+                    delta[l][(size_t)r * L->in + i] = sum;
+                }
+            }
+        }
+    }
+}
+
 /* ---------------------------------------------------------------------------------------------
    The VAE
    ------------------------------------------------------------------------------------------- */
@@ -398,6 +473,7 @@ static int read_curves(const char *path, curve *cs, int max, char names[][64])
 typedef struct options {
     dg_kind kind;
     int steps, batch, eval_every, test_n, samples, tune;
+    int unbatched;           /* the per-example path: dg_estimate with callbacks, one at a time */
     double lr, tau, require; /* require: least test -ELBO improvement (nats), 0 = no check */
     double initial;          /* test -ELBO at the common starting point: every curve's step 0 */
     unsigned long seed;
@@ -436,6 +512,137 @@ static dg_real decoder_step(vae *v, example_ctx *c, dg_real scale)
         if (use_disc) nll += c->rec_f[i];
     }
     return use_disc ? nll / ndisc : -1;
+}
+
+/* The buffers of the batched step: rows for the encoder (one per example) and for the decoder
+   (one per point of the batch's draw). */
+typedef struct batch_bufs {
+    int rows;                                       /* decoder rows the buffers hold */
+    dg_real *x, *phi, *g, *values, *grads, *scale, *draw_mem;
+    size_t draw_count;
+    int *want_dx;
+    dg_real *eact[MAXL + 1], *edelta[MAXL + 1], *dact[MAXL + 1], *ddelta[MAXL + 1];
+} batch_bufs;
+static batch_bufs bb;
+
+static void bufs_free(void)
+{
+    int l;
+    free(bb.x); free(bb.phi); free(bb.g); free(bb.values); free(bb.grads); free(bb.scale);
+    free(bb.draw_mem); free(bb.want_dx);
+    for (l = 0; l <= MAXL; ++l) { free(bb.eact[l]); free(bb.edelta[l]); free(bb.dact[l]); free(bb.ddelta[l]); }
+    memset(&bb, 0, sizeof bb);
+}
+
+/* The buffers for B examples and a draw of draw_count values; the decoder's rows, which depend
+   on the points per example, come with the first draw (bufs_rows). */
+static void bufs_alloc(const vae *v, int B, size_t draw_count)
+{
+    int l;
+    bufs_free();
+    bb.x = zeros((size_t)B * NPIX);
+    bb.phi = zeros((size_t)B * v->nz);
+    bb.g = zeros((size_t)B * v->nz);
+    bb.draw_mem = zeros(draw_count);
+    bb.draw_count = draw_count;
+    for (l = 0; l <= v->enc.n; ++l) {
+        int w = l == 0 ? v->enc.L[0].in : v->enc.L[l - 1].out;
+        bb.eact[l] = zeros((size_t)B * w);
+        bb.edelta[l] = zeros((size_t)B * w);
+    }
+}
+
+static void bufs_rows(const vae *v, int N)
+{
+    int l;
+    if (bb.rows >= N) return;
+    free(bb.values); free(bb.grads); free(bb.scale); free(bb.want_dx);
+    bb.rows = N > 1 ? N : 1;
+    bb.values = zeros((size_t)bb.rows);
+    bb.grads = zeros((size_t)bb.rows * v->nz);
+    bb.scale = zeros((size_t)bb.rows);
+    bb.want_dx = (int *)calloc((size_t)bb.rows, sizeof(int));
+    if (!bb.want_dx) { fprintf(stderr, "out of memory\n"); exit(1); }
+    for (l = 0; l <= v->dec.n; ++l) {
+        int w = l == 0 ? v->dec.L[0].in : v->dec.L[l - 1].out;
+        free(bb.dact[l]);
+        free(bb.ddelta[l]);
+        bb.dact[l] = zeros((size_t)bb.rows * w);
+        bb.ddelta[l] = zeros((size_t)bb.rows * w);
+    }
+}
+
+/* One training step through ask, tell and commit: the encoder over the batch's B examples at
+   once, one draw for all of them (problem.batch = B), the decoder over all the draw's points at
+   once (its NLL, and df/dz where the method needs it), the tell, one commit. The decoder learns
+   at each example's discrete points (else its relaxed ones) as in the per-example step.
+   Returns the batch's summed -ELBO at discrete points. */
+static double train_step_batched(vae *v, const options *o, dg_problem *p, const int *idx,
+                                 const dataset *train, dg_rng *aux_rng, int *rc_out)
+{
+    int B = o->batch, b, j, r, P, n = v->nz, rc;
+    double loss = 0;
+    dg_draw d;
+    dg_real z[MAXW];
+    for (b = 0; b < B; ++b) load_example(train, idx[b], bb.x + (size_t)b * NPIX);
+    mlp_forward_rows(&v->enc, bb.x, B, bb.eact);
+    memcpy(bb.phi, bb.eact[v->enc.n], (size_t)B * n * sizeof *bb.phi);
+    p->logits = bb.phi;
+    p->batch = B;
+    rc = dg_ask(&est, p, &d, bb.draw_mem, bb.draw_count);
+    if (rc != DG_OK) { *rc_out = rc; return 0; }
+    P = d.per_example;
+    bufs_rows(v, B * P > B ? B * P : B);
+    /* the decoder over every point: NLL, and the gradient wrt the point where it is needed */
+    mlp_forward_rows(&v->dec, d.points, B * P, bb.dact);
+    for (r = 0; r < B * P; ++r) {
+        const dg_real *a = bb.dact[v->dec.n] + (size_t)r * NPIX, *x = bb.x + (size_t)(r / P) * NPIX;
+        int need = dg_point_needs(&d, r / P, r % P);
+        bb.want_dx[r] = need == DG_NEED_GRAD;
+        bb.values[r] = bernoulli_nll(a, x, bb.ddelta[v->dec.n] + (size_t)r * NPIX);
+        bb.scale[r] = 0;
+    }
+    /* which points teach the decoder: each example's discrete ones, else its relaxed ones */
+    for (b = 0; b < B; ++b) {
+        int ndisc = 0, nrel = 0, use_disc;
+        dg_real nll = 0;
+        for (j = 0; j < P; ++j) {
+            r = b * P + j;
+            if (dg_point_needs(&d, b, j) == DG_NEED_NONE) continue;
+            if (is_discrete(d.points + (size_t)r * n, n)) { ndisc++; nll += bb.values[r]; } else nrel++;
+        }
+        use_disc = ndisc > 0;
+        for (j = 0; j < P; ++j) {
+            r = b * P + j;
+            if (dg_point_needs(&d, b, j) == DG_NEED_NONE) continue;
+            if (is_discrete(d.points + (size_t)r * n, n) == use_disc)
+                bb.scale[r] = (dg_real)1 / (dg_real)(B * (use_disc ? ndisc : nrel));
+        }
+        if (!use_disc) { /* only relaxed points: measure at a discrete one */
+            sample_latent(v, bb.phi + (size_t)b * n, aux_rng, z);
+            nll = bernoulli_nll(mlp_forward(&v->dec, z, &ctx.t), bb.x + (size_t)b * NPIX, NULL);
+            ndisc = 1;
+        }
+        loss += nll / ndisc + kl_uniform(v, bb.phi + (size_t)b * n, NULL);
+    }
+    mlp_backward_rows(&v->dec, B * P, bb.dact, bb.ddelta, bb.scale, bb.want_dx);
+    for (r = 0; r < B * P; ++r)
+        if (bb.want_dx[r]) memcpy(bb.grads + (size_t)r * n, bb.ddelta[0] + (size_t)r * n, (size_t)n * sizeof *bb.grads);
+    rc = dg_tell(&est, &d, p, bb.values, d.needs_grad ? bb.grads : NULL, bb.g, NULL);
+    if (rc != DG_OK) { *rc_out = rc; return 0; }
+    dg_commit(&est);
+    /* the encoder: the estimate plus the KL's gradient, averaged over the batch */
+    for (b = 0; b < B; ++b) {
+        dg_real *gb = bb.g + (size_t)b * n;
+        kl_uniform(v, bb.phi + (size_t)b * n, gb);
+        for (j = 0; j < n; ++j) gb[j] /= B;
+        bb.scale[b] = 1;
+        bb.want_dx[b] = 0;
+    }
+    memcpy(bb.edelta[v->enc.n], bb.g, (size_t)B * n * sizeof *bb.g);
+    mlp_backward_rows(&v->enc, B, bb.eact, bb.edelta, bb.scale, bb.want_dx);
+    *rc_out = DG_OK;
+    return loss;
 }
 
 static void run_method(vae *v, const vae *init, dg_method method, const options *o,
@@ -478,10 +685,27 @@ static void run_method(vae *v, const vae *init, dg_method method, const options 
     ctx.v = v;
     dg_rng_seed(&data_rng, o->seed, 1);
     dg_rng_seed(&aux_rng, o->seed, 2);
+    if (!o->unbatched) {
+        dg_problem shape = p;
+        shape.batch = o->batch;
+        bufs_alloc(v, o->batch, dg_draw_reals(&est, &shape));
+    }
 
     for (step = 1; step <= o->steps; ++step) {
         double loss = 0;
-        for (b = 0; b < o->batch; ++b) {
+        if (!o->unbatched) {
+            int idx[1024];
+            for (b = 0; b < o->batch; ++b) idx[b] = (int)(dg_rng_u64(&data_rng) % (uint64_t)train->n);
+            loss = train_step_batched(v, o, &p, idx, train, &aux_rng, &rc);
+            p.batch = 0;
+            p.logits = phi;
+            if (rc != DG_OK) {
+                res->rc = rc;
+                printf("%-16s %s: skipped\n", name, dg_strerror(rc));
+                return;
+            }
+        }
+        for (b = 0; o->unbatched && b < o->batch; ++b) {
             int i = (int)(dg_rng_u64(&data_rng) % (uint64_t)train->n), j;
             dg_real nll, kl;
             load_example(train, i, ctx.x);
@@ -537,6 +761,7 @@ static void usage(const char *prog)
             "usage: %s [--model bernoulli|categorical] [--methods a,b,...] [--steps N] [--batch B]\n"
             "          [--lr R] [--eval-every N] [--test-n N] [--samples S] [--tau T] [--tune]\n"
             "          [--seed S] [--data DIR] [--svg FILE] [--csv FILE] [--require-improvement NATS]\n"
+            "          [--unbatched]\n"
             "       %s --replot CSV [--model M] --svg FILE\n"
             "methods:", prog, prog);
     {
@@ -574,6 +799,7 @@ int main(int argc, char **argv)
     for (a = 1; a < argc; ++a) {
         const char *arg = argv[a], *val = a + 1 < argc ? argv[a + 1] : NULL;
         if (strcmp(arg, "--tune") == 0) { o.tune = 1; continue; }
+        if (strcmp(arg, "--unbatched") == 0) { o.unbatched = 1; continue; }
         if (!val) usage(argv[0]);
         ++a;
         if (strcmp(arg, "--model") == 0) {
