@@ -2380,7 +2380,7 @@ static int dg__config(const dg_config *cfg, dg_config *out)
 {
     dg_config c;
     if (!cfg) return DG_EINVAL;
-    c = *cfg;
+    memcpy(&c, cfg, sizeof c); /* padding too: an estimator's bytes are its configuration's */
     if ((int)c.method < DG_EXACT || (int)c.method > DG__METHOD_LAST) return DG_EINVAL;
     if ((int)c.baseline < DG_BASELINE_NONE || (int)c.baseline > DG__BASELINE_LAST) return DG_EINVAL;
     if (c.samples < 0 || (c.method == DG_RLOO && c.samples == 1)) return DG_EINVAL;
@@ -2394,7 +2394,7 @@ static int dg__config(const dg_config *cfg, dg_config *out)
     if (c.ema_decay == 0) c.ema_decay = (dg_real)0.9;
     if (c.eta == 0) c.eta = 1;
     if (c.lr == 0) c.lr = (dg_real)0.01;
-    *out = c;
+    memcpy(out, &c, sizeof c);
     return DG_OK;
 }
 
@@ -2536,7 +2536,7 @@ DGDEF int dg_init(dg_estimator *e, const dg_config *cfg, dg_real *memory, size_t
     rc = dg__config(cfg, &c);
     if (rc) return rc;
     if (count > 0 && !memory) return DG_EINVAL;
-    e->cfg = c;
+    memcpy(&e->cfg, &c, sizeof c);
     dg_rng_seed(&e->rng, c.seed, c.stream);
     /* the estimator's name for its draws: where it lives and how it was seeded */
     x = (uint64_t)(uintptr_t)e ^ (c.seed * UINT64_C(0x9e3779b97f4a7c15)) ^ c.stream;
