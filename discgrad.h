@@ -630,7 +630,7 @@ typedef struct dg_pending {
    Bernoulli). 0 for DG_EXACT, which needs no memory. */
 #define DG_ESTIMATOR_REALS(method, n, K)                                                        \
     ((method) == DG_EXACT ? (size_t)0                                                           \
-     : (size_t)(n) * (size_t)(6 + DG__NWORK_BASE + ((method) == DG_RELAX ? 5 * DG_RELAX_HIDDEN : 0) + \
+     : (size_t)(n) * (size_t)(7 + DG__NWORK_BASE + ((method) == DG_RELAX ? 5 * DG_RELAX_HIDDEN : 0) + \
                               2 * (1 + DG__MAX2(7, (K)))) +                                     \
            (size_t)(2 * DG__MAX2(7, (K)) + 4))
 
@@ -2421,7 +2421,7 @@ static int dg__shape_of(const dg_config *c, const dg_problem *p, dg__shape *s)
         break;
     }
     case DG_REINFORCE:
-    case DG_RLOO:
+    case DG_RLOO: s->Ps = 1; s->Q0 = n; break; /* E_q z, the draws' and the tell's */
     case DG_GUMBEL_SOFTMAX: s->Ps = 1; break;
     case DG_STRAIGHT_THROUGH: s->Ps = 1; s->Qs = n; break;
     case DG_GUMBEL_RAO: s->P0 = 1; s->Qs = n; break;
@@ -2434,12 +2434,14 @@ static int dg__shape_of(const dg_config *c, const dg_problem *p, dg__shape *s)
             s->Qs = (long)p->D + p->K + 1;
         } else {
             s->Ps = 2;
+            s->Q0 = 2 * n; /* sigma(phi) and sigma(-phi) */
             s->Qs = n;
         }
         break;
     case DG_DISARM:
         if (p->kind == DG_CATEGORICAL) return DG_EUNSUPPORTED;
         s->Ps = 2;
+        s->Q0 = 2 * n;
         break;
     }
     return DG_OK;
@@ -2466,16 +2468,17 @@ static size_t dg__window_size(const dg_config *c, const dg__shape *s, size_t n)
     return pts * n * (dg__needs_grad(c->method) ? 2 : 1) + (size_t)(s->Q0 + s->Qs) + pts;
 }
 
-/* Lays the memory out from base (or only counts it, base NULL) and returns the count. */
+/* Lays the memory out from base, room values (or only counts it, base NULL), and returns the
+   count; what does not fit gets NULL (the caller compares the count with room). */
 static size_t dg__layout_of(const dg_config *c, int n_logits, const dg__shape *s, dg_real *base,
-                            dg__layout *L)
+                            size_t room, dg__layout *L)
 {
     size_t n = (size_t)n_logits, H = DG_RELAX_HIDDEN, off = 0;
     int optimal = c->method == DG_REINFORCE && c->baseline == DG_BASELINE_OPTIMAL;
     int net = c->method == DG_RELAX;
 #define DG__TAKE(ptr, count)                   \
     do {                                       \
-        (ptr) = base ? base + off : (dg_real *)0; \
+        (ptr) = base && off <= room ? base + off : (dg_real *)0; \
         off += (count);                        \
     } while (0)
     L->n = n_logits;
@@ -2507,9 +2510,10 @@ static size_t dg__layout_of(const dg_config *c, int n_logits, const dg__shape *s
    when the memory given to dg_init is too small for it. */
 static int dg__layout_for(dg_estimator *e, const dg_problem *p, const dg__shape *s, dg__layout *L)
 {
-    if (dg__layout_of(&e->cfg, dg__n(p), s, 0, L) > e->mem_count) return DG_ECAPACITY;
-    dg__layout_of(&e->cfg, dg__n(p), s, e->mem, L);
-    return DG_OK;
+    /* laid out from the memory given (addresses past its end are only computed, never used
+       unless the count fits) */
+    return dg__layout_of(&e->cfg, dg__n(p), s, e->mem, e->mem_count, L) > e->mem_count ? DG_ECAPACITY
+                                                                                   : DG_OK;
 }
 
 DGDEF size_t dg_estimator_reals(const dg_config *cfg, const dg_problem *shape)
@@ -2524,7 +2528,7 @@ DGDEF size_t dg_estimator_reals(const dg_config *cfg, const dg_problem *shape)
     if (dg__row(&q) < 1 || dg__row(&q) > DG_MAX_K || q.D > DG__MAX_N / dg__row(&q)) return 0;
     /* a shape the method refuses (too many configurations to enumerate, DG_DISARM on
        categorical variables) needs what its refusal checks: no window */
-    return dg__layout_of(&c, dg__n(&q), dg__shape_of(&c, &q, &s) ? 0 : &s, 0, &L);
+    return dg__layout_of(&c, dg__n(&q), dg__shape_of(&c, &q, &s) ? 0 : &s, 0, 0, &L);
 }
 
 DGDEF int dg_init(dg_estimator *e, const dg_config *cfg, dg_real *memory, size_t count)
@@ -2669,7 +2673,7 @@ static void dg__mean_into(long *n1, dg_real *mean1, long n2, dg_real mean2)
    ------------------------------------------------------------------------------------------- */
 enum {
     DG__W_GRAD = 0, /* every method: the example's estimate (dg_estimate, dg_relaxed_grad_at) */
-    DG__W_SF_PROBS = 1, DG__W_SF_ONES, DG__W_SF_SUM1, DG__W_SF_CVGRAD,
+    DG__W_SF_ONES = 1, DG__W_SF_SUM1, DG__W_SF_CVGRAD,
     DG__W_SF_DFS2, DG__W_SF_DS2 /* DG_BASELINE_OPTIMAL: what a tell adds to the sums */
 };
 
@@ -2695,22 +2699,22 @@ static void dg__sample_hard(dg_rng *r, const dg_problem *p, const dg_real *probs
     }
 }
 
-static void dg__sf_ask_prefix(const dg__run *r) { dg__probs(r->p, DG__W(r->L, DG__W_SF_PROBS)); }
+/* E_q z once per example, kept with the draw for its samples and its tell. */
+static void dg__sf_ask_prefix(const dg__run *r, dg__pts *pre) { dg__probs(r->p, pre->data); }
 
-static void dg__sf_ask_sample(const dg__run *r, dg__pts *s)
+static void dg__sf_ask_sample(const dg__run *r, const dg__pts *pre, dg__pts *s)
 {
-    dg__sample_hard(r->rng, r->p, DG__W(r->L, DG__W_SF_PROBS), s->z);
+    dg__sample_hard(r->rng, r->p, pre->data, s->z);
 }
 
-static void dg__sf_tell_begin(const dg__run *r, dg__acc *a)
+static void dg__sf_tell_begin(const dg__run *r, dg__acc *a, const dg__pts *pre)
 {
     dg__sf_draws *s = &a->sf;
     s->M = r->e->cfg.samples;
     s->shift = s->total = s->total_sq = s->f_mean = s->cv_total = 0;
-    s->probs = DG__W(r->L, DG__W_SF_PROBS);
+    s->probs = pre->data;
     s->ones = DG__W(r->L, DG__W_SF_ONES);
     s->sum1 = DG__W(r->L, DG__W_SF_SUM1);
-    dg__probs(r->p, DG__W(r->L, DG__W_SF_PROBS));
 }
 
 /* Folds draw m into the sums. Its signal is f(z), or f(z) - b(z) with DG_BASELINE_CV. */
@@ -3392,12 +3396,12 @@ static void dg__cv_commit(dg_estimator *e, const dg__layout *L)
    and b2 = 1[u < sigma(phi)] are each distributed as q, and their difference in f carries the
    gradient. The weight per coordinate is the only difference between the two.
    ------------------------------------------------------------------------------------------- */
-enum { DG__W_AT_P1 = 1, DG__W_AT_P0, DG__W_AT_U };
+enum { DG__W_AT_U = 1 };
 
-/* sigma(phi) and sigma(-phi) */
-static void dg__at_probs(const dg__run *r)
+/* sigma(phi) and sigma(-phi), kept with the draw (p1 = data, p0 = data + D) */
+static void dg__at_probs(const dg__run *r, dg__pts *pre)
 {
-    dg_real *p1 = DG__W(r->L, DG__W_AT_P1), *p0 = DG__W(r->L, DG__W_AT_P0);
+    dg_real *p1 = pre->data, *p0 = pre->data + r->p->D;
     int d, D = r->p->D;
     for (d = 0; d < D; ++d) {
         p1[d] = r->p->logits[d];
@@ -3407,9 +3411,9 @@ static void dg__at_probs(const dg__run *r)
     dg__map(DG__MAP_SIGMOID, p0, D);
 }
 
-static void dg__at_ask_sample(const dg__run *r, dg__pts *s)
+static void dg__at_ask_sample(const dg__run *r, const dg__pts *pre, dg__pts *s)
 {
-    const dg_real *p1 = DG__W(r->L, DG__W_AT_P1), *p0 = DG__W(r->L, DG__W_AT_P0);
+    const dg_real *p1 = pre->data, *p0 = pre->data + r->p->D;
     dg_real *u = r->e->cfg.method == DG_ARM ? s->data : DG__W(r->L, DG__W_AT_U);
     dg_real *b1 = s->z, *b2 = s->z + r->p->D;
     int d, D = r->p->D;
@@ -3420,17 +3424,17 @@ static void dg__at_ask_sample(const dg__run *r, dg__pts *s)
     }
 }
 
-static void dg__at_tell_begin(const dg__run *r, dg__acc *a)
+static void dg__at_tell_begin(const dg__run *r, dg__acc *a, const dg__pts *pre)
 {
     int d;
-    dg__at_probs(r);
+    a->prefix = pre;
     for (d = 0; d < r->p->D; ++d) a->grad[d] = 0;
     a->f_mean = 0; /* a running mean: finite whenever every f is */
 }
 
 static int dg__at_tell_sample(const dg__run *r, dg__acc *a, int m, const dg__pts *s)
 {
-    const dg_real *p1 = DG__W(r->L, DG__W_AT_P1), *p0 = DG__W(r->L, DG__W_AT_P0);
+    const dg_real *p1 = a->prefix->data, *p0 = a->prefix->data + r->p->D;
     const dg_real *b1 = s->z, *b2 = s->z + r->p->D;
     dg_real f1 = s->v[0], f2 = s->v[1], diff = f1 - f2;
     int d, D = r->p->D;
@@ -3688,7 +3692,7 @@ static void dg__ask_prefix(const dg__run *r, dg__pts *pre)
     switch (r->e->cfg.method) {
     case DG_EXACT: dg__exact_sweep(r->p, pre->z, 0, 0, 0); break;
     case DG_REINFORCE:
-    case DG_RLOO: dg__sf_ask_prefix(r); break;
+    case DG_RLOO: dg__sf_ask_prefix(r, pre); break;
     case DG_GUMBEL_SOFTMAX:
     case DG_STRAIGHT_THROUGH:
     case DG_GUMBEL_RAO: dg__rx_ask_prefix(r, pre); break;
@@ -3696,7 +3700,7 @@ static void dg__ask_prefix(const dg__run *r, dg__pts *pre)
     case DG_REBAR:
     case DG_RELAX: dg__cv_ask_prefix(r, pre); break;
     case DG_ARM:
-    case DG_DISARM: if (r->p->kind == DG_BERNOULLI) dg__at_probs(r); break;
+    case DG_DISARM: if (r->p->kind == DG_BERNOULLI) dg__at_probs(r, pre); break;
     }
 }
 
@@ -3705,7 +3709,7 @@ static void dg__ask_sample(const dg__run *r, int m, const dg__pts *pre, dg__pts 
     switch (r->e->cfg.method) {
     case DG_EXACT: break;
     case DG_REINFORCE:
-    case DG_RLOO: dg__sf_ask_sample(r, s); break;
+    case DG_RLOO: dg__sf_ask_sample(r, pre, s); break;
     case DG_GUMBEL_SOFTMAX:
     case DG_STRAIGHT_THROUGH:
     case DG_GUMBEL_RAO: dg__rx_ask_sample(r, m, s); break;
@@ -3714,7 +3718,7 @@ static void dg__ask_sample(const dg__run *r, int m, const dg__pts *pre, dg__pts 
     case DG_RELAX: dg__cv_ask_sample(r, pre, s); break;
     case DG_ARM:
     case DG_DISARM:
-        if (r->p->kind == DG_BERNOULLI) dg__at_ask_sample(r, s);
+        if (r->p->kind == DG_BERNOULLI) dg__at_ask_sample(r, pre, s);
         else dg__ars_ask_sample(r, s);
         break;
     }
@@ -3725,7 +3729,7 @@ static void dg__tell_begin(const dg__run *r, dg__acc *a, const dg__pts *pre)
     switch (r->e->cfg.method) {
     case DG_EXACT: break;
     case DG_REINFORCE:
-    case DG_RLOO: dg__sf_tell_begin(r, a); break;
+    case DG_RLOO: dg__sf_tell_begin(r, a, pre); break;
     case DG_GUMBEL_SOFTMAX:
     case DG_STRAIGHT_THROUGH:
     case DG_GUMBEL_RAO: dg__rx_tell_begin(r, a, pre); break;
@@ -3734,7 +3738,7 @@ static void dg__tell_begin(const dg__run *r, dg__acc *a, const dg__pts *pre)
     case DG_RELAX: dg__cv_tell_begin(r, a, pre); break;
     case DG_ARM:
     case DG_DISARM:
-        if (r->p->kind == DG_BERNOULLI) dg__at_tell_begin(r, a);
+        if (r->p->kind == DG_BERNOULLI) dg__at_tell_begin(r, a, pre);
         else dg__ars_tell_begin(r, a);
         break;
     }
@@ -3858,6 +3862,15 @@ static int dg__check_extras(const dg_estimator *e, const dg_problem *p)
     return DG_OK;
 }
 
+/* Whether commits change anything: the baselines that learn, and REBAR's and RELAX's tuning. */
+static int dg__learns(const dg_config *c)
+{
+    if (c->method == DG_REINFORCE)
+        return c->baseline == DG_BASELINE_EMA || c->baseline == DG_BASELINE_OPTIMAL ||
+               (c->baseline == DG_BASELINE_INPUT && c->normalize);
+    return dg__is_cv(c->method) && c->tune;
+}
+
 /* Whether the learned arrays are involved in what a tell leaves pending: then everything
    pending must be of one problem size. */
 static int dg__pending_arrays(const dg_config *c)
@@ -3917,6 +3930,11 @@ static int dg__pending_add(dg_estimator *e, const dg__layout *L, const dg__delta
     int optimal = e->cfg.method == DG_REINFORCE && e->cfg.baseline == DG_BASELINE_OPTIMAL;
     int tune = dg__is_cv(e->cfg.method) && e->cfg.tune, net = tune && e->cfg.method == DG_RELAX;
     dg_real *dfs2 = optimal ? DG__W(L, DG__W_SF_DFS2) : 0, *ds2 = optimal ? DG__W(L, DG__W_SF_DS2) : 0;
+    if (!dg__learns(&e->cfg)) { /* nothing to fold in: only the count */
+        e->pend.tells++;
+        e->pend.n = n;
+        return DG_OK;
+    }
     cand.n = n;
     if (dl->draws > 0) dg__mean_into(&cand.draws, &cand.f_mean, dl->draws, dl->f_mean);
     if (dl->sig_n > 0) dg__pool(&cand.sig_n, &cand.sig_mean, &cand.sig_var, dl->sig_n, dl->sig_mean, dl->sig_var);
@@ -3964,12 +3982,17 @@ static void dg__commit(dg_estimator *e)
 {
     dg__layout L;
     if (e->pend.tells == 0) return;
-    dg__layout_of(&e->cfg, e->pend.n, 0, e->mem, &L);
+    e->commits++;
+    if (!dg__learns(&e->cfg)) {
+        e->pend.tells = 0;
+        e->pend.n = 0;
+        return;
+    }
+    dg__layout_of(&e->cfg, e->pend.n, 0, e->mem, e->mem_count, &L);
     dg__sf_commit(e, &L, &e->pend, L.pend_fs2, L.pend_s2, 1);
     if (dg__is_cv(e->cfg.method) && e->cfg.tune && !e->pend.tune_bad && e->pend.tune_draws > 0)
         dg__cv_commit(e, &L);
     memset(&e->pend, 0, sizeof e->pend);
-    e->commits++;
 }
 
 DGDEF int dg_commit(dg_estimator *e)
@@ -4012,10 +4035,14 @@ static dg_real dg__tau_now(const dg_estimator *e)
 static void dg__delta_start(dg_estimator *e, const dg__layout *L, dg__delta *dl)
 {
     int h, i;
+    if (e->cfg.method == DG_RELAX) dg__net_prepare(e, L);
+    if (!dg__learns(&e->cfg)) { /* only the counts are read */
+        dl->draws = dl->sig_n = dl->tune_draws = 0;
+        dl->opt = 0;
+        return;
+    }
     memset(dl, 0, sizeof *dl);
-    if (e->cfg.method != DG_RELAX) return;
-    dg__net_prepare(e, L);
-    if (e->cfg.tune)
+    if (e->cfg.method == DG_RELAX)
         for (h = 0; h < DG_RELAX_HIDDEN; ++h)
             for (i = 0; i < L->n; ++i) DG__W(L, DG__W_CV_DW1 + h)[i] = 0;
 }
