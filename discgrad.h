@@ -858,10 +858,64 @@ static DG__INLINE float dg__sel_f32(uint32_t m, float a, float b)
     return dg__f32_bits((dg__bits_f32(a) & m) | (dg__bits_f32(b) & ~m));
 }
 
+/* Excess precision. Where FLT_EVAL_METHOD is not 0 an expression is not rounded to its type as
+   it is evaluated: x87 (i386 without SSE math, method 2) computes every float and double
+   operation in long double, s390x in ISO C modes (method 1) every float operation in double.
+   C rounds such a value to its type where it is assigned or cast, but gcc's
+   -fexcess-precision=fast (its default for GNU C and for C++ before gcc 13, on x87) does not
+   even there. The kernels' rounding steps (the shifter's round to an integer, log1p's 1 + x) must
+   round to the working type, so they pass through dg__round_f64/_f32: nothing where the type is
+   evaluated in itself, a cast where the method is 1 (the compilers that report it honour C's
+   rule for casts), and otherwise a volatile store and load, which rounds under any compiler
+   and flag (x87 arithmetic is scalar, so it costs no vectorisation). */
+#if defined(FLT_EVAL_METHOD)
+#define DG__EVAL_METHOD FLT_EVAL_METHOD
+#elif defined(__FLT_EVAL_METHOD__)
+#define DG__EVAL_METHOD __FLT_EVAL_METHOD__
+#elif (defined(__i386__) || defined(_M_IX86)) && !defined(__SSE2_MATH__) && \
+    !(defined(_M_IX86_FP) && _M_IX86_FP >= 2)
+#define DG__EVAL_METHOD 2 /* 32-bit x86 with x87 math and no way to ask the compiler */
+#else
+#define DG__EVAL_METHOD 0
+#endif
+/* methods 16 and 32 (ISO/IEC TS 18661-3) evaluate float and double in themselves, as 0 does;
+   64 evaluates float in double, as 1 does */
+#if DG__EVAL_METHOD == 0 || DG__EVAL_METHOD == 16 || DG__EVAL_METHOD == 32
+#define DG__EXCESS_F32 0
+#define DG__EXCESS_F64 0
+#elif DG__EVAL_METHOD == 1 || DG__EVAL_METHOD == 64
+#define DG__EXCESS_F32 1
+#define DG__EXCESS_F64 0
+#else
+#define DG__EXCESS_F32 2
+#define DG__EXCESS_F64 2
+#endif
+static DG__INLINE double dg__round_f64(double x)
+{
+#if DG__EXCESS_F64 == 2
+    volatile double v = x;
+    return v;
+#else
+    return x;
+#endif
+}
+static DG__INLINE float dg__round_f32(float x)
+{
+#if DG__EXCESS_F32 == 2
+    volatile float v = x;
+    return v;
+#elif DG__EXCESS_F32 == 1
+    return (float)x;
+#else
+    return x;
+#endif
+}
+
 /* 1.5 * 2^52: adding it rounds a double of magnitude < 2^51 to an integer m held in the low bits
    of the sum's representation (bits(shift + m) = bits(shift) + m), which is how integers move
    between the floating-point and the integer lanes here. 1.5 * 2^23 plays the same role in
-   float. */
+   float. The sum must be rounded to the type before the shifter is taken off again
+   (dg__round_f64/_f32), or under excess precision the "integer" keeps its fraction. */
 #define DG__SHIFT_F64 6755399441055744.0
 #define DG__SHIFT_F32 12582912.0f
 
@@ -875,7 +929,7 @@ static DG__INLINE float dg__sel_f32(uint32_t m, float a, float b)
 static DG__INLINE double dg__exp_f64_core(double x)
 {
     double t, n, r, r2, r4, p, y, n1, s1, s2;
-    t = x * 1.4426950408889634 + DG__SHIFT_F64;
+    t = dg__round_f64(x * 1.4426950408889634 + DG__SHIFT_F64);
     n = t - DG__SHIFT_F64;
     r = (x - n * 0.693147180369123816490) - n * 1.9082149292705877e-10;
     r2 = r * r;
@@ -886,7 +940,7 @@ static DG__INLINE double dg__exp_f64_core(double x)
          (2.7557280082684685e-06 + 2.7613795554519861e-07 * r) * r2) * r4 +
         2.509554598170022e-08 * (r4 * r4);
     y = 1.0 + (r + r2 * (0.5 + r * p));
-    n1 = (n * 0.5 + DG__SHIFT_F64) - DG__SHIFT_F64; /* n1, n - n1 in [-538, 512] */
+    n1 = dg__round_f64(n * 0.5 + DG__SHIFT_F64) - DG__SHIFT_F64; /* n1, n - n1 in [-538, 512] */
     s1 = dg__f64_bits(dg__bits_f64(n1 + (DG__SHIFT_F64 + 1023.0)) << 52);
     s2 = dg__f64_bits(dg__bits_f64((n - n1) + (DG__SHIFT_F64 + 1023.0)) << 52);
     return y * s1 * s2;
@@ -913,7 +967,7 @@ static DG__INLINE double dg__exp_f64_bounded(double x)
 static DG__INLINE float dg__exp_f32_core(float x)
 {
     float t, n, r, p, y, n1, s1, s2;
-    t = x * 1.44269502f + DG__SHIFT_F32;
+    t = dg__round_f32(x * 1.44269502f + DG__SHIFT_F32);
     n = t - DG__SHIFT_F32;
     r = (x - n * 0.693145751953125f) - n * 1.42860677e-06f;
     p = 0.00139261761199f;
@@ -922,7 +976,7 @@ static DG__INLINE float dg__exp_f32_core(float x)
     p = p * r + 0.166665770256f;
     p = p * r + 0.5f;
     y = 1.0f + (r + r * r * p);
-    n1 = (n * 0.5f + DG__SHIFT_F32) - DG__SHIFT_F32;
+    n1 = dg__round_f32(n * 0.5f + DG__SHIFT_F32) - DG__SHIFT_F32;
     s1 = dg__f32_bits(dg__bits_f32(n1 + (DG__SHIFT_F32 + 127.0f)) << 23);
     s2 = dg__f32_bits(dg__bits_f32((n - n1) + (DG__SHIFT_F32 + 127.0f)) << 23);
     return y * s1 * s2;
@@ -974,12 +1028,12 @@ static DG__INLINE double dg__log_f64_core(uint64_t ix, double scaled, double c)
 static DG__INLINE double dg__log_f64_c(double x, double c)
 {
     double y, spec;
-    uint64_t tiny = dg__mask64(x < 2.2250738585072014e-308);
+    uint64_t tiny = dg__mask64(x < DBL_MIN);
     y = dg__log_f64_core(dg__bits_f64(dg__sel_f64(tiny, x * 4503599627370496.0, x)),
                          dg__sel_f64(tiny, 52.0, 0.0), c);
-    spec = dg__sel_f64(dg__mask64(x > 1.7976931348623157e308), x, (double)NAN);
+    spec = dg__sel_f64(dg__mask64(x > DBL_MAX), x, (double)NAN);
     spec = dg__sel_f64(dg__mask64(x == 0), -(double)INFINITY, spec);
-    return dg__sel_f64(dg__mask64(!(x > 0) | (x > 1.7976931348623157e308)), spec, y);
+    return dg__sel_f64(dg__mask64(!(x > 0) | (x > DBL_MAX)), spec, y);
 }
 
 static DG__INLINE float dg__log_f32_core(uint32_t ix, float scaled, float c)
@@ -1001,28 +1055,28 @@ static DG__INLINE float dg__log_f32_core(uint32_t ix, float scaled, float c)
 static DG__INLINE float dg__log_f32_c(float x, float c)
 {
     float y, spec;
-    uint32_t tiny = dg__mask32(x < 1.17549435e-38f);
+    uint32_t tiny = dg__mask32(x < FLT_MIN);
     y = dg__log_f32_core(dg__bits_f32(dg__sel_f32(tiny, x * 8388608.0f, x)),
                          dg__sel_f32(tiny, 23.0f, 0.0f), c);
-    spec = dg__sel_f32(dg__mask32(x > 3.40282347e38f), x, (float)NAN);
+    spec = dg__sel_f32(dg__mask32(x > FLT_MAX), x, (float)NAN);
     spec = dg__sel_f32(dg__mask32(x == 0), -(float)INFINITY, spec);
-    return dg__sel_f32(dg__mask32(!(x > 0) | (x > 3.40282347e38f)), spec, y);
+    return dg__sel_f32(dg__mask32(!(x > 0) | (x > FLT_MAX)), spec, y);
 }
 
 /* log1p(x) = log(u + c) with u = 1 + x rounded and c = x - (u - 1) its rounding error (exact).
    u == 0 and u == inf need no correction (it would be 0/0 or inf - inf); -0 stays -0. */
 static DG__INLINE double dg__log1p_f64(double x)
 {
-    double u = 1.0 + x, c = (x - (u - 1.0)) / u, y;
-    c = dg__sel_f64(dg__mask64((u == 0) | (u > 1.7976931348623157e308)), 0.0, c);
+    double u = dg__round_f64(1.0 + x), c = (x - (u - 1.0)) / u, y;
+    c = dg__sel_f64(dg__mask64((u == 0) | (u > DBL_MAX)), 0.0, c);
     y = dg__log_f64_c(u, c);
     return dg__sel_f64(dg__mask64(x == 0), x, y);
 }
 
 static DG__INLINE float dg__log1p_f32(float x)
 {
-    float u = 1.0f + x, c = (x - (u - 1.0f)) / u, y;
-    c = dg__sel_f32(dg__mask32((u == 0) | (u > 3.40282347e38f)), 0.0f, c);
+    float u = dg__round_f32(1.0f + x), c = (x - (u - 1.0f)) / u, y;
+    c = dg__sel_f32(dg__mask32((u == 0) | (u > FLT_MAX)), 0.0f, c);
     y = dg__log_f32_c(u, c);
     return dg__sel_f32(dg__mask32(x == 0), x, y);
 }
