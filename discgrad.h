@@ -2185,7 +2185,7 @@ DGDEF int dg_init(dg_estimator *e, const dg_config *cfg)
     if (!e || !cfg) return DG_EINVAL;
     c = *cfg;
     if ((int)c.method < DG_EXACT || (int)c.method > DG__METHOD_LAST) return DG_EINVAL;
-    if ((int)c.baseline < DG_BASELINE_NONE || (int)c.baseline > DG__BASELINE_LAST) return DG_EINVAL;
+    if ((unsigned)c.baseline > (unsigned)DG__BASELINE_LAST) return DG_EINVAL; /* < 0 wraps above */
     if (c.samples < 0 || (c.method == DG_RLOO && c.samples == 1)) return DG_EINVAL;
     if (c.samples > DG_MAX_SAMPLES) return DG_ECAPACITY;
     if (!(c.tau >= 0) || !dg__finite(c.tau) || (c.tau > 0 && c.tau < DG__REAL_MIN)) return DG_EINVAL;
