@@ -35,9 +35,20 @@
                          x86 without AVX, where they could not vectorise; libm's everywhere
                          with DG_USE_LIBM
       DG_EXPM1 DG_SQRT DG_FABS
-                         libm's expm1, sqrt, fabs
+                         libm's expm1, sqrt, fabs of DG_REAL's type: expm1f, sqrtf, fabsf for
+                         float, the double ones for double, expm1l ... for a long double wider
+                         than double (and so exp, log, log1p under DG_USE_LIBM)
       DG_USE_LIBM        undefined  use libm's exp, log, log1p instead of the header's kernels
       DISCGRAD_STATIC    undefined  make every function static
+
+   PRECISION
+      Every per-element computation is done in DG_REAL: a float build does float math, and on a
+      single-precision FPU (Cortex-M4F) links no double arithmetic outside two exceptions:
+      dg_exact sums its 2^D or K^D terms in long double (double where long double is double,
+      as on ARM; dg_estimate links it for DG_EXACT), and dg_stats accumulates in double.
+      Where FLT_EVAL_METHOD is not 0 (x87; s390x float in ISO C modes), which evaluates wider
+      than the type, the kernels round their rounding steps to the type themselves: the
+      answers are as right as elsewhere, though not bit-identical to other targets'.
 
    SPEED
       The hot loops (noise, softmax with temperature and its backward, sigmoid, the conditional
@@ -758,10 +769,13 @@ DGDEF double dg_stats_sem(const dg_stats *s, int i);
 #include <assert.h>
 #define DG_ASSERT(x) assert(x)
 #endif
-/* exp, log and log1p default to the vectorisable kernels below (libm with DG_USE_LIBM). */
+/* exp, log and log1p default to the vectorisable kernels below (libm with DG_USE_LIBM). libm's
+   functions are called through dg__libm_*, which pick the one of dg_real's type: expf, logf,
+   log1pf, expm1f, sqrtf, fabsf for float (a float build does float math), the double ones for
+   double, and expl ... for a long double wider than double. */
 #ifndef DG_EXP
 #ifdef DG_USE_LIBM
-#define DG_EXP(x) exp(x)
+#define DG_EXP(x) dg__libm_exp(x)
 #else
 #define DG_EXP(x) dg__exp(x)
 #define DG__EXP_BOUNDED(x) dg__exp_bounded(x)
@@ -773,7 +787,7 @@ DGDEF double dg_stats_sem(const dg_stats *s, int i);
 #endif
 #ifndef DG_LOG
 #ifdef DG_USE_LIBM
-#define DG_LOG(x) log(x)
+#define DG_LOG(x) dg__libm_log(x)
 #else
 #define DG_LOG(x) dg__log(x)
 #define DG__LOG_POS(x) dg__log_pos(x)
@@ -786,19 +800,19 @@ DGDEF double dg_stats_sem(const dg_stats *s, int i);
 #endif
 #ifndef DG_LOG1P
 #ifdef DG_USE_LIBM
-#define DG_LOG1P(x) log1p(x)
+#define DG_LOG1P(x) dg__libm_log1p(x)
 #else
 #define DG_LOG1P(x) dg__log1p(x)
 #endif
 #endif
 #ifndef DG_EXPM1
-#define DG_EXPM1(x) expm1(x)
+#define DG_EXPM1(x) dg__libm_expm1(x)
 #endif
 #ifndef DG_SQRT
-#define DG_SQRT(x) sqrt(x)
+#define DG_SQRT(x) dg__libm_sqrt(x)
 #endif
 #ifndef DG_FABS
-#define DG_FABS(x) fabs(x)
+#define DG_FABS(x) dg__libm_fabs(x)
 #endif
 
 #ifdef __cplusplus
@@ -1081,25 +1095,44 @@ static DG__INLINE float dg__log1p_f32(float x)
     return dg__sel_f32(dg__mask32(x == 0), x, y);
 }
 
+/* libm's function of dg_real's type (see DG_SQRT etc.): the sizeof tests are constant, so only
+   one call is compiled. A long double no wider than double (ARM, MSVC) takes the double ones,
+   and the long double functions are named only where long double is wider. */
+#if defined(LDBL_MANT_DIG) && LDBL_MANT_DIG > DBL_MANT_DIG
+#define DG__LIBM(fn, x)                                                                          \
+    (sizeof(dg_real) == sizeof(float)    ? (dg_real)fn##f((float)(x))                            \
+     : sizeof(dg_real) == sizeof(double) ? (dg_real)fn((double)(x))                              \
+                                         : (dg_real)fn##l((long double)(x)))
+#else
+#define DG__LIBM(fn, x)                                                                          \
+    (sizeof(dg_real) == sizeof(float) ? (dg_real)fn##f((float)(x)) : (dg_real)fn((double)(x)))
+#endif
+static DG__INLINE dg_real dg__libm_exp(dg_real x) { return DG__LIBM(exp, x); }
+static DG__INLINE dg_real dg__libm_log(dg_real x) { return DG__LIBM(log, x); }
+static DG__INLINE dg_real dg__libm_log1p(dg_real x) { return DG__LIBM(log1p, x); }
+static DG__INLINE dg_real dg__libm_expm1(dg_real x) { return DG__LIBM(expm1, x); }
+static DG__INLINE dg_real dg__libm_sqrt(dg_real x) { return DG__LIBM(sqrt, x); }
+static DG__INLINE dg_real dg__libm_fabs(dg_real x) { return DG__LIBM(fabs, x); }
+
 /* The kernels of dg_real's precision (libm for any other type): dg_exp, dg_log, dg_log1p. The
    sizeof tests are constant, so only one branch is compiled into each loop. */
 static DG__INLINE dg_real dg__exp_k(dg_real x)
 {
     if (sizeof(dg_real) == sizeof(float)) return (dg_real)dg__exp_f32((float)x);
     if (sizeof(dg_real) == sizeof(double)) return (dg_real)dg__exp_f64((double)x);
-    return (dg_real)exp((double)x);
+    return dg__libm_exp(x);
 }
 static DG__INLINE dg_real dg__log_k(dg_real x)
 {
     if (sizeof(dg_real) == sizeof(float)) return (dg_real)dg__log_f32_c((float)x, 0.0f);
     if (sizeof(dg_real) == sizeof(double)) return (dg_real)dg__log_f64_c((double)x, 0.0);
-    return (dg_real)log((double)x);
+    return dg__libm_log(x);
 }
 static DG__INLINE dg_real dg__exp_bounded_k(dg_real x)
 {
     if (sizeof(dg_real) == sizeof(float)) return (dg_real)dg__exp_f32_bounded((float)x);
     if (sizeof(dg_real) == sizeof(double)) return (dg_real)dg__exp_f64_bounded((double)x);
-    return (dg_real)exp((double)x);
+    return dg__libm_exp(x);
 }
 static DG__INLINE dg_real dg__log_pos_k(dg_real x)
 {
@@ -1107,13 +1140,13 @@ static DG__INLINE dg_real dg__log_pos_k(dg_real x)
         return (dg_real)dg__log_f32_core(dg__bits_f32((float)x), 0.0f, 0.0f);
     if (sizeof(dg_real) == sizeof(double))
         return (dg_real)dg__log_f64_core(dg__bits_f64((double)x), 0.0, 0.0);
-    return (dg_real)log((double)x);
+    return dg__libm_log(x);
 }
 static DG__INLINE dg_real dg__log1p_k(dg_real x)
 {
     if (sizeof(dg_real) == sizeof(float)) return (dg_real)dg__log1p_f32((float)x);
     if (sizeof(dg_real) == sizeof(double)) return (dg_real)dg__log1p_f64((double)x);
-    return (dg_real)log1p((double)x);
+    return dg__libm_log1p(x);
 }
 
 /* The default DG_EXP, DG_LOG, DG_LOG1P: the kernels where they vectorise, libm where they would
@@ -1575,7 +1608,7 @@ static DG__INLINE void dg__cond_gumbel_values(const dg_real *DG__RESTRICT logits
                                               dg_real *DG__RESTRICT out, dg_real *DG__RESTRICT q,
                                               int n, int skip_b, int with_q)
 {
-    const dg_real rel = (dg_real)(4 * (DG__IS_FLOAT ? FLT_EPSILON : DBL_EPSILON));
+    const dg_real rel = 4 * (DG__IS_FLOAT ? (dg_real)FLT_EPSILON : (dg_real)DBL_EPSILON);
     int i;
     for (i = 0; i < n; ++i) {
         dg_real z_b, le, a, t, z;

@@ -150,7 +150,7 @@ static void math_special_values(void)
 static dg_real math_noise_log(dg_real x)
 {
 #ifdef DG_USE_LIBM
-    return (dg_real)log((double)x);
+    return DGT_FLOAT ? (dg_real)logf((float)x) : (dg_real)log((double)x); /* libm's of the type */
 #else
     return dg_log(x);
 #endif
