@@ -49,6 +49,9 @@
       Where FLT_EVAL_METHOD is not 0 (x87; s390x float in ISO C modes), which evaluates wider
       than the type, the kernels round their rounding steps to the type themselves: the
       answers are as right as elsewhere, though not bit-identical to other targets'.
+      -ffast-math, -Ofast, -ffinite-math-only, -fassociative-math and /fp:fast would optimise
+      away the NaN checks and the rounding steps: the file that defines DISCGRAD_IMPLEMENTATION
+      refuses them with an #error (add -fno-fast-math); other files may use them.
 
    SPEED
       The hot loops (noise, softmax with temperature and its backward, sigmoid, the conditional
@@ -760,6 +763,15 @@ DGDEF double dg_stats_sem(const dg_stats *s, int i);
 #ifdef DISCGRAD_IMPLEMENTATION
 #ifndef DISCGRAD_IMPLEMENTATION_DONE
 #define DISCGRAD_IMPLEMENTATION_DONE
+
+/* The implementation needs IEEE arithmetic as C specifies it: its input checks find NaN and inf
+   by arithmetic (x - x), which -ffinite-math-only folds away, and its math kernels round through
+   (x + 1.5 * 2^52) - 1.5 * 2^52, which -fassociative-math folds to x. Only the file that defines
+   DISCGRAD_IMPLEMENTATION needs the flags; the others may include the header under any. */
+#if defined(__FAST_MATH__) || (defined(__FINITE_MATH_ONLY__) && __FINITE_MATH_ONLY__) || \
+    defined(__ASSOCIATIVE_MATH__) || defined(_M_FP_FAST)
+#error "discgrad.h: the implementation does not support -ffast-math, -Ofast, -ffinite-math-only, -fassociative-math or /fp:fast (NaN checks and rounding steps would be optimised away). Compile the file that defines DISCGRAD_IMPLEMENTATION without them (e.g. add -fno-fast-math last); other files may keep them."
+#endif
 
 #include <math.h>
 #include <float.h>
