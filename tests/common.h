@@ -54,7 +54,7 @@ DGT_UNUSED static double dgt_ks2(double *a, int n, double *b, int m)
 
 /* Critical value of the KS statistic at alpha = 0.001: 1.949 / sqrt(effective n). */
 #define DGT_KS_CRIT(n) (1.949 / sqrt((double)(n)))
-#define DGT_KS2_CRIT(n, m) (1.949 * sqrt(((double)(n) + (m)) / ((double)(n) * (m))))
+#define DGT_KS2_CRIT(n, m) (1.949 * sqrt(((double)(n) + (double)(m)) / ((double)(n) * (double)(m))))
 
 /* Pearson chi-square of counts against probabilities over K cells. */
 DGT_UNUSED static double dgt_chi2(const long *counts, const double *probs, int K, long n)
