@@ -1741,6 +1741,9 @@ static void dg__cond_gumbel_one(const dg_real *logits, int K, int b, const dg_re
 {
     dg_real hard[DG_MAX_K], zb[DG_MAX_K], z[DG_MAX_K];
     int k;
+    /* every caller has checked K; inlined into a caller's error path whose K is too large, gcc
+       (32-bit targets) cannot see that and warns that the loops would overrun the arrays */
+    if (K > DG_MAX_K) return;
     hard[0] = 1; /* K >= 1: tells gcc the row is initialised */
     for (k = 0; k < K; ++k) hard[k] = (dg_real)(k == b);
     dg__cond_gumbel_rows(logits, 1, K, hard, E, z, q, pi, zb, 1);
