@@ -28,7 +28,9 @@
       DG_MAX_ENUM        1048576  most configurations dg_exact enumerates (2^D or K^D)
       DG_EXACT_MAX_DIM   256      most logits dg_exact accepts (its buffers live on the stack)
       DG_RELAX_HIDDEN    10       tanh units of DG_RELAX's built-in surrogate net, 1..256
-      DG_ASSERT(x)       assert(x)  internal invariants only; inputs are checked with error codes
+      DG_ASSERT(x)       assert(x)  internal invariants only; inputs are checked with error codes.
+                         #define DG_ASSERT(x) ((void)0) compiles it out (on a microcontroller
+                         assert can pull in printf); <assert.h> is then not included
       DG_EXP DG_LOG DG_LOG1P
                          the header's vectorisable exp, log, log1p (dg_exp, dg_log, dg_log1p:
                          < 1.5 ulp, see "Elementary functions"), except libm's for double on
