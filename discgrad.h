@@ -50,7 +50,11 @@
       as on ARM; dg_estimate links it for DG_EXACT), and dg_stats accumulates in double.
       Where FLT_EVAL_METHOD is not 0 (x87; s390x float in ISO C modes), which evaluates wider
       than the type, the kernels round their rounding steps to the type themselves: the
-      answers are as right as elsewhere, though not bit-identical to other targets'.
+      answers are as right as elsewhere, though not bit-identical to other targets'. The rest
+      relies on C's rule that assignments and casts round to the type, which gcc keeps on x87
+      only with -fexcess-precision=standard (the default of -std=c99/c11, not of GNU modes, nor
+      of C++ before gcc 13): the implementation refuses x87 math otherwise, with an #error
+      naming the fix (-std=c99, -fexcess-precision=standard, or -msse2 -mfpmath=sse).
       -ffast-math, -Ofast, -ffinite-math-only, -fassociative-math and /fp:fast would optimise
       away the NaN checks and the rounding steps: the file that defines DISCGRAD_IMPLEMENTATION
       refuses them with an #error (add -fno-fast-math); other files may use them.
@@ -905,6 +909,19 @@ static DG__INLINE float dg__sel_f32(uint32_t m, float a, float b)
 #define DG__EVAL_METHOD 2 /* 32-bit x86 with x87 math and no way to ask the compiler */
 #else
 #define DG__EVAL_METHOD 0
+#endif
+/* Under x87 math the rest of the implementation relies on C's rule that assignments and casts
+   round (values compared after they are stored, blocks of draws equal to single draws, bit
+   for bit), which gcc keeps only with -fexcess-precision=standard: the default in ISO C modes
+   (-std=c99, -std=c11: __STRICT_ANSI__, and __GCC_IEC_559 > 0 unless =fast was asked for) and,
+   from gcc 13, in ISO C++ modes; clang never does. Refused otherwise, unless the build defines
+   DG_EXCESS_PRECISION_STANDARD to say its flags give C's rounding. */
+#if DG__EVAL_METHOD == 2 && !defined(DG_EXCESS_PRECISION_STANDARD) &&                           \
+    (defined(__clang__) ||                                                                       \
+     (defined(__GNUC__) &&                                                                       \
+      (!defined(__STRICT_ANSI__) || (defined(__GCC_IEC_559) && __GCC_IEC_559 == 0) ||            \
+       (defined(__cplusplus) && __GNUC__ < 13))))
+#error "discgrad.h: x87 math (FLT_EVAL_METHOD 2) without C's rounding of assignments and casts (gcc's GNU modes and C++ before gcc 13 use -fexcess-precision=fast; clang always). Compile the file that defines DISCGRAD_IMPLEMENTATION with -std=c99 or -std=c11 (or add -fexcess-precision=standard), or use SSE math (-msse2 -mfpmath=sse); define DG_EXCESS_PRECISION_STANDARD if your flags already round as C requires."
 #endif
 /* methods 16 and 32 (ISO/IEC TS 18661-3) evaluate float and double in themselves, as 0 does;
    64 evaluates float in double, as 1 does */
