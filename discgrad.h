@@ -29,16 +29,36 @@
       DG_MAX_ENUM        1048576  most configurations dg_exact enumerates (2^D or K^D)
       DG_EXACT_MAX_DIM   256      most logits dg_exact accepts (its buffers live on the stack)
       DG_RELAX_HIDDEN    10       tanh units of DG_RELAX's built-in surrogate net, 1..256
-      DG_ASSERT(x)       assert(x)  internal invariants only; inputs are checked with error codes
+      DG_ASSERT(x)       assert(x)  internal invariants only; inputs are checked with error codes.
+                         #define DG_ASSERT(x) ((void)0) compiles it out (on a microcontroller
+                         assert can pull in printf); <assert.h> is then not included
       DG_EXP DG_LOG DG_LOG1P
                          the header's vectorisable exp, log, log1p (dg_exp, dg_log, dg_log1p:
                          < 1.5 ulp, see "Elementary functions"), except libm's for double on
                          x86 without AVX, where they could not vectorise; libm's everywhere
                          with DG_USE_LIBM
       DG_EXPM1 DG_SQRT DG_FABS
-                         libm's expm1, sqrt, fabs
+                         libm's expm1, sqrt, fabs of DG_REAL's type: expm1f, sqrtf, fabsf for
+                         float, the double ones for double, expm1l ... for a long double wider
+                         than double (and so exp, log, log1p under DG_USE_LIBM)
       DG_USE_LIBM        undefined  use libm's exp, log, log1p instead of the header's kernels
       DISCGRAD_STATIC    undefined  make every function static
+
+   PRECISION
+      Every per-element computation is done in DG_REAL: a float build does float math, and on a
+      single-precision FPU (Cortex-M4F) links no double arithmetic outside two exceptions:
+      dg_exact sums its 2^D or K^D terms in long double (double where long double is double,
+      as on ARM; dg_estimate links it for DG_EXACT), and dg_stats accumulates in double.
+      Where FLT_EVAL_METHOD is not 0 (x87; s390x float in ISO C modes), which evaluates wider
+      than the type, the kernels round their rounding steps to the type themselves: the
+      answers are as right as elsewhere, though not bit-identical to other targets'. The rest
+      relies on C's rule that assignments and casts round to the type, which gcc keeps on x87
+      only with -fexcess-precision=standard (the default of -std=c99/c11, not of GNU modes, nor
+      of C++ before gcc 13): the implementation refuses x87 math otherwise, with an #error
+      naming the fix (-std=c99, -fexcess-precision=standard, or -msse2 -mfpmath=sse).
+      -ffast-math, -Ofast, -ffinite-math-only, -fassociative-math and /fp:fast would optimise
+      away the NaN checks and the rounding steps: the file that defines DISCGRAD_IMPLEMENTATION
+      refuses them with an #error (add -fno-fast-math); other files may use them.
 
    SPEED
       The hot loops (noise, softmax with temperature and its backward, sigmoid, the conditional
@@ -971,6 +991,15 @@ DGDEF double dg_stats_sem(const dg_stats *s, int i);
 #ifndef DISCGRAD_IMPLEMENTATION_DONE
 #define DISCGRAD_IMPLEMENTATION_DONE
 
+/* The implementation needs IEEE arithmetic as C specifies it: its input checks find NaN and inf
+   by arithmetic (x - x), which -ffinite-math-only folds away, and its math kernels round through
+   (x + 1.5 * 2^52) - 1.5 * 2^52, which -fassociative-math folds to x. Only the file that defines
+   DISCGRAD_IMPLEMENTATION needs the flags; the others may include the header under any. */
+#if defined(__FAST_MATH__) || (defined(__FINITE_MATH_ONLY__) && __FINITE_MATH_ONLY__) || \
+    defined(__ASSOCIATIVE_MATH__) || defined(_M_FP_FAST)
+#error "discgrad.h: the implementation does not support -ffast-math, -Ofast, -ffinite-math-only, -fassociative-math or /fp:fast (NaN checks and rounding steps would be optimised away). Compile the file that defines DISCGRAD_IMPLEMENTATION without them (e.g. add -fno-fast-math last); other files may keep them."
+#endif
+
 #include <math.h>
 #include <float.h>
 #include <string.h> /* memcpy: the bit casts of the math kernels */
@@ -979,10 +1008,13 @@ DGDEF double dg_stats_sem(const dg_stats *s, int i);
 #include <assert.h>
 #define DG_ASSERT(x) assert(x)
 #endif
-/* exp, log and log1p default to the vectorisable kernels below (libm with DG_USE_LIBM). */
+/* exp, log and log1p default to the vectorisable kernels below (libm with DG_USE_LIBM). libm's
+   functions are called through dg__libm_*, which pick the one of dg_real's type: expf, logf,
+   log1pf, expm1f, sqrtf, fabsf for float (a float build does float math), the double ones for
+   double, and expl ... for a long double wider than double. */
 #ifndef DG_EXP
 #ifdef DG_USE_LIBM
-#define DG_EXP(x) exp(x)
+#define DG_EXP(x) dg__libm_exp(x)
 #else
 #define DG_EXP(x) dg__exp(x)
 #define DG__EXP_BOUNDED(x) dg__exp_bounded(x)
@@ -994,7 +1026,7 @@ DGDEF double dg_stats_sem(const dg_stats *s, int i);
 #endif
 #ifndef DG_LOG
 #ifdef DG_USE_LIBM
-#define DG_LOG(x) log(x)
+#define DG_LOG(x) dg__libm_log(x)
 #else
 #define DG_LOG(x) dg__log(x)
 #define DG__LOG_POS(x) dg__log_pos(x)
@@ -1007,19 +1039,19 @@ DGDEF double dg_stats_sem(const dg_stats *s, int i);
 #endif
 #ifndef DG_LOG1P
 #ifdef DG_USE_LIBM
-#define DG_LOG1P(x) log1p(x)
+#define DG_LOG1P(x) dg__libm_log1p(x)
 #else
 #define DG_LOG1P(x) dg__log1p(x)
 #endif
 #endif
 #ifndef DG_EXPM1
-#define DG_EXPM1(x) expm1(x)
+#define DG_EXPM1(x) dg__libm_expm1(x)
 #endif
 #ifndef DG_SQRT
-#define DG_SQRT(x) sqrt(x)
+#define DG_SQRT(x) dg__libm_sqrt(x)
 #endif
 #ifndef DG_FABS
-#define DG_FABS(x) fabs(x)
+#define DG_FABS(x) dg__libm_fabs(x)
 #endif
 
 #ifdef __cplusplus
@@ -1079,10 +1111,77 @@ static DG__INLINE float dg__sel_f32(uint32_t m, float a, float b)
     return dg__f32_bits((dg__bits_f32(a) & m) | (dg__bits_f32(b) & ~m));
 }
 
+/* Excess precision. Where FLT_EVAL_METHOD is not 0 an expression is not rounded to its type as
+   it is evaluated: x87 (i386 without SSE math, method 2) computes every float and double
+   operation in long double, s390x in ISO C modes (method 1) every float operation in double.
+   C rounds such a value to its type where it is assigned or cast, but gcc's
+   -fexcess-precision=fast (its default for GNU C and for C++ before gcc 13, on x87) does not
+   even there. The kernels' rounding steps (the shifter's round to an integer, log1p's 1 + x) must
+   round to the working type, so they pass through dg__round_f64/_f32: nothing where the type is
+   evaluated in itself, a cast where the method is 1 (the compilers that report it honour C's
+   rule for casts), and otherwise a volatile store and load, which rounds under any compiler
+   and flag (x87 arithmetic is scalar, so it costs no vectorisation). */
+#if defined(FLT_EVAL_METHOD)
+#define DG__EVAL_METHOD FLT_EVAL_METHOD
+#elif defined(__FLT_EVAL_METHOD__)
+#define DG__EVAL_METHOD __FLT_EVAL_METHOD__
+#elif (defined(__i386__) || defined(_M_IX86)) && !defined(__SSE2_MATH__) && \
+    !(defined(_M_IX86_FP) && _M_IX86_FP >= 2)
+#define DG__EVAL_METHOD 2 /* 32-bit x86 with x87 math and no way to ask the compiler */
+#else
+#define DG__EVAL_METHOD 0
+#endif
+/* Under x87 math the rest of the implementation relies on C's rule that assignments and casts
+   round (values compared after they are stored, blocks of draws equal to single draws, bit
+   for bit), which gcc keeps only with -fexcess-precision=standard: the default in ISO C modes
+   (-std=c99, -std=c11: __STRICT_ANSI__, and __GCC_IEC_559 > 0 unless =fast was asked for) and,
+   from gcc 13, in ISO C++ modes; clang never does. Refused otherwise, unless the build defines
+   DG_EXCESS_PRECISION_STANDARD to say its flags give C's rounding. */
+#if DG__EVAL_METHOD == 2 && !defined(DG_EXCESS_PRECISION_STANDARD) &&                           \
+    (defined(__clang__) ||                                                                       \
+     (defined(__GNUC__) &&                                                                       \
+      (!defined(__STRICT_ANSI__) || (defined(__GCC_IEC_559) && __GCC_IEC_559 == 0) ||            \
+       (defined(__cplusplus) && __GNUC__ < 13))))
+#error "discgrad.h: x87 math (FLT_EVAL_METHOD 2) without C's rounding of assignments and casts (gcc's GNU modes and C++ before gcc 13 use -fexcess-precision=fast; clang always). Compile the file that defines DISCGRAD_IMPLEMENTATION with -std=c99 or -std=c11 (or add -fexcess-precision=standard), or use SSE math (-msse2 -mfpmath=sse); define DG_EXCESS_PRECISION_STANDARD if your flags already round as C requires."
+#endif
+/* methods 16 and 32 (ISO/IEC TS 18661-3) evaluate float and double in themselves, as 0 does;
+   64 evaluates float in double, as 1 does */
+#if DG__EVAL_METHOD == 0 || DG__EVAL_METHOD == 16 || DG__EVAL_METHOD == 32
+#define DG__EXCESS_F32 0
+#define DG__EXCESS_F64 0
+#elif DG__EVAL_METHOD == 1 || DG__EVAL_METHOD == 64
+#define DG__EXCESS_F32 1
+#define DG__EXCESS_F64 0
+#else
+#define DG__EXCESS_F32 2
+#define DG__EXCESS_F64 2
+#endif
+static DG__INLINE double dg__round_f64(double x)
+{
+#if DG__EXCESS_F64 == 2
+    volatile double v = x;
+    return v;
+#else
+    return x;
+#endif
+}
+static DG__INLINE float dg__round_f32(float x)
+{
+#if DG__EXCESS_F32 == 2
+    volatile float v = x;
+    return v;
+#elif DG__EXCESS_F32 == 1
+    return (float)x;
+#else
+    return x;
+#endif
+}
+
 /* 1.5 * 2^52: adding it rounds a double of magnitude < 2^51 to an integer m held in the low bits
    of the sum's representation (bits(shift + m) = bits(shift) + m), which is how integers move
    between the floating-point and the integer lanes here. 1.5 * 2^23 plays the same role in
-   float. */
+   float. The sum must be rounded to the type before the shifter is taken off again
+   (dg__round_f64/_f32), or under excess precision the "integer" keeps its fraction. */
 #define DG__SHIFT_F64 6755399441055744.0
 #define DG__SHIFT_F32 12582912.0f
 
@@ -1096,7 +1195,7 @@ static DG__INLINE float dg__sel_f32(uint32_t m, float a, float b)
 static DG__INLINE double dg__exp_f64_core(double x)
 {
     double t, n, r, r2, r4, p, y, n1, s1, s2;
-    t = x * 1.4426950408889634 + DG__SHIFT_F64;
+    t = dg__round_f64(x * 1.4426950408889634 + DG__SHIFT_F64);
     n = t - DG__SHIFT_F64;
     r = (x - n * 0.693147180369123816490) - n * 1.9082149292705877e-10;
     r2 = r * r;
@@ -1107,7 +1206,7 @@ static DG__INLINE double dg__exp_f64_core(double x)
          (2.7557280082684685e-06 + 2.7613795554519861e-07 * r) * r2) * r4 +
         2.509554598170022e-08 * (r4 * r4);
     y = 1.0 + (r + r2 * (0.5 + r * p));
-    n1 = (n * 0.5 + DG__SHIFT_F64) - DG__SHIFT_F64; /* n1, n - n1 in [-538, 512] */
+    n1 = dg__round_f64(n * 0.5 + DG__SHIFT_F64) - DG__SHIFT_F64; /* n1, n - n1 in [-538, 512] */
     s1 = dg__f64_bits(dg__bits_f64(n1 + (DG__SHIFT_F64 + 1023.0)) << 52);
     s2 = dg__f64_bits(dg__bits_f64((n - n1) + (DG__SHIFT_F64 + 1023.0)) << 52);
     return y * s1 * s2;
@@ -1134,7 +1233,7 @@ static DG__INLINE double dg__exp_f64_bounded(double x)
 static DG__INLINE float dg__exp_f32_core(float x)
 {
     float t, n, r, p, y, n1, s1, s2;
-    t = x * 1.44269502f + DG__SHIFT_F32;
+    t = dg__round_f32(x * 1.44269502f + DG__SHIFT_F32);
     n = t - DG__SHIFT_F32;
     r = (x - n * 0.693145751953125f) - n * 1.42860677e-06f;
     p = 0.00139261761199f;
@@ -1143,7 +1242,7 @@ static DG__INLINE float dg__exp_f32_core(float x)
     p = p * r + 0.166665770256f;
     p = p * r + 0.5f;
     y = 1.0f + (r + r * r * p);
-    n1 = (n * 0.5f + DG__SHIFT_F32) - DG__SHIFT_F32;
+    n1 = dg__round_f32(n * 0.5f + DG__SHIFT_F32) - DG__SHIFT_F32;
     s1 = dg__f32_bits(dg__bits_f32(n1 + (DG__SHIFT_F32 + 127.0f)) << 23);
     s2 = dg__f32_bits(dg__bits_f32((n - n1) + (DG__SHIFT_F32 + 127.0f)) << 23);
     return y * s1 * s2;
@@ -1195,12 +1294,12 @@ static DG__INLINE double dg__log_f64_core(uint64_t ix, double scaled, double c)
 static DG__INLINE double dg__log_f64_c(double x, double c)
 {
     double y, spec;
-    uint64_t tiny = dg__mask64(x < 2.2250738585072014e-308);
+    uint64_t tiny = dg__mask64(x < DBL_MIN);
     y = dg__log_f64_core(dg__bits_f64(dg__sel_f64(tiny, x * 4503599627370496.0, x)),
                          dg__sel_f64(tiny, 52.0, 0.0), c);
-    spec = dg__sel_f64(dg__mask64(x > 1.7976931348623157e308), x, (double)NAN);
+    spec = dg__sel_f64(dg__mask64(x > DBL_MAX), x, (double)NAN);
     spec = dg__sel_f64(dg__mask64(x == 0), -(double)INFINITY, spec);
-    return dg__sel_f64(dg__mask64(!(x > 0) | (x > 1.7976931348623157e308)), spec, y);
+    return dg__sel_f64(dg__mask64(!(x > 0) | (x > DBL_MAX)), spec, y);
 }
 
 static DG__INLINE float dg__log_f32_core(uint32_t ix, float scaled, float c)
@@ -1222,31 +1321,50 @@ static DG__INLINE float dg__log_f32_core(uint32_t ix, float scaled, float c)
 static DG__INLINE float dg__log_f32_c(float x, float c)
 {
     float y, spec;
-    uint32_t tiny = dg__mask32(x < 1.17549435e-38f);
+    uint32_t tiny = dg__mask32(x < FLT_MIN);
     y = dg__log_f32_core(dg__bits_f32(dg__sel_f32(tiny, x * 8388608.0f, x)),
                          dg__sel_f32(tiny, 23.0f, 0.0f), c);
-    spec = dg__sel_f32(dg__mask32(x > 3.40282347e38f), x, (float)NAN);
+    spec = dg__sel_f32(dg__mask32(x > FLT_MAX), x, (float)NAN);
     spec = dg__sel_f32(dg__mask32(x == 0), -(float)INFINITY, spec);
-    return dg__sel_f32(dg__mask32(!(x > 0) | (x > 3.40282347e38f)), spec, y);
+    return dg__sel_f32(dg__mask32(!(x > 0) | (x > FLT_MAX)), spec, y);
 }
 
 /* log1p(x) = log(u + c) with u = 1 + x rounded and c = x - (u - 1) its rounding error (exact).
    u == 0 and u == inf need no correction (it would be 0/0 or inf - inf); -0 stays -0. */
 static DG__INLINE double dg__log1p_f64(double x)
 {
-    double u = 1.0 + x, c = (x - (u - 1.0)) / u, y;
-    c = dg__sel_f64(dg__mask64((u == 0) | (u > 1.7976931348623157e308)), 0.0, c);
+    double u = dg__round_f64(1.0 + x), c = (x - (u - 1.0)) / u, y;
+    c = dg__sel_f64(dg__mask64((u == 0) | (u > DBL_MAX)), 0.0, c);
     y = dg__log_f64_c(u, c);
     return dg__sel_f64(dg__mask64(x == 0), x, y);
 }
 
 static DG__INLINE float dg__log1p_f32(float x)
 {
-    float u = 1.0f + x, c = (x - (u - 1.0f)) / u, y;
-    c = dg__sel_f32(dg__mask32((u == 0) | (u > 3.40282347e38f)), 0.0f, c);
+    float u = dg__round_f32(1.0f + x), c = (x - (u - 1.0f)) / u, y;
+    c = dg__sel_f32(dg__mask32((u == 0) | (u > FLT_MAX)), 0.0f, c);
     y = dg__log_f32_c(u, c);
     return dg__sel_f32(dg__mask32(x == 0), x, y);
 }
+
+/* libm's function of dg_real's type (see DG_SQRT etc.): the sizeof tests are constant, so only
+   one call is compiled. A long double no wider than double (ARM, MSVC) takes the double ones,
+   and the long double functions are named only where long double is wider. */
+#if defined(LDBL_MANT_DIG) && LDBL_MANT_DIG > DBL_MANT_DIG
+#define DG__LIBM(fn, x)                                                                          \
+    (sizeof(dg_real) == sizeof(float)    ? (dg_real)fn##f((float)(x))                            \
+     : sizeof(dg_real) == sizeof(double) ? (dg_real)fn((double)(x))                              \
+                                         : (dg_real)fn##l((long double)(x)))
+#else
+#define DG__LIBM(fn, x)                                                                          \
+    (sizeof(dg_real) == sizeof(float) ? (dg_real)fn##f((float)(x)) : (dg_real)fn((double)(x)))
+#endif
+static DG__INLINE dg_real dg__libm_exp(dg_real x) { return DG__LIBM(exp, x); }
+static DG__INLINE dg_real dg__libm_log(dg_real x) { return DG__LIBM(log, x); }
+static DG__INLINE dg_real dg__libm_log1p(dg_real x) { return DG__LIBM(log1p, x); }
+static DG__INLINE dg_real dg__libm_expm1(dg_real x) { return DG__LIBM(expm1, x); }
+static DG__INLINE dg_real dg__libm_sqrt(dg_real x) { return DG__LIBM(sqrt, x); }
+static DG__INLINE dg_real dg__libm_fabs(dg_real x) { return DG__LIBM(fabs, x); }
 
 /* The kernels of dg_real's precision (libm for any other type): dg_exp, dg_log, dg_log1p. The
    sizeof tests are constant, so only one branch is compiled into each loop. */
@@ -1254,19 +1372,19 @@ static DG__INLINE dg_real dg__exp_k(dg_real x)
 {
     if (sizeof(dg_real) == sizeof(float)) return (dg_real)dg__exp_f32((float)x);
     if (sizeof(dg_real) == sizeof(double)) return (dg_real)dg__exp_f64((double)x);
-    return (dg_real)exp((double)x);
+    return dg__libm_exp(x);
 }
 static DG__INLINE dg_real dg__log_k(dg_real x)
 {
     if (sizeof(dg_real) == sizeof(float)) return (dg_real)dg__log_f32_c((float)x, 0.0f);
     if (sizeof(dg_real) == sizeof(double)) return (dg_real)dg__log_f64_c((double)x, 0.0);
-    return (dg_real)log((double)x);
+    return dg__libm_log(x);
 }
 static DG__INLINE dg_real dg__exp_bounded_k(dg_real x)
 {
     if (sizeof(dg_real) == sizeof(float)) return (dg_real)dg__exp_f32_bounded((float)x);
     if (sizeof(dg_real) == sizeof(double)) return (dg_real)dg__exp_f64_bounded((double)x);
-    return (dg_real)exp((double)x);
+    return dg__libm_exp(x);
 }
 static DG__INLINE dg_real dg__log_pos_k(dg_real x)
 {
@@ -1274,13 +1392,13 @@ static DG__INLINE dg_real dg__log_pos_k(dg_real x)
         return (dg_real)dg__log_f32_core(dg__bits_f32((float)x), 0.0f, 0.0f);
     if (sizeof(dg_real) == sizeof(double))
         return (dg_real)dg__log_f64_core(dg__bits_f64((double)x), 0.0, 0.0);
-    return (dg_real)log((double)x);
+    return dg__libm_log(x);
 }
 static DG__INLINE dg_real dg__log1p_k(dg_real x)
 {
     if (sizeof(dg_real) == sizeof(float)) return (dg_real)dg__log1p_f32((float)x);
     if (sizeof(dg_real) == sizeof(double)) return (dg_real)dg__log1p_f64((double)x);
-    return (dg_real)log1p((double)x);
+    return dg__libm_log1p(x);
 }
 
 /* The default DG_EXP, DG_LOG, DG_LOG1P: the kernels where they vectorise, libm where they would
@@ -1494,8 +1612,11 @@ DGDEF dg_real dg_exponential(dg_rng *r) { return dg__exponential_of(dg_uniform(r
 DGDEF dg_real dg_logistic(dg_rng *r) { return dg__logistic_of(dg_uniform(r)); }
 
 /* Values per block of the noise loops: the uniforms of one block stay in L1 between the pass
-   that draws them and the pass that transforms them, and on a bounded stack (DG__BLOCK dg_real). */
-#define DG__BLOCK 256
+   that draws them and the pass that transforms them, and on a bounded stack (DG__BLOCK dg_real):
+   256, or DG_MAX_DIM rounded up to a multiple of 8 where that is less, so that the frames that
+   hold a block shrink with the configuration. Only the grouping of the work depends on it, not
+   the values: a block of draws equals the single draws, however it is split. */
+#define DG__BLOCK (DG_MAX_DIM < 256 ? (DG_MAX_DIM + 7) / 8 * 8 : 256)
 
 /* Fills u with the next n uniforms, exactly the values n dg_uniform calls return: the buffered
    outputs first, then whole rounds converted straight into u by one vector loop, then, for the
@@ -1749,7 +1870,7 @@ static DG__INLINE void dg__cond_gumbel_values(const dg_real *DG__RESTRICT logits
                                               dg_real *DG__RESTRICT out, dg_real *DG__RESTRICT q,
                                               int n, int skip_b, int with_q)
 {
-    const dg_real rel = (dg_real)(4 * (DG__IS_FLOAT ? FLT_EPSILON : DBL_EPSILON));
+    const dg_real rel = 4 * (DG__IS_FLOAT ? (dg_real)FLT_EPSILON : (dg_real)DBL_EPSILON);
     int i;
     for (i = 0; i < n; ++i) {
         dg_real z_b, le, a, t, z;
@@ -1870,6 +1991,9 @@ static void dg__cond_gumbel_one(const dg_real *logits, int K, int b, const dg_re
 {
     dg_real hard[DG_MAX_K], zb[DG_MAX_K], z[DG_MAX_K];
     int k;
+    /* every caller has checked K; inlined into a caller's error path whose K is too large, gcc
+       (32-bit targets) cannot see that and warns that the loops would overrun the arrays */
+    if (K > DG_MAX_K) return;
     hard[0] = 1; /* K >= 1: tells gcc the row is initialised */
     for (k = 0; k < K; ++k) hard[k] = (dg_real)(k == b);
     dg__cond_gumbel_rows(logits, 1, K, hard, E, z, q, pi, zb, 1);
@@ -2382,7 +2506,7 @@ static int dg__config(const dg_config *cfg, dg_config *out)
     if (!cfg) return DG_EINVAL;
     memcpy(&c, cfg, sizeof c); /* padding too: an estimator's bytes are its configuration's */
     if ((int)c.method < DG_EXACT || (int)c.method > DG__METHOD_LAST) return DG_EINVAL;
-    if ((int)c.baseline < DG_BASELINE_NONE || (int)c.baseline > DG__BASELINE_LAST) return DG_EINVAL;
+    if ((unsigned)c.baseline > (unsigned)DG__BASELINE_LAST) return DG_EINVAL; /* < 0 wraps above */
     if (c.samples < 0 || (c.method == DG_RLOO && c.samples == 1)) return DG_EINVAL;
     if (c.samples > DG_MAX_SAMPLES) return DG_ECAPACITY;
     if (!(c.tau >= 0) || !dg__finite(c.tau) || (c.tau > 0 && c.tau < DG__REAL_MIN)) return DG_EINVAL;

@@ -11,6 +11,14 @@
 #define DGT_UNUSED
 #endif
 
+/* NaN and infinity for initialisers: glibc's NAN and INFINITY are constant expressions only for
+   gcc and clang (for tcc, NAN is 0.0f / 0.0f, which it does not take in a static initialiser), so
+   tables that hold them are automatic and filled from these at run time. */
+DGT_UNUSED static double dgt_nan(void) { return strtod("nan", NULL); }
+DGT_UNUSED static double dgt_inf(void) { return strtod("inf", NULL); }
+#define DGT_NAN ((dg_real)dgt_nan())
+#define DGT_INF ((dg_real)dgt_inf())
+
 /* Tolerance for results computed in dg_real: tight in double, loose in float. */
 #define DGT_FLOAT (sizeof(dg_real) == sizeof(float))
 #define DGT_TOL(d, f) (DGT_FLOAT ? (f) : (d))
@@ -54,7 +62,7 @@ DGT_UNUSED static double dgt_ks2(double *a, int n, double *b, int m)
 
 /* Critical value of the KS statistic at alpha = 0.001: 1.949 / sqrt(effective n). */
 #define DGT_KS_CRIT(n) (1.949 / sqrt((double)(n)))
-#define DGT_KS2_CRIT(n, m) (1.949 * sqrt(((double)(n) + (m)) / ((double)(n) * (m))))
+#define DGT_KS2_CRIT(n, m) (1.949 * sqrt(((double)(n) + (double)(m)) / ((double)(n) * (double)(m))))
 
 /* Pearson chi-square of counts against probabilities over K cells. */
 DGT_UNUSED static double dgt_chi2(const long *counts, const double *probs, int K, long n)

@@ -251,8 +251,8 @@ static void te_ctx(char *buf, size_t size, dg_method m, dg_kind kind, const char
    ------------------------------------------------------------------------------------------- */
 static void errors_estimate_bad_problem_every_method(void)
 {
-    static const dg_real nan_first[6] = {NAN, 0, 1, 0, 0, 0}, nan_last[6] = {0, 1, 2, 3, 4, NAN};
-    static const dg_real pinf[6] = {0, INFINITY, 0, 0, 0, 0}, minf[6] = {0, 0, -INFINITY, 0, 0, 0};
+    const dg_real nan_first[6] = {DGT_NAN, 0, 1, 0, 0, 0}, nan_last[6] = {0, 1, 2, 3, 4, DGT_NAN};
+    const dg_real pinf[6] = {0, DGT_INF, 0, 0, 0, 0}, minf[6] = {0, 0, -DGT_INF, 0, 0, 0};
     int mi, ki;
     char ctx[160];
     for (mi = 1; mi <= TE_NMETHODS; ++mi)
@@ -524,7 +524,7 @@ static void errors_baseline_inputs(void)
             te_expect_error(__LINE__, ctx, &te_e, &q, DG_EINVAL);
         }
         if (te_warm(&in, &p, kind) >= 1) {
-            static const double bad[3] = {NAN, INFINITY, -INFINITY};
+            const double bad[3] = {dgt_nan(), dgt_inf(), -dgt_inf()};
             int i;
             for (i = 0; i < 3; ++i) {
                 dg_info info;
@@ -607,7 +607,7 @@ static void errors_init_every_field(void)
 static void errors_exact(void)
 {
     static dg_real big[DG_MAX_DIM];
-    static const dg_real nanv[3] = {0, NAN, 0};
+    const dg_real nanv[3] = {0, DGT_NAN, 0};
     dg_problem p = te_small(DG_BERNOULLI), q;
     dg_real value = TE_SENT;
     long k;
@@ -653,7 +653,7 @@ static void errors_exact(void)
    ------------------------------------------------------------------------------------------- */
 static void errors_samplers(void)
 {
-    static const dg_real ok[3] = {0.1, 0.2, 0.3}, nanv[3] = {0.1, NAN, 0.3}, infv[3] = {INFINITY, 0, 0};
+    const dg_real ok[3] = {0.1, 0.2, 0.3}, nanv[3] = {0.1, DGT_NAN, 0.3}, infv[3] = {DGT_INF, 0, 0};
     static dg_real many[DG_MAX_K + 1];
     dg_real out[DG_MAX_K + 1];
     dg_rng r, r0;
@@ -710,9 +710,9 @@ static void errors_samplers(void)
 
 static void errors_conditional_at(void)
 {
-    static const dg_real ok[3] = {0.1, 0.2, 0.3}, nanv[3] = {0.1, NAN, 0.3}, E[3] = {0.5, 1, 2};
-    static const dg_real E0[3] = {0.5, 0, 2}, Eneg[3] = {-1, 1, 2}, Enan[3] = {1, NAN, 1};
-    static const dg_real Einf[3] = {1, 1, INFINITY}, dinf[3] = {0, -INFINITY, 0};
+    const dg_real ok[3] = {0.1, 0.2, 0.3}, nanv[3] = {0.1, DGT_NAN, 0.3}, E[3] = {0.5, 1, 2};
+    const dg_real E0[3] = {0.5, 0, 2}, Eneg[3] = {-1, 1, 2}, Enan[3] = {1, DGT_NAN, 1};
+    const dg_real Einf[3] = {1, 1, DGT_INF}, dinf[3] = {0, -DGT_INF, 0};
     static dg_real many[DG_MAX_K + 1], Emany[DG_MAX_K + 1];
     dg_real out[DG_MAX_K + 1], d = TE_SENT;
     int i;
@@ -757,7 +757,7 @@ static void errors_conditional_at(void)
 
 static void errors_softmax_family(void)
 {
-    static const dg_real ok[3] = {0.1, 0.2, 0.3}, nanv[3] = {0.1, NAN, 0.3}, infv[3] = {0, 0, -INFINITY};
+    const dg_real ok[3] = {0.1, 0.2, 0.3}, nanv[3] = {0.1, DGT_NAN, 0.3}, infv[3] = {0, 0, -DGT_INF};
     dg_real out[4];
     int f;
     typedef int (*fwd_fn)(const dg_real *, int, dg_real, dg_real *);

@@ -809,7 +809,7 @@ static void relax_errors_leave_outputs_untouched(void)
 {
     static dg_estimator e, copy;
     static const dg_method methods[3] = {DG_GUMBEL_SOFTMAX, DG_STRAIGHT_THROUGH, DG_GUMBEL_RAO};
-    static const double bad_tau[3] = {-1, NAN, INFINITY};
+    const double bad_tau[3] = {-1, DGT_NAN, DGT_INF};
     dg_real lb[3] = {0.3, -0.8, 1.1}, lc[6] = {0.2, -0.5, 0.9, 1.2, 0.1, -0.7};
     dg_real g[6], noise[3 * 6], cond[3 * 6], tau;
     dg_info info;

@@ -17,6 +17,7 @@ static void rng_streams_and_seeds_differ(void)
     /* Different streams (and seeds) must not share outputs, and their uniforms must be
        uncorrelated: |r| < 4.5 / sqrt(N). */
     enum { N = 20000 };
+    const double dn = N; /* N in double arithmetic (C++20 deprecates enum-float mixing) */
     static const uint64_t pairs[][4] = {{1, 0, 1, 1}, {1, 0, 2, 0}, {0, 0, 0, 1}, {5, 1, 5, 2}};
     int t, i;
     for (t = 0; t < 4; ++t) {
@@ -30,8 +31,8 @@ static void rng_streams_and_seeds_differ(void)
             equal += x == y;
             sa += x; sb += y; sab += x * y; saa += x * x; sbb += y * y;
         }
-        r = (sab / N - sa / N * sb / N) /
-            sqrt((saa / N - sa / N * sa / N) * (sbb / N - sb / N * sb / N));
+        r = (sab / dn - sa / dn * sb / dn) /
+            sqrt((saa / dn - sa / dn * sa / dn) * (sbb / dn - sb / dn * sb / dn));
         CHECK(equal < 3);
         CHECK_NEAR(r, 0, 4.5 / sqrt((double)N));
     }
@@ -171,7 +172,7 @@ static void rng_lanes_uncorrelated(void)
             if (!(fabs(c) < lim)) { ++bad; printf("    lanes %d and %d: r = %.4f\n", j, k, c); }
         }
     CHECK_INT(bad, 0);
-    CHECK_NEAR(lag_corr(x, 0, 1, 1, 8 * R), 0, 4.5 / sqrt(8.0 * R));
+    CHECK_NEAR(lag_corr(x, 0, 1, 1, 8 * R), 0, 4.5 / sqrt(8.0 * (double)R));
     for (j = 0; j < 8; ++j) CHECK_NEAR(lag_corr(x, j, 8, 8, R), 0, lim);
 }
 

@@ -63,7 +63,7 @@ static void samplers_bernoulli_frequency(void)
         double p = dgt_sigmoid(logits[t]);
         long ones = 0;
         for (i = 0; i < N; ++i) ones += dg_sample_bernoulli(&r, (dg_real)logits[t]);
-        CHECK_Z((double)ones / N, p, sqrt(p * (1 - p) / N), 4.5);
+        CHECK_Z((double)ones / (double)N, p, sqrt(p * (1 - p) / (double)N), 4.5);
     }
 }
 
