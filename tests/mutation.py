@@ -14,9 +14,9 @@ operators applies:
 Comments, strings, preprocessor conditionals, #include and typedef lines are never mutated;
 #define bodies are. Each mutant builds the test suite once (FAST build: one compiler, one
 optimisation level, the test files copied next to the mutated header in a temporary directory)
-and runs it with DGT_FAIL_FAST set and a timeout. A mutant is killed when the build of the suite
-succeeds and the run fails, crashes or times out; it is unbuildable when the compiler rejects
-it (not counted). Survivors are built and run again with -DDG_REAL=float.
+and runs it with DGT_FAIL_FAST set and a limit on its CPU time. A mutant is killed when the suite
+builds and its run fails, crashes or exceeds the limit; it is unbuildable when the compiler
+rejects it (not counted). Survivors are built and run again with -DDG_REAL=float.
 
 Equivalent mutants (no test can tell them apart from the original) are listed in
 tests/mutation-equivalent.txt, one per line, tab-separated:
@@ -40,6 +40,8 @@ import csv
 import os
 import random
 import re
+import resource
+import signal
 import shutil
 import subprocess
 import sys
@@ -431,20 +433,30 @@ class Workspace:
             return None, r.stdout.decode(errors="replace").strip().split("\n")[0][:200]
         return exe, ""
 
-    def run(self, exe, timeout):
+    def run(self, exe, cpu_limit):
+        """Runs the suite with a limit on its CPU time (not wall time, which depends on what
+        else the machine runs): a mutant that loops is stopped by SIGXCPU."""
         env = dict(os.environ, DGT_FAIL_FAST="1")
         env.pop("DGT_TIMES", None)
+        limit = int(cpu_limit) + 1
+
+        def set_limit():
+            resource.setrlimit(resource.RLIMIT_CPU, (limit, limit + 5))
+
         try:
             p = subprocess.Popen([exe], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                 env=env, cwd=self.dir, start_new_session=True)
+                                 env=env, cwd=self.dir, start_new_session=True,
+                                 preexec_fn=set_limit)
         except OSError as err:
             return "killed", "could not run: %s" % err
         try:
-            out, _ = p.communicate(timeout=timeout)
+            out, _ = p.communicate(timeout=20 * limit + 300)  # a backstop only
         except subprocess.TimeoutExpired:
             os.killpg(p.pid, 9)
             p.communicate()
-            return "killed", "timeout"
+            return "killed", "wall-clock backstop"
+        if p.returncode in (-signal.SIGXCPU, -signal.SIGKILL):
+            return "killed", "timeout (CPU limit %d s)" % limit
         text = out.decode(errors="replace")
         if p.returncode == 0 and re.search(r": \d+ passed, 0 failed\s*$", text):
             return "survived", ""
@@ -469,7 +481,7 @@ def main():
     ap.add_argument("--min-score", type=float, default=None,
                     help="exit 1 when the score (percent) is below this")
     ap.add_argument("--timeout", type=float, default=None,
-                    help="seconds per run (default: 4 x the unmutated run, at least 60)")
+                    help="CPU seconds per run (default: 4 x the unmutated run's, at least 30)")
     ap.add_argument("--tests", default=TESTS,
                     help="directory of the test sources (default tests/; e.g. an older suite's, "
                          "to compare scores on the same mutants)")
@@ -519,28 +531,34 @@ def main():
 
 
 def campaign(args, src, sample, equivalents, base):
-    # the unmutated suite must build and pass, in both builds; its run time sets the timeout
+    # the unmutated suite must build and pass, in both builds; the CPU time of its slower run
+    # sets the limit per run
     ws0 = Workspace(base, 0, args.tests)
     t0 = time.time()
-    exe, err = ws0.build(src, args, [], 600)
+    exe, err = ws0.build(src, args, [], 3600)
     if not exe:
         print("mutation.py: the unmutated suite does not build: " + err)
         return 2
     t1 = time.time()
+    cpu0 = resource.getrusage(resource.RUSAGE_CHILDREN).ru_utime
     status, detail = ws0.run(exe, 3600)
-    run_s = time.time() - t1
+    cpu1 = resource.getrusage(resource.RUSAGE_CHILDREN).ru_utime
     if status != "survived":
         print("mutation.py: the unmutated suite fails (%s)" % detail)
         return 2
-    exe_f, err = ws0.build(src, args, ["-DDG_REAL=float"], 600)
+    exe_f, err = ws0.build(src, args, ["-DDG_REAL=float"], 3600)
+    cpu2 = resource.getrusage(resource.RUSAGE_CHILDREN).ru_utime
     status_f, detail_f = ws0.run(exe_f, 3600) if exe_f else ("killed", err)
+    cpu3 = resource.getrusage(resource.RUSAGE_CHILDREN).ru_utime
     if status_f != "survived":
         print("mutation.py: the unmutated float suite fails (%s)" % detail_f)
         return 2
-    timeout = args.timeout or max(60.0, 4 * run_s)
-    build_timeout = max(120.0, 10 * (t1 - t0))
-    print("mutation.py: unmutated suite: build %.1f s, run %.1f s; timeout per run %.0f s; "
-          "%s %s, %d jobs" % (t1 - t0, run_s, timeout, args.cc, args.opt, args.jobs))
+    run_cpu = max(cpu1 - cpu0, cpu3 - cpu2)
+    timeout = args.timeout or max(30.0, 4 * run_cpu)
+    build_timeout = 3600  # compilers do not loop; only a starved machine is this slow
+    print("mutation.py: unmutated suite: build %.1f s, run %.1f s of CPU (float %.1f s); "
+          "limit per run %.0f s of CPU; %s %s, %d jobs" % (
+              t1 - t0, cpu1 - cpu0, cpu3 - cpu2, timeout, args.cc, args.opt, args.jobs))
 
     free = list(range(1, args.jobs + 1))
     spaces = {i: Workspace(base, i, args.tests) for i in free}
