@@ -9,7 +9,7 @@ LDLIBS   = -lm
 
 # The test matrix: name, then how that binary is built (see the rules below).
 MATRIX   = gcc-c99 clang-c99 gxx-cxx11 gcc-float gcc-static gcc-2tu
-TEST_SRC = tests/all.c tests/common.h tests/test.h $(wildcard tests/test_*.c) discgrad.h
+TEST_SRC = tests/all.c tests/common.h tests/test.h tests/reference.h $(wildcard tests/test_*.c) discgrad.h
 
 .PHONY: all test test-build examples clean
 all: test-build examples

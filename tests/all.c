@@ -16,6 +16,7 @@
 #include "test_cv.c"
 #include "test_cond.c"
 #include "test_errors.c"
+#include "test_replica.c"
 
 #ifndef DGT_LABEL
 #define DGT_LABEL "tests"
@@ -35,5 +36,6 @@ int main(int argc, char **argv)
     register_cv();
     register_cond();
     register_errors();
+    register_replica();
     return dgt_run(argc, argv, DGT_LABEL);
 }
