@@ -16,6 +16,7 @@
 #include "test_score.c"
 #include "test_relax.c"
 #include "test_cv.c"
+#include "test_tuning.c"
 #include "test_cond.c"
 #include "test_errors.c"
 
@@ -37,6 +38,7 @@ int main(int argc, char **argv)
     register_score();
     register_relax();
     register_cv();
+    register_tuning();
     register_cond();
     register_errors();
     return dgt_run(argc, argv, DGT_LABEL);
