@@ -321,7 +321,7 @@ static void limits_categorical_long_rows(void)
     int t, k, i, bad = 0;
     long skipped = 0, total = 0;
     for (t = 0; t < 3; ++t) {
-        int K = Ks[t], N = K > 100 ? 400 * K : 20000;
+        int K = Ks[t], N = K > 100 ? 40 * K : 20000;
         long double m = -1e300L, s = 0;
         double chi = 0, df = K - 1, crit;
         dg_rng r, copy;
@@ -340,8 +340,17 @@ static void limits_categorical_long_rows(void)
             copy = r;
             u = (long double)dg_uniform(&copy);
             got = dg_sample_categorical(&r, logits, K);
-            while (want < K - 1 && !(u < cum[want])) want++;
-            for (k = 0; k < K; ++k) near |= fabsl(u - cum[k]) < (DGT_FLOAT ? 3e-5L : 1e-12L);
+            {   /* the first class whose cumulative probability exceeds u (binary search) */
+                int lo = 0, hi = K - 1;
+                while (lo < hi) {
+                    int mid = (lo + hi) / 2;
+                    if (u < cum[mid]) hi = mid; else lo = mid + 1;
+                }
+                want = lo;
+            }
+            /* the nearest boundaries of the CDF are the two around u */
+            near = fabsl(u - cum[want]) < (DGT_FLOAT ? 3e-5L : 1e-12L) ||
+                   (want > 0 && fabsl(u - cum[want - 1]) < (DGT_FLOAT ? 3e-5L : 1e-12L));
             total++;
             if (got < 0 || got >= K) { bad++; continue; }
             counts[got]++;
