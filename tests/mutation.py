@@ -16,7 +16,9 @@ Comments, strings, preprocessor conditionals, #include and typedef lines are nev
 optimisation level, the test files copied next to the mutated header in a temporary directory)
 and runs it with DGT_FAIL_FAST set and a limit on its CPU time. A mutant is killed when the suite
 builds and its run fails, crashes or exceeds the limit; it is unbuildable when the compiler
-rejects it (not counted). Survivors are built and run again with -DDG_REAL=float.
+rejects it (not counted). Survivors are built and run again with -DDG_REAL=float, and then with the
+large limits of the test matrix (-DDG_MAX_DIM=4096 -DDG_MAX_K=2048: several groups of rows,
+rows of 2048 classes).
 
 Equivalent mutants (no test can tell them apart from the original) are listed in
 tests/mutation-equivalent.txt, one per line, tab-separated:
@@ -466,6 +468,11 @@ class Workspace:
         return "killed", "exit %d" % p.returncode
 
 
+# The builds a survivor of the fast build gets, in order: (name, extra flags).
+RERUNS = [("float", ["-DDG_REAL=float"]),
+          ("bigdim", ["-DDG_MAX_DIM=4096", "-DDG_MAX_K=2048"])]
+
+
 def mutate_text(src, m):
     return src[:m.start] + m.repl + src[m.end:]
 
@@ -546,24 +553,46 @@ def campaign(args, src, sample, equivalents, base):
     if status != "survived":
         print("mutation.py: the unmutated suite fails (%s)" % detail)
         return 2
-    exe_f, err = ws0.build(src, args, ["-DDG_REAL=float"], 3600)
-    cpu2 = resource.getrusage(resource.RUSAGE_CHILDREN).ru_utime
-    status_f, detail_f = ws0.run(exe_f, 3600) if exe_f else ("killed", err)
-    cpu3 = resource.getrusage(resource.RUSAGE_CHILDREN).ru_utime
-    if status_f != "survived":
-        print("mutation.py: the unmutated float suite fails (%s)" % detail_f)
-        return 2
-    run_cpu = max(cpu1 - cpu0, cpu3 - cpu2)
-    timeout = args.timeout or max(30.0, 4 * run_cpu)
+    run_cpu = [cpu1 - cpu0]
+    for name, flags in RERUNS:
+        exe_r, err = ws0.build(src, args, flags, 3600)
+        cpu2 = resource.getrusage(resource.RUSAGE_CHILDREN).ru_utime
+        status_r, detail_r = ws0.run(exe_r, 3600) if exe_r else ("killed", err)
+        cpu3 = resource.getrusage(resource.RUSAGE_CHILDREN).ru_utime
+        if status_r != "survived":
+            print("mutation.py: the unmutated %s suite fails (%s)" % (name, detail_r))
+            return 2
+        run_cpu.append(cpu3 - cpu2)
+    timeout = args.timeout or max(30.0, 4 * max(run_cpu))
     build_timeout = 3600  # compilers do not loop; only a starved machine is this slow
-    print("mutation.py: unmutated suite: build %.1f s, run %.1f s of CPU (float %.1f s); "
+    print("mutation.py: unmutated suite: build %.1f s, run %s s of CPU (fast, %s); "
           "limit per run %.0f s of CPU; %s %s, %d jobs" % (
-              t1 - t0, cpu1 - cpu0, cpu3 - cpu2, timeout, args.cc, args.opt, args.jobs))
+              t1 - t0, ", ".join("%.1f" % c for c in run_cpu),
+              ", ".join(name for name, _ in RERUNS), timeout, args.cc, args.opt, args.jobs))
 
     free = list(range(1, args.jobs + 1))
     spaces = {i: Workspace(base, i, args.tests) for i in free}
     lock = threading.Lock()
     done = [0]
+
+    def classify(m, ws):
+        text = mutate_text(src, m)
+        exe, err = ws.build(text, args, [], build_timeout)
+        if not exe:
+            return "unbuildable", err
+        status, detail = ws.run(exe, timeout)
+        if status == "killed":
+            return "killed", detail
+        note = ""
+        for name, flags in RERUNS:
+            exe, err = ws.build(text, args, flags, build_timeout)
+            if not exe:  # this build rejects the mutant: nothing more to learn from it
+                note = "%s build fails: %s" % (name, err)
+                continue
+            status, detail = ws.run(exe, timeout)
+            if status == "killed":
+                return "killed-" + name, detail
+        return "survived", note
 
     def work(m):
         with lock:
@@ -571,30 +600,17 @@ def campaign(args, src, sample, equivalents, base):
         ws = spaces[slot]
         t = time.time()
         try:
-            if m.key() in equivalents and not args.run_equivalent:
-                m.status, m.detail = "equivalent", equivalents[m.key()][0]
+            listed = equivalents.get(m.key())
+            if listed and not args.run_equivalent:
+                m.status, m.detail = "equivalent", listed[0]
                 return m
-            text = mutate_text(src, m)
-            exe, err = ws.build(text, args, [], build_timeout)
-            if not exe:
-                m.status, m.detail = "unbuildable", err
-                return m
-            status, detail = ws.run(exe, timeout)
-            if status == "killed":
-                m.status, m.detail = "killed", detail
-                return m
-            exe, err = ws.build(text, args, ["-DDG_REAL=float"], build_timeout)
-            if not exe:  # builds in double only: nothing more to learn
-                m.status, m.detail = "survived", "float build fails: " + err
-                return m
-            status, detail = ws.run(exe, timeout)
-            m.status = "killed-float" if status == "killed" else "survived"
-            m.detail = detail
-            if m.key() in equivalents:  # --run-equivalent
-                m.detail = ("listed equivalent: " + equivalents[m.key()][0]) if \
-                    m.status == "survived" else "LISTED EQUIVALENT BUT KILLED (%s)" % detail
+            m.status, m.detail = classify(m, ws)
+            if listed:  # --run-equivalent: check the entry
                 if m.status == "survived":
-                    m.status = "equivalent"
+                    m.status, m.detail = "equivalent", "listed: " + listed[0]
+                else:
+                    m.detail = "LISTED EQUIVALENT (line %d of the list) BUT %s: %s" % (
+                        listed[1], m.status.upper(), m.detail)
             return m
         finally:
             m.seconds = time.time() - t
@@ -616,7 +632,7 @@ def report(args, sample):
     counts = {}
     for m in sample:
         counts[m.status] = counts.get(m.status, 0) + 1
-    killed = counts.get("killed", 0) + counts.get("killed-float", 0)
+    killed = sum(v for k, v in counts.items() if k.startswith("killed"))
     survived = counts.get("survived", 0)
     scored = killed + survived
     score = 100.0 * killed / scored if scored else 100.0
@@ -628,7 +644,7 @@ def report(args, sample):
             sections.append(m.section)
     for s in sections:
         ms = [m for m in sample if m.section == s]
-        k = sum(m.status in ("killed", "killed-float") for m in ms)
+        k = sum(m.status.startswith("killed") for m in ms)
         sv = sum(m.status == "survived" for m in ms)
         print("  %-28s %4d / %-4d %6.1f%%   equivalent %d, unbuildable %d" % (
             s, k, k + sv, 100.0 * k / (k + sv) if k + sv else 100.0,
@@ -643,6 +659,12 @@ def report(args, sample):
             print("      equivalent-list entry: %s\t%d\t%s\t%s\t<reason>" % (
                 m.function, m.occurrence, m.original, m.mutated))
 
+    stale = [m for m in sample if m.detail.startswith("LISTED EQUIVALENT")]
+    if stale:
+        print("\nlisted as equivalent but killed (remove them from the list):")
+        for m in stale:
+            print("  line %d, %s: %s" % (m.line, m.function, m.detail))
+
     os.makedirs(os.path.dirname(os.path.abspath(args.csv)), exist_ok=True)
     with open(args.csv, "w", newline="", encoding="utf-8") as f:
         w = csv.writer(f)
@@ -652,9 +674,10 @@ def report(args, sample):
             w.writerow([m.id, m.status, m.section, m.function, m.line, m.op, m.original,
                         m.mutated, m.detail, "%.1f" % m.seconds])
 
-    print("\nmutation score %.1f%%: %d killed (%d only by the float build), %d survived; "
+    print("\nmutation score %.1f%%: %d killed (%s), %d survived; "
           "%d equivalent, %d unbuildable; seed %d, %d mutants; CSV %s" % (
-              score, killed, counts.get("killed-float", 0), survived,
+              score, killed, ", ".join("%d only by the %s build" % (counts.get("killed-" + n, 0), n)
+                                       for n, _ in RERUNS), survived,
               counts.get("equivalent", 0), counts.get("unbuildable", 0), args.seed,
               len(sample), os.path.relpath(args.csv, ROOT)))
     if args.min_score is not None and score < args.min_score:
