@@ -138,6 +138,7 @@ typedef struct ref_est {
     double opt_fs2[DG_MAX_DIM], opt_s2[DG_MAX_DIM];
     double sig_mean, sig_var;   /* DG_BASELINE_INPUT with normalize */
     int sig_ready;
+    double max_scale;           /* the largest NVIL normalisation used so far */
     double eta, log_tau;        /* REBAR/RELAX */
     double avg_ac, avg_cc, m_eta, v_eta, m_lt, v_lt, b1pow, b2pow;
     long tune_draws;
@@ -310,6 +311,7 @@ static int ref_score(ref_est *r, const dg_problem *p, double *g, ref_info *info)
     case DG_BASELINE_INPUT:
         c = (double)p->baseline_input;
         if (r->cfg.normalize && r->sig_ready && r->sig_var > 1) scale = sqrt(r->sig_var);
+        if (scale > r->max_scale) r->max_scale = scale;
         break;
     default: break;
     }
