@@ -205,6 +205,13 @@ static void limits_stats_capacity_and_overflow_in_any_coordinate(void)
     static dg_stats s, copy;
     static dg_real x[DG_MAX_DIM];
     int i, t, which;
+    CHECK_INT(dg_stats_init(&s, DG_MAX_DIM), DG_OK); /* one vector: its mean, no variance yet */
+    for (i = 0; i < DG_MAX_DIM; ++i) x[i] = (dg_real)(0.5 * i - 3);
+    CHECK_INT(dg_stats_push(&s, x), DG_OK);
+    CHECK_NEAR(dg_stats_mean(&s, 0), -3, 0);
+    CHECK_NEAR(dg_stats_mean(&s, DG_MAX_DIM - 1), 0.5 * (DG_MAX_DIM - 1) - 3, 0);
+    CHECK_NEAR(dg_stats_var(&s, 0), 0, 0);
+    CHECK_NEAR(dg_stats_sem(&s, 0), 0, 0);
     CHECK_INT(dg_stats_init(&s, DG_MAX_DIM), DG_OK);
     for (t = 0; t < 3; ++t) {
         for (i = 0; i < DG_MAX_DIM; ++i) x[i] = (dg_real)(i + t);
@@ -401,6 +408,51 @@ static void limits_inverse_cdf_fallback(void)
 }
 #endif
 
+/* dg_relaxed_grad_at checks every value of Gumbel-Rao's conditional noise, the first and the
+   last included (uniforms strictly inside (0, 1) for bits, positive finite exponentials for
+   categorical logits), and reads none past S * n. */
+static dg_real lm_fg2(const dg_real *z, dg_real *dz, void *u)
+{
+    int i;
+    (void)u;
+    for (i = 0; i < 6; ++i) dz[i] = (dg_real)(0.1 * i - 0.2);
+    return z[0] - z[1];
+}
+static void limits_conditional_noise_every_value(void)
+{
+    static dg_estimator e;
+    const double bad_bits[] = {0, 1, -0.5, 1.5, NAN, INFINITY}, bad_cat[] = {0, -1, NAN, INFINITY};
+    dg_real logits[6] = {0.3, -0.2, 0.5, 1.0, 0.1, -0.4}, noise[6] = {0.1, -0.3, 0.7, 0.2, -1, 0.4};
+    dg_real cond[13], g[6];
+    dg_config c;
+    int kind, pos, b, bad = 0;
+    memset(&c, 0, sizeof c);
+    c.method = DG_GUMBEL_RAO;
+    c.samples = 2;
+    CHECK_INT(dg_init(&e, &c), DG_OK);
+    for (kind = 0; kind < 2; ++kind) {
+        dg_problem p = kind ? dgt_problem(DG_CATEGORICAL, 2, 3, logits, lm_f, lm_fg2, NULL)
+                            : dgt_problem(DG_BERNOULLI, 6, 0, logits, lm_f, lm_fg2, NULL);
+        int n = 6, nb = kind ? 4 : 6;
+        for (pos = 0; pos <= 2 * n; ++pos)
+            for (b = 0; b < nb; ++b) {
+                int k, rc;
+                for (k = 0; k < 13; ++k) cond[k] = (dg_real)(0.2 + 0.05 * k);
+                cond[pos] = (dg_real)(kind ? bad_cat[b] : bad_bits[b]);
+                lm_fill(g, 6, LM_SENT);
+                rc = dg_relaxed_grad_at(&e, &p, noise, cond, g, NULL);
+                /* out of range: DG_EINVAL; NaN or inf: DG_EINVAL or DG_EDOMAIN; past the end: OK */
+                if (pos < 2 * n ? (rc != DG_EINVAL && rc != DG_EDOMAIN) || !lm_all(g, 6, LM_SENT)
+                                : rc != DG_OK) {
+                    printf("    %s, conditional noise %g at %d: returned %d\n",
+                           kind ? "categorical" : "Bernoulli", (double)cond[pos], pos, rc);
+                    bad++;
+                }
+            }
+    }
+    CHECK_INT(bad, 0);
+}
+
 static void register_limits(void)
 {
     DGT_ADD(limits_nan_at_every_lane);
@@ -409,6 +461,7 @@ static void register_limits(void)
     DGT_ADD(limits_baseline_input_ignored_by_other_baselines);
     DGT_ADD(limits_zero_tau_writes_every_entry);
     DGT_ADD(limits_categorical_long_rows);
+    DGT_ADD(limits_conditional_noise_every_value);
 #ifndef DGT_SEPARATE_IMPL
     DGT_ADD(limits_inverse_cdf_fallback);
 #endif
