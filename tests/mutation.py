@@ -497,6 +497,10 @@ def main():
                     help="run listed equivalent mutants too, to check the list")
     ap.add_argument("--section", default=None, help="sample only from sections matching this")
     ap.add_argument("--function", default=None, help="sample only from functions matching this")
+    ap.add_argument("--ids", default=None,
+                    help="run these mutants instead of a sample: ids separated by commas, or "
+                         "@FILE.csv for the survivors of an earlier run (ids hold while the "
+                         "implementation section is unchanged)")
     args = ap.parse_args()
 
     with open(HEADER, encoding="utf-8") as f:
@@ -518,6 +522,13 @@ def main():
     rng = random.Random(args.seed)
     sample = list(pool) if args.count <= 0 or args.count >= len(pool) else \
         rng.sample(pool, args.count)
+    if args.ids:
+        if args.ids.startswith("@"):
+            with open(args.ids[1:], newline="", encoding="utf-8") as f:
+                wanted = {int(r["id"]) for r in csv.DictReader(f) if r["status"] == "survived"}
+        else:
+            wanted = {int(x) for x in args.ids.split(",") if x.strip()}
+        sample = [m for m in mutants if m.id in wanted]
     sample.sort(key=lambda m: m.start)
     print("mutation.py: %d mutation sites in the implementation, %d sampled (seed %d); "
           "%d listed equivalent (%d of them match nothing in the header now)"
