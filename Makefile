@@ -155,7 +155,8 @@ reliability: api-coverage sanitize valgrind alloc-guard stack threads fuzz
 # JOBS at a time, survivors again with DG_REAL=float), prints the score, the survivors and a
 # table per section, and writes build/mutation.csv. tests/mutation-equivalent.txt lists the
 # mutants no test can kill, with the reason; they are not scored.
-#   make mutation SEED=1 COUNT=400 JOBS=2   the full run (about an hour on 2 cores)
+#   make mutation SEED=1 COUNT=400 JOBS=2   the full run (about an hour on 2 cores); SANITIZE=1
+#                                           runs survivors under ASan + UBSan too
 #   make mutation-ci                        30 mutants of a fixed seed; fails below 90%
 # ---------------------------------------------------------------------------------------------
 SEED        ?= 1
@@ -167,7 +168,7 @@ CI_COUNT    ?= 30
 .PHONY: mutation mutation-ci
 mutation:
 	python3 tests/mutation.py --seed $(SEED) --count $(COUNT) --jobs $(JOBS) --cc $(MUTATION_CC) \
-	    --csv $(BUILD)/mutation.csv
+	    $(if $(SANITIZE),--sanitize) --csv $(BUILD)/mutation.csv
 mutation-ci:
 	python3 tests/mutation.py --seed $(CI_SEED) --count $(CI_COUNT) --jobs $(JOBS) \
 	    --cc $(MUTATION_CC) --min-score 90 --csv $(BUILD)/mutation-ci.csv

@@ -438,7 +438,9 @@ class Workspace:
     def run(self, exe, cpu_limit):
         """Runs the suite with a limit on its CPU time (not wall time, which depends on what
         else the machine runs): a mutant that loops is stopped by SIGXCPU."""
-        env = dict(os.environ, DGT_FAIL_FAST="1")
+        env = dict(os.environ, DGT_FAIL_FAST="1",
+                   ASAN_OPTIONS="detect_leaks=1:abort_on_error=1:detect_stack_use_after_return=1",
+                   UBSAN_OPTIONS="halt_on_error=1")
         env.pop("DGT_TIMES", None)
         limit = int(cpu_limit) + 1
 
@@ -468,9 +470,13 @@ class Workspace:
         return "killed", "exit %d" % p.returncode
 
 
-# The builds a survivor of the fast build gets, in order: (name, extra flags).
+# The builds a survivor of the fast build gets, in order: (name, extra flags). --sanitize adds
+# the suite under AddressSanitizer and UndefinedBehaviorSanitizer (make sanitize's build), which
+# sees writes one past a local array that leave every value the tests read unchanged.
 RERUNS = [("float", ["-DDG_REAL=float"]),
           ("bigdim", ["-DDG_MAX_DIM=4096", "-DDG_MAX_K=2048"])]
+SANITIZE = ("sanitize", ["-fsanitize=address,undefined", "-fno-sanitize-recover=all",
+                         "-fno-omit-frame-pointer"])
 
 
 def mutate_text(src, m):
@@ -489,6 +495,8 @@ def main():
                     help="exit 1 when the score (percent) is below this")
     ap.add_argument("--timeout", type=float, default=None,
                     help="CPU seconds per run (default: 4 x the unmutated run's, at least 30)")
+    ap.add_argument("--sanitize", action="store_true",
+                    help="survivors also run under ASan + UBSan (scored apart: killed-sanitize)")
     ap.add_argument("--tests", default=TESTS,
                     help="directory of the test sources (default tests/; e.g. an older suite's, "
                          "to compare scores on the same mutants)")
@@ -502,6 +510,8 @@ def main():
                          "@FILE.csv for the survivors of an earlier run (ids hold while the "
                          "implementation section is unchanged)")
     args = ap.parse_args()
+    if args.sanitize:
+        RERUNS.append(SANITIZE)
 
     with open(HEADER, encoding="utf-8") as f:
         src = f.read()
