@@ -500,6 +500,11 @@ def main():
     ap.add_argument("--tests", default=TESTS,
                     help="directory of the test sources (default tests/; e.g. an older suite's, "
                          "to compare scores on the same mutants)")
+    ap.add_argument("--rescore", default=None, metavar="CSV",
+                    help="no runs: the report of an earlier run's CSV, with the equivalent list "
+                         "as it is now and the rows of --merge CSVs (later runs of some of the "
+                         "same mutants, e.g. --ids of survivors) taking precedence")
+    ap.add_argument("--merge", action="append", default=[], metavar="CSV")
     ap.add_argument("--list", action="store_true", help="print the sampled mutants and stop")
     ap.add_argument("--run-equivalent", action="store_true",
                     help="run listed equivalent mutants too, to check the list")
@@ -523,6 +528,9 @@ def main():
     equivalents = load_equivalents(EQUIV)
     all_keys = {m.key() for m in mutants}
     stale = [(v[1], k) for k, v in equivalents.items() if k not in all_keys]
+
+    if args.rescore:
+        return rescore(args, mutants, equivalents)
 
     pool = mutants
     if args.section:
@@ -556,6 +564,31 @@ def main():
         return campaign(args, src, sample, equivalents, base)
     finally:
         shutil.rmtree(base, ignore_errors=True)
+
+
+def rescore(args, mutants, equivalents):
+    by_id = {m.id: m for m in mutants}
+    rows = {}
+    for path in [args.rescore] + args.merge:
+        with open(path, newline="", encoding="utf-8") as f:
+            for r in csv.DictReader(f):
+                rows[int(r["id"])] = r
+    sample = []
+    for i, r in sorted(rows.items()):
+        m = by_id.get(i)
+        if m is None or m.mutated != r["mutated"]:
+            print("mutation.py: mutant %d of the CSV is not in the header any more" % i)
+            return 2
+        m.status, m.detail, m.seconds = r["status"], r["detail"], float(r["seconds"])
+        listed = equivalents.get(m.key())
+        if listed and m.status in ("survived", "equivalent"):
+            m.status, m.detail = "equivalent", listed[0]
+        elif m.status == "equivalent":  # listed then, not now
+            m.status, m.detail = "survived", "no longer on the equivalent list"
+        sample.append(m)
+    args.csv = os.path.join(os.path.dirname(os.path.abspath(args.rescore)),
+                            "rescored-" + os.path.basename(args.rescore))
+    return report(args, sample)
 
 
 def campaign(args, src, sample, equivalents, base):
