@@ -408,6 +408,43 @@ def load_equivalents(path):
 # --------------------------------------------------------------------------------------------
 # Building and running
 # --------------------------------------------------------------------------------------------
+# Child processes in flight, each in its own process group, so that an interrupted campaign
+# stops them rather than leaving builds and runs behind.
+RUNNING = set()
+RUNNING_LOCK = threading.Lock()
+
+
+def start(cmd, **kw):
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                         start_new_session=True, **kw)
+    with RUNNING_LOCK:
+        RUNNING.add(p)
+    return p
+
+
+def stop(p):
+    try:
+        os.killpg(p.pid, signal.SIGKILL)
+    except OSError:
+        pass
+    p.communicate()
+
+
+def forget(p):
+    with RUNNING_LOCK:
+        RUNNING.discard(p)
+
+
+def on_signal(signum, frame):
+    with RUNNING_LOCK:
+        for p in list(RUNNING):
+            try:
+                os.killpg(p.pid, signal.SIGKILL)
+            except OSError:
+                pass
+    raise KeyboardInterrupt
+
+
 class Workspace:
     """A temporary copy of the test sources next to a header of our choosing."""
 
@@ -426,13 +463,16 @@ class Workspace:
             os.remove(exe)
         cmd = [args.cc, "-std=c99", args.opt, "-w"] + extra + \
             [os.path.join(self.dir, "tests", "all.c"), "-o", exe, "-lm"]
+        p = start(cmd)
         try:
-            r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                               timeout=timeout)
+            out, _ = p.communicate(timeout=timeout)
         except subprocess.TimeoutExpired:
+            stop(p)
             return None, "build timed out"
-        if r.returncode != 0:
-            return None, r.stdout.decode(errors="replace").strip().split("\n")[0][:200]
+        finally:
+            forget(p)
+        if p.returncode != 0:
+            return None, out.decode(errors="replace").strip().split("\n")[0][:200]
         return exe, ""
 
     def run(self, exe, cpu_limit):
@@ -448,17 +488,16 @@ class Workspace:
             resource.setrlimit(resource.RLIMIT_CPU, (limit, limit + 5))
 
         try:
-            p = subprocess.Popen([exe], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                 env=env, cwd=self.dir, start_new_session=True,
-                                 preexec_fn=set_limit)
+            p = start([exe], env=env, cwd=self.dir, preexec_fn=set_limit)
         except OSError as err:
             return "killed", "could not run: %s" % err
         try:
             out, _ = p.communicate(timeout=20 * limit + 300)  # a backstop only
         except subprocess.TimeoutExpired:
-            os.killpg(p.pid, 9)
-            p.communicate()
+            stop(p)
             return "killed", "wall-clock backstop"
+        finally:
+            forget(p)
         if p.returncode in (-signal.SIGXCPU, -signal.SIGKILL):
             return "killed", "timeout (CPU limit %d s)" % limit
         text = out.decode(errors="replace")
@@ -560,10 +599,16 @@ def main():
         return 0
 
     base = tempfile.mkdtemp(prefix="dg-mutation-")
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
     try:
-        return campaign(args, src, sample, equivalents, base)
-    finally:
+        rc = campaign(args, src, sample, equivalents, base)
+    except KeyboardInterrupt:
+        print("mutation.py: interrupted")
         shutil.rmtree(base, ignore_errors=True)
+        os._exit(130)  # worker threads may still be waiting on the killed children
+    shutil.rmtree(base, ignore_errors=True)
+    return rc
 
 
 def rescore(args, mutants, equivalents):
