@@ -21,7 +21,8 @@
 
    CONFIGURATION (each may be #defined before the include; the defaults are shown)
 
-      DG_REAL            double   the scalar type; float works too
+      DG_REAL            double   the scalar type; float works too (nothing wider: a long
+                                  double of more than double's size is refused)
       DG_MAX_DIM         1024     most coordinates of dg_stats (estimators have no such limit:
                                   their memory follows the problem, see MEMORY)
       DG_MAX_K           256      most classes per categorical variable
@@ -233,6 +234,11 @@ typedef char dg__check_max_samples_range[(DG_MAX_SAMPLES >= 2) ? 1 : -1];
 typedef char dg__check_max_enum_range[(DG_MAX_ENUM >= 2 && DG_MAX_ENUM <= 2147483647L) ? 1 : -1];
 typedef char dg__check_exact_dim_range[(DG_EXACT_MAX_DIM >= 2 && DG_EXACT_MAX_DIM <= 4096) ? 1 : -1];
 typedef char dg__check_relax_hidden_range[(DG_RELAX_HIDDEN >= 1 && DG_RELAX_HIDDEN <= 256) ? 1 : -1];
+/* DG_REAL is float or double (or a type of the same size, as long double is on some targets):
+   the elementary functions, the uniforms' grid and the temperature bounds are written for those
+   two, so a wider long double would only carry double-precision results. */
+typedef char dg__check_real_is_float_or_double[
+    (sizeof(DG_REAL) == sizeof(float) || sizeof(DG_REAL) == sizeof(double)) ? 1 : -1];
 
 #ifdef __cplusplus
 extern "C" {

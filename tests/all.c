@@ -11,9 +11,12 @@
 #include "test_softmax.c"
 #include "test_exact.c"
 #include "test_core.c"
+#include "test_replica.c"
+#include "test_limits.c"
 #include "test_score.c"
 #include "test_relax.c"
 #include "test_cv.c"
+#include "test_tuning.c"
 #include "test_cond.c"
 #include "test_errors.c"
 #include "test_asktell.c"
@@ -31,9 +34,12 @@ int main(int argc, char **argv)
     register_softmax();
     register_exact();
     register_core();
+    register_replica();
+    register_limits();
     register_score();
     register_relax();
     register_cv();
+    register_tuning();
     register_cond();
     register_errors();
     register_asktell();

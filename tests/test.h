@@ -6,7 +6,9 @@
    line, and exits nonzero when anything failed. Arguments, when given, select the tests to run:
    a test runs when its name contains any argument, or equals an argument written "=name".
    With DGT_TIMES set in the environment each test's CPU time is printed ("  time NAME SECONDS"),
-   which tests/valgrind.sh uses to pick the tests it runs under memcheck. */
+   which tests/valgrind.sh uses to pick the tests it runs under memcheck. With DGT_FAIL_FAST set
+   the run stops at the first failed test (tests/mutation.py: a mutant is killed as soon as one
+   test fails). */
 #ifndef DGT_TEST_H
 #define DGT_TEST_H
 
@@ -104,6 +106,7 @@ static int dgt_selected(const char *name, int argc, char **argv)
 static int dgt_run(int argc, char **argv, const char *label)
 {
     int i, passed = 0, failed = 0, times = getenv("DGT_TIMES") != NULL;
+    int fail_fast = getenv("DGT_FAIL_FAST") != NULL;
     for (i = 0; i < dgt_ncases; ++i) {
         clock_t start;
         if (!dgt_selected(dgt_cases[i].name, argc, argv)) continue;
@@ -116,6 +119,7 @@ static int dgt_run(int argc, char **argv, const char *label)
         if (dgt_current_failures) {
             failed++;
             printf("FAIL %s\n", dgt_cases[i].name);
+            if (fail_fast) break;
         } else {
             passed++;
         }
