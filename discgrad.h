@@ -3,7 +3,8 @@
    Estimates the gradient with respect to logits phi of  L(phi) = E_{z ~ q_phi}[ f(z) ]
    for Bernoulli or categorical latent variables z, given a user objective f: the samplers,
    softmax with temperature, the score-function family with its baselines, the relaxations,
-   the control-variate estimators, the antithetic estimators and exact enumeration.
+   the control-variate estimators, the antithetic estimators, exact enumeration, and VIMCO for
+   the multi-sample bound of a model's log p(x, z).
    Fixed-size buffers only: no allocation, bounded stack, nothing beyond libc and libm.
 
    Do this:
@@ -664,9 +665,10 @@ typedef struct dg_pending {
 #define DG__NWORK_BASE 10
 #define DG__MAX2(a, b) ((a) > (b) ? (a) : (b))
 
-/* An upper bound of dg_estimator_reals for any baseline and tuning, as a constant expression for
-   static arrays: method, n = D (Bernoulli) or D*K (categorical) logits, K classes (1 for
-   Bernoulli). 0 for DG_EXACT, which needs no memory. */
+/* An upper bound of dg_estimator_reals for any baseline, tuning and samples, as a constant
+   expression for static arrays: method, n = D (Bernoulli) or D*K (categorical) logits, K
+   classes (1 for Bernoulli). 0 for DG_EXACT, which needs no memory. DG_VIMCO's one value per
+   sample is counted at DG_MAX_SAMPLES. */
 #define DG_ESTIMATOR_REALS(method, n, K)                                                        \
     ((method) == DG_EXACT ? (size_t)0                                                           \
      : (size_t)(n) * (size_t)(7 + DG__NWORK_BASE + ((method) == DG_RELAX ? 5 * DG_RELAX_HIDDEN : 0) + \
@@ -826,7 +828,8 @@ typedef struct dg_draw {
 } dg_draw;
 
 /* The dg_real values of memory dg_ask needs for a draw of problem p (with its batch) from e:
-   batch * ((points per example + 2) n + the stored noise). 0 for invalid arguments.
+   batch * ((points per example + 2) n + the stored noise (+ cfg.samples for DG_VIMCO's
+   weights)). 0 for invalid arguments.
    DG_DRAW_REALS(method, n, K, samples, batch) is an upper bound as a constant expression. */
 DGDEF size_t dg_draw_reals(const dg_estimator *e, const dg_problem *p);
 
@@ -2965,38 +2968,59 @@ static int dg__rloo_tell_end(const dg__run *r, dg__acc *a, dg_info *info, dg__de
    ------------------------------------------------------------------------------------------- */
 enum { DG__W_VI_LQ1 = 1, DG__W_VI_LQ0 }; /* log q of each coordinate being 1, being 0 */
 
+/* lq1, lq0 = log q of each coordinate being 1, being 0: log sigma(+-phi) per bit, computed as
+   min(+-phi, 0) - log1p(exp(-|phi|)); log softmax and 0 per row. Loops without branches (the
+   exps as one vectorised map), as the noise's. */
 static void dg__vi_tell_begin(const dg__run *r, dg__acc *a, const dg__pts *pre)
 {
     const dg_problem *p = r->p;
+    const dg_real *x = p->logits;
     dg_real *lq1 = DG__W(r->L, DG__W_VI_LQ1), *lq0 = DG__W(r->L, DG__W_VI_LQ0);
-    int d, k, K = dg__row(p);
+    int d, i, k, K = dg__row(p), n = dg__n(p);
     a->prefix = pre; /* E_q z, kept with the draw */
     if (p->kind == DG_BERNOULLI) {
-        for (d = 0; d < p->D; ++d) {
-            lq1[d] = dg_log_sigmoid(p->logits[d]);
-            lq0[d] = dg_log_sigmoid(-p->logits[d]);
+        for (i = 0; i < n; ++i) lq0[i] = -DG_FABS(x[i]);
+        dg__map(DG__MAP_EXP, lq0, n);
+        for (i = 0; i < n; ++i) {
+            dg_real t = DG_LOG1P(lq0[i]);
+            lq1[i] = dg__sel(x[i] < 0, x[i], 0) - t;
+            lq0[i] = dg__sel(x[i] > 0, -x[i], 0) - t;
         }
     } else {
         for (d = 0; d < p->D; ++d) {
-            const dg_real *x = p->logits + d * K;
-            dg_real m = dg__max(x, K), t = 0;
-            for (k = 0; k < K; ++k) t += DG_EXP(x[k] - m);
-            t = m + DG_LOG(t);
-            for (k = 0; k < K; ++k) { lq1[d * K + k] = x[k] - t; lq0[d * K + k] = 0; }
+            dg_real m = dg__max(x + d * K, K);
+            for (k = 0; k < K; ++k) lq1[d * K + k] = x[d * K + k] - m;
         }
+        dg__copy(lq0, lq1, n);
+        dg__map(DG__MAP_EXP, lq0, n);
+        for (d = 0; d < p->D; ++d) {
+            dg_real t = DG_LOG(dg__sum(lq0 + d * K, K));
+            for (k = 0; k < K; ++k) lq1[d * K + k] -= t;
+        }
+        for (i = 0; i < n; ++i) lq0[i] = 0;
     }
     memset(&a->vi, 0, sizeof a->vi);
+}
+
+/* log q(z) of a discrete sample: the sum of lq1 where z is 1 and lq0 where it is 0 (selected,
+   not mixed, so a likely sample's small log q keeps its digits), in 8 lanes as dg__sum. */
+static dg_real dg__vi_log_q(const dg_real *z, const dg_real *lq1, const dg_real *lq0, int n)
+{
+    dg_real a[8] = {0, 0, 0, 0, 0, 0, 0, 0}, t = 0;
+    int i = 0, j;
+    for (; i + 8 <= n; i += 8)
+        for (j = 0; j < 8; ++j) a[j] += dg__sel(z[i + j] > 0, lq1[i + j], lq0[i + j]);
+    for (; i < n; ++i) t += dg__sel(z[i] > 0, lq1[i], lq0[i]);
+    return (((a[0] + a[4]) + (a[1] + a[5])) + ((a[2] + a[6]) + (a[3] + a[7]))) + t;
 }
 
 /* First pass, sample m: l_m kept, and folded into the log-sum-exps. */
 static int dg__vi_tell_sample(const dg__run *r, dg__acc *a, int m, const dg__pts *pt)
 {
     dg__vi_sums *v = &a->vi;
-    const dg_real *z = pt->z, *lq1 = DG__W(r->L, DG__W_VI_LQ1), *lq0 = DG__W(r->L, DG__W_VI_LQ0);
-    dg_real lq = 0, l, x;
-    int i, n = dg__n(r->p);
-    for (i = 0; i < n; ++i) lq += z[i] > 0 ? lq1[i] : lq0[i];
-    l = pt->v[0] - lq;
+    dg_real l, x;
+    l = pt->v[0] - dg__vi_log_q(pt->z, DG__W(r->L, DG__W_VI_LQ1), DG__W(r->L, DG__W_VI_LQ0),
+                                dg__n(r->p));
     if (!dg__finite(l)) return DG_EDOMAIN;
     a->kept[m] = l;
     v->f_mean += (pt->v[0] - v->f_mean) / (dg_real)(m + 1);

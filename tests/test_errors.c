@@ -1012,7 +1012,8 @@ static void errors_extreme_inputs(void)
                         ok = ok && te_wts[k] >= 0 && te_wts[k] <= 1;
                         sum += te_wts[k];
                     }
-                    if (!ok || !(fabs(sum - 1) <= 1e-5) || !(info.bound - info.bound == 0))
+                    /* each w_k carries the rounding of l_k - LSE: eps |l| relative */
+                    if (!ok || !(fabs(sum - 1) <= DGT_TOL(1e-9, 1e-3)) || !(info.bound - info.bound == 0))
                         te_fail(__LINE__, ctx, "weights (sum %g) or bound %g wrong (step %d)", sum,
                                 (double)info.bound, t);
                 }
