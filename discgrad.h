@@ -60,7 +60,7 @@
       scalars of the learned state); its vectors live in an array of dg_real the caller gives
       dg_init, sized by dg_estimator_reals(cfg, problem) or, as a constant for static arrays,
       DG_ESTIMATOR_REALS(method, n, K): about 12 n values for the score family and the
-      relaxations, 20 n for REBAR, 25 n + 5 DG_RELAX_HIDDEN n for RELAX, 11 n + cfg.samples
+      relaxations, 20 n for REBAR, 25 n + 5 DG_RELAX_HIDDEN n for RELAX, 12 n + cfg.samples
       for VIMCO, for a problem of n logits (e.g. 4-logit REINFORCE with an EMA baseline:
       1.4 KiB + 112 values). A draw of the
       two-phase API (dg_ask) has its own array, sized by dg_draw_reals or DG_DRAW_REALS. No
@@ -726,7 +726,7 @@ typedef struct dg_info {
    shape of p (its kind, D and K are read; nothing else). The count grows linearly with the
    problem's n logits: about 12 n for the score family, 20 n for REBAR, 25 n + 5 DG_RELAX_HIDDEN n
    for RELAX, K n more for categorical ARM; 0 for DG_EXACT. It covers one sample at a time, so
-   cfg.samples does not enter (but for DG_VIMCO, which keeps one value per sample: 11 n +
+   cfg.samples does not enter (but for DG_VIMCO, which keeps one value per sample: 12 n +
    cfg.samples): a dg_estimate call of M samples runs them one after the other.
    Returns 0 for a cfg dg_init would refuse or a malformed shape (DG_EXACT needs 0 too).
    DG_ESTIMATOR_REALS(method, n, K) is an upper bound as a constant expression. */
