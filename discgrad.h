@@ -3,7 +3,8 @@
    Estimates the gradient with respect to logits phi of  L(phi) = E_{z ~ q_phi}[ f(z) ]
    for Bernoulli or categorical latent variables z, given a user objective f: the samplers,
    softmax with temperature, the score-function family with its baselines, the relaxations,
-   the control-variate estimators, the antithetic estimators and exact enumeration.
+   the control-variate estimators, the antithetic estimators, exact enumeration, and VIMCO for
+   the multi-sample bound of a model's log p(x, z).
    Fixed-size buffers only: no allocation, bounded stack, nothing beyond libc and libm.
 
    Do this:
@@ -80,8 +81,9 @@
       scalars of the learned state); its vectors live in an array of dg_real the caller gives
       dg_init, sized by dg_estimator_reals(cfg, problem) or, as a constant for static arrays,
       DG_ESTIMATOR_REALS(method, n, K): about 12 n values for the score family and the
-      relaxations, 20 n for REBAR, 25 n + 5 DG_RELAX_HIDDEN n for RELAX, for a problem of n
-      logits (e.g. 4-logit REINFORCE with an EMA baseline: 1.4 KiB + 112 values). A draw of the
+      relaxations, 20 n for REBAR, 25 n + 5 DG_RELAX_HIDDEN n for RELAX, 12 n + cfg.samples
+      for VIMCO, for a problem of n logits (e.g. 4-logit REINFORCE with an EMA baseline:
+      1.4 KiB + 112 values). A draw of the
       two-phase API (dg_ask) has its own array, sized by dg_draw_reals or DG_DRAW_REALS. No
       recompilation is needed for any problem size; the DG_MAX_* limits bound only the stack
       (DG_MAX_K, DG_EXACT_MAX_DIM), the samples per call, dg_exact's enumeration and dg_stats.
@@ -133,12 +135,17 @@
       DG_MUPROP            both    yes       yes           1 (+1 grad/call)  yes
       DG_REBAR             both    yes       yes           1 + 2 grad        yes (tuned: 1 + 6 grad)
       DG_RELAX             both    yes       yes           1 + 2 grad        yes (tuned: 1 + 6 grad)
+      DG_VIMCO (2)         both    yes       no            1 (samples >= 2)  yes
 
       (1) The relaxations are biased for E_q f: Gumbel-softmax estimates the gradient of the
           relaxed objective E f(softmax_tau(phi + g)) (bias -> 0 as tau -> 0, variance ~ 1/tau);
           straight-through and Gumbel-Rao share a mean whose bias stays as tau -> 0 unless f is
           linear; Gumbel-Rao has the lower variance. Gumbel-Rao's samples are conditional draws
           around one discrete sample, all sharing one f_grad call. See "Relaxations" at dg_relaxed_grad_at.
+      (2) VIMCO estimates the gradient of another objective: the multi-sample bound
+          E log (1/K) sum_k p(x, z_k)/q(z_k) of K = samples draws, with f(z) = log p(x, z); it
+          returns the bound (dg_info.bound) and the weights of the caller's own gradient
+          (problem.weights). See DG_VIMCO beside dg_method.
 
    ERRORS
       Functions that can fail return int: DG_OK (0) or a negative code; dg_strerror names it.
@@ -471,6 +478,15 @@ typedef struct dg_problem {
     /* DG_BASELINE_INPUT with a batch: b(x) of each example (batch values); NULL uses
        baseline_input for every example. */
     const dg_real *baseline_inputs;
+
+    /* DG_VIMCO, optional output: when not NULL, receives the normalised importance weights
+       w_k = exp(l_k) / sum_j exp(l_j) of each example's cfg.samples draws (batch * samples
+       values, example b's at weights + b * samples, in the order of its samples: f's calls in
+       dg_estimate, the points of a draw), which weigh the gradient of the caller's model:
+       grad_theta L = sum_k w_k grad_theta log p(x, z_k). Written by dg_estimate and dg_tell
+       (given the problem) only on success, like grad; must not overlap the other arrays.
+       Other methods ignore it. */
+    dg_real *weights;
 } dg_problem;
 
 /* ---------------------------------------------------------------------------------------------
@@ -497,15 +513,38 @@ typedef struct dg_problem {
        pairs, estimate 1/2 (f(b1) - f(b2)) (-1)^b2 1[b1 != b2] sigmoid(|phi|) per coordinate.
        Unbiased, never more variance than ARM, 2M f-calls. Categorical: DG_EUNSUPPORTED (the
        categorical couplings of Dong, Mnih & Tucker 2021 are not built).
+   DG_VIMCO  variational inference for Monte Carlo objectives (Mnih & Rezende 2016), for the
+       multi-sample bound instead of E_q f: with f(z) = log p(x, z) (the caller's model), K = M
+       independent draws z_k ~ q, l_k = f(z_k) - log q(z_k) (the library computes log q), the
+       bound L = log (1/K) sum_k exp(l_k) <= log p(x), and the normalised weights
+       w_k = exp(l_k) / sum_j exp(l_j), the estimate of grad_phi E[L] is
+         g = sum_k [ (L - Lhat_k) - w_k ] s_k,   s_k = z_k - E_q z,
+       where Lhat_k is L with l_k replaced by the mean of the other K - 1 values (the geometric
+       mean of their exp(l_j): the paper's eq. 9), a baseline that does not depend on z_k. The
+       term (L - Lhat_k) s_k is the score function of L, -w_k s_k its pathwise part (L depends
+       on phi through -log q(z_k), whose gradient is -s_k). Not averaged: g estimates the
+       gradient of E[L] itself. Both kinds, unbiased for grad E[L], M >= 2 (default 2, an
+       explicit 1 is DG_EINVAL), M f-calls, O(M n) work. dg_info.bound returns L and
+       problem.weights, when not NULL, receives w_1..w_K: the gradient of the caller's own
+       model is grad_theta L = sum_k w_k grad_theta log p(x, z_k). cfg.baseline is ignored.
+       The K values are combined in log space (log-sum-exps with the maximum taken out, the
+       sum without the largest value kept apart so no leave-one-out sum is a difference of
+       nearly equal numbers), so l_k of any finite size work. The draws are told in two passes
+       (the leave-one-out baselines need all K values first): dg_tell reads the draw's points
+       twice, dg_estimate draws its samples again from a copy of its rng, so its memory holds
+       one point and the K values l_k, not K points.
 
    Memory: the score-function methods reduce each draw to per-coordinate sums as it comes, so
    any M costs O(D*K) scratch in the estimator and no extra stack; ARM and DisARM keep one pair
-   at a time, categorical ARM one draw's keys and its K swapped values of f. */
+   at a time, categorical ARM one draw's keys and its K swapped values of f; VIMCO one point
+   and its M values l_k (M more values of the estimator's memory, and of a draw's per example). */
 typedef enum dg_method {
     DG_EXACT = 1, DG_REINFORCE, DG_RLOO, DG_GUMBEL_SOFTMAX, DG_STRAIGHT_THROUGH,
-    DG_GUMBEL_RAO, DG_MUPROP, DG_REBAR, DG_RELAX, DG_ARM, DG_DISARM
+    DG_GUMBEL_RAO, DG_MUPROP, DG_REBAR, DG_RELAX, DG_ARM, DG_DISARM,
+    /* the multi-sample bound */
+    DG_VIMCO
 } dg_method;
-#define DG__METHOD_LAST DG_DISARM
+#define DG__METHOD_LAST DG_VIMCO
 
 /* Baselines of DG_REINFORCE (cfg.baseline; other methods ignore it). Every one is independent of
    the draw it is subtracted from, so the estimate stays unbiased; they differ in variance.
@@ -541,8 +580,9 @@ typedef enum dg_baseline {
 /* Zero-initialised fields mean "default"; the defaults are given beside each field. */
 typedef struct dg_config {
     dg_method method;           /* required */
-    int samples;                /* draws averaged per call: default 1 (RLOO: group size, default 2,
-                                   an explicit value < 2 is DG_EINVAL); at most DG_MAX_SAMPLES */
+    int samples;                /* draws averaged per call: default 1 (RLOO: group size, VIMCO: the
+                                   bound's K; default 2, an explicit value < 2 is DG_EINVAL); at
+                                   most DG_MAX_SAMPLES */
     dg_real tau;                /* relaxation temperature > 0: default 1 for GUMBEL_SOFTMAX,
                                    STRAIGHT_THROUGH and GUMBEL_RAO; 0.5 for REBAR and RELAX */
     dg_baseline baseline;       /* REINFORCE only: default DG_BASELINE_NONE */
@@ -651,14 +691,16 @@ typedef struct dg_pending {
 #define DG__NWORK_BASE 10
 #define DG__MAX2(a, b) ((a) > (b) ? (a) : (b))
 
-/* An upper bound of dg_estimator_reals for any baseline and tuning, as a constant expression for
-   static arrays: method, n = D (Bernoulli) or D*K (categorical) logits, K classes (1 for
-   Bernoulli). 0 for DG_EXACT, which needs no memory. */
+/* An upper bound of dg_estimator_reals for any baseline, tuning and samples, as a constant
+   expression for static arrays: method, n = D (Bernoulli) or D*K (categorical) logits, K
+   classes (1 for Bernoulli). 0 for DG_EXACT, which needs no memory. DG_VIMCO's one value per
+   sample is counted at DG_MAX_SAMPLES. */
 #define DG_ESTIMATOR_REALS(method, n, K)                                                        \
     ((method) == DG_EXACT ? (size_t)0                                                           \
      : (size_t)(n) * (size_t)(7 + DG__NWORK_BASE + ((method) == DG_RELAX ? 5 * DG_RELAX_HIDDEN : 0) + \
                               2 * (1 + DG__MAX2(7, (K)))) +                                     \
-           (size_t)(2 * DG__MAX2(7, (K)) + 4))
+           (size_t)(2 * DG__MAX2(7, (K)) + 4) +                                                 \
+           (size_t)((method) == DG_VIMCO ? DG_MAX_SAMPLES : 0))
 
 /* An upper bound of dg_draw_reals (every method but DG_EXACT, whose draw holds its 2^D or K^D
    configurations), as a constant expression: n logits per example, K classes (1 for Bernoulli),
@@ -700,13 +742,18 @@ typedef struct dg_info {
     dg_real eta, tau;           /* REBAR/RELAX: the values used for this call */
     dg_real surrogate_loss;     /* REBAR/RELAX: mean over the call's draws of a single draw's
                                    squared norm ||g||^2, which tuning lowers */
+    dg_real bound;              /* DG_VIMCO: the multi-sample bound L = log (1/K) sum_k exp(l_k)
+                                   of the call's K draws, a stochastic lower bound of log p(x);
+                                   its baseline is the mean of the Lhat_k, its learning_signal
+                                   L - baseline. 0 for other methods */
 } dg_info;
 
 /* The dg_real values of memory an estimator with configuration cfg needs for problems of the
    shape of p (its kind, D and K are read; nothing else). The count grows linearly with the
    problem's n logits: about 12 n for the score family, 20 n for REBAR, 25 n + 5 DG_RELAX_HIDDEN n
    for RELAX, K n more for categorical ARM; 0 for DG_EXACT. It covers one sample at a time, so
-   cfg.samples does not enter: a dg_estimate call of M samples runs them one after the other.
+   cfg.samples does not enter (but for DG_VIMCO, which keeps one value per sample: 12 n +
+   cfg.samples): a dg_estimate call of M samples runs them one after the other.
    Returns 0 for a cfg dg_init would refuse or a malformed shape (DG_EXACT needs 0 too).
    DG_ESTIMATOR_REALS(method, n, K) is an upper bound as a constant expression. */
 DGDEF size_t dg_estimator_reals(const dg_config *cfg, const dg_problem *shape);
@@ -720,7 +767,7 @@ DGDEF size_t dg_estimator_reals(const dg_config *cfg, const dg_problem *shape);
      count   at least dg_estimator_reals(cfg, p) for every problem p the estimator serves; a
              call with a larger problem returns DG_ECAPACITY.
    Return value: DG_OK; DG_EINVAL for NULL e or cfg, memory NULL with count > 0, an unknown
-     method or baseline, samples < 0, RLOO with an explicit samples < 2, tau < 0, NaN, infinite
+     method or baseline, samples < 0, RLOO or VIMCO with an explicit samples < 2, tau < 0, NaN, infinite
      or subnormal (1/tau overflows), ema_decay outside [0,1), eta or lr not finite, lr < 0;
      DG_ECAPACITY for samples > DG_MAX_SAMPLES. e is untouched on error. */
 DGDEF int dg_init(dg_estimator *e, const dg_config *cfg, dg_real *memory, size_t count);
@@ -807,7 +854,8 @@ typedef struct dg_draw {
 } dg_draw;
 
 /* The dg_real values of memory dg_ask needs for a draw of problem p (with its batch) from e:
-   batch * ((points per example + 2) n + the stored noise). 0 for invalid arguments.
+   batch * ((points per example + 2) n + the stored noise (+ cfg.samples for DG_VIMCO's
+   weights)). 0 for invalid arguments.
    DG_DRAW_REALS(method, n, K, samples, batch) is an upper bound as a constant expression. */
 DGDEF size_t dg_draw_reals(const dg_estimator *e, const dg_problem *p);
 
@@ -2513,13 +2561,14 @@ static int dg__config(const dg_config *cfg, dg_config *out)
     memcpy(&c, cfg, sizeof c); /* padding too: an estimator's bytes are its configuration's */
     if ((int)c.method < DG_EXACT || (int)c.method > DG__METHOD_LAST) return DG_EINVAL;
     if ((unsigned)c.baseline > (unsigned)DG__BASELINE_LAST) return DG_EINVAL; /* < 0 wraps above */
-    if (c.samples < 0 || (c.method == DG_RLOO && c.samples == 1)) return DG_EINVAL;
+    if (c.samples < 0 || ((c.method == DG_RLOO || c.method == DG_VIMCO) && c.samples == 1))
+        return DG_EINVAL;
     if (c.samples > DG_MAX_SAMPLES) return DG_ECAPACITY;
     if (!(c.tau >= 0) || !dg__finite(c.tau) || (c.tau > 0 && c.tau < DG__REAL_MIN)) return DG_EINVAL;
     if (!(c.ema_decay >= 0 && c.ema_decay < 1)) return DG_EINVAL;
     if (!dg__finite(c.eta) || !dg__finite(c.lr) || c.lr < 0) return DG_EINVAL;
     if (!dg__finite(c.baseline_value)) return DG_EINVAL;
-    if (c.samples == 0) c.samples = c.method == DG_RLOO ? 2 : 1;
+    if (c.samples == 0) c.samples = c.method == DG_RLOO || c.method == DG_VIMCO ? 2 : 1;
     if (c.tau == 0) c.tau = dg__default_tau(c.method);
     if (c.ema_decay == 0) c.ema_decay = (dg_real)0.9;
     if (c.eta == 0) c.eta = 1;
@@ -2530,11 +2579,18 @@ static int dg__config(const dg_config *cfg, dg_config *out)
 
 /* Where an example's points and noise go: P0 points and Q0 values before its samples (MuProp's
    mean point, Gumbel-Rao's discrete sample, exact enumeration's configurations; the softmax rows
-   of REBAR and RELAX), then Ps points and Qs values per sample. */
+   of REBAR and RELAX), then Ps points and Qs values per sample. A method that keeps values
+   (keep per example: VIMCO's l_k, one per sample) tells its samples twice (dg__tell_again) and
+   keeps them in dg_estimate's window and in a draw's staging area, beside the estimate. */
 typedef struct dg__shape {
     int P0, Ps, M;
     long Q0, Qs;
+    int keep;
 } dg__shape;
+
+/* Whether method m tells its samples twice, and the values it keeps for an example of M. */
+static int dg__two_pass(dg_method m) { return m == DG_VIMCO; }
+static int dg__keep(dg_method m, int M) { return dg__two_pass(m) ? M : 0; }
 
 static int dg__shape_of(const dg_config *c, const dg_problem *p, dg__shape *s)
 {
@@ -2542,6 +2598,7 @@ static int dg__shape_of(const dg_config *c, const dg_problem *p, dg__shape *s)
     s->P0 = s->Ps = 0;
     s->Q0 = s->Qs = 0;
     s->M = c->samples;
+    s->keep = dg__keep(c->method, c->samples);
     switch (c->method) {
     case DG_EXACT: {
         long count = dg__enum_count(p);
@@ -2573,6 +2630,7 @@ static int dg__shape_of(const dg_config *c, const dg_problem *p, dg__shape *s)
         s->Ps = 2;
         s->Q0 = 2 * n;
         break;
+    case DG_VIMCO: s->Ps = 1; s->Q0 = n; break; /* E_q z, as the score family's */
     }
     return DG_OK;
 }
@@ -2595,7 +2653,8 @@ static size_t dg__window_size(const dg_config *c, const dg__shape *s, size_t n)
 {
     size_t pts = (size_t)(s->P0 + s->Ps);
     if (c->method == DG_EXACT) return 0;
-    return pts * n * (dg__needs_grad(c->method) ? 2 : 1) + (size_t)(s->Q0 + s->Qs) + pts;
+    return pts * n * (dg__needs_grad(c->method) ? 2 : 1) + (size_t)(s->Q0 + s->Qs) + pts +
+           (size_t)s->keep;
 }
 
 /* Lays the memory out from base, room values (or only counts it, base NULL), and returns the
@@ -2703,7 +2762,7 @@ static void dg__info_clear(dg_info *info)
 static int dg__finish(const dg_problem *p, const dg_real *grad, const dg_info *info)
 {
     if (!dg__finite(info->f_mean) || !dg__finite(info->baseline) ||
-        !dg__finite(info->learning_signal))
+        !dg__finite(info->learning_signal) || !dg__finite(info->bound))
         return DG_EDOMAIN;
     return dg__all_finite(grad, dg__n(p)) ? DG_OK : DG_EDOMAIN;
 }
@@ -2741,9 +2800,22 @@ typedef struct dg__sf_draws {
     dg_real *sum1;              /* sum1[i]: sum of (v_m - shift) over those draws */
 } dg__sf_draws;
 
+/* VIMCO's first pass over an example's samples: l_k, and running log-sum-exps of them. */
+typedef struct dg__vi_sums {
+    dg_real shift;              /* l_0 */
+    dg_real sum;                /* sum of (l_k - shift), for the leave-one-out means */
+    dg_real top;                /* the largest l_k, first at index top_k */
+    int top_k;
+    dg_real rest_m, rest_s;     /* the others' log-sum-exp: rest_m + log rest_s (rest_s 0: none) */
+    dg_real lse, lse_rest;      /* log sum_k exp(l_k), and without the largest (second pass) */
+    dg_real f_mean, lhat_sum;
+} dg__vi_sums;
+
 typedef struct dg__acc {
     dg_real *grad;              /* the example's estimate */
+    dg_real *kept;              /* the shape's keep values of the example (VIMCO: l_k, then w_k) */
     dg__sf_draws sf;            /* the score family's sufficient statistics */
+    dg__vi_sums vi;             /* VIMCO's */
     dg_real f_sum, f_mean, loss;
     long evals;
     const dg__pts *prefix;
@@ -3005,6 +3077,143 @@ static int dg__rloo_tell_end(const dg__run *r, dg__acc *a, dg_info *info, dg__de
     dg__sf_loo_mean(&a->sf, dg__n(r->p), a->grad);
     info->f_mean = info->baseline = a->sf.f_mean;
     (void)dl;
+    return dg__finish(r->p, a->grad, info);
+}
+
+/* ---------------------------------------------------------------------------------------------
+   VIMCO (Mnih & Rezende 2016): the multi-sample bound L = log (1/K) sum_k exp(l_k),
+   l_k = f(z_k) - log q(z_k), K = cfg.samples draws of the score family's sampler, and
+     g = sum_k c_k s_k,   c_k = (L - Lhat_k) - w_k,   w_k = exp(l_k - LSE),
+   LSE = log sum_j exp(l_j), Lhat_k = log (1/K) [ sum_{j != k} exp(l_j) + exp(mean_{j != k} l_j) ].
+   Derivation: E[L] = sum_{z_1..z_K} prod_k q(z_k) L(z, phi), and L depends on phi through the
+   densities and through each l_k, whose gradient is -s_k; so grad E[L] = E[ sum_k L s_k +
+   sum_k w_k (-s_k) ], and Lhat_k, a function of the other draws only, has E[Lhat_k s_k] = 0.
+   Every c_k needs all K values, so the samples are told twice: the first pass computes l_k (log q
+   from the log-probabilities of each coordinate being 1 or 0), keeps it, and folds it into two
+   running log-sum-exps, of all values and of all but the largest; the second adds c_k s_k. The
+   sum without l_k is LSE + log1p(-w_k) for every k but the largest (w_k <= 1/2 there, so no
+   cancellation) and the kept log-sum-exp without the largest for that one: finite and accurate
+   for any spread of the l_k, where exp(LSE) - exp(l_k) would lose everything when one weight
+   is near 1.
+   ------------------------------------------------------------------------------------------- */
+enum { DG__W_VI_LQ1 = 1, DG__W_VI_LQ0 }; /* log q of each coordinate being 1, being 0 */
+
+/* lq1, lq0 = log q of each coordinate being 1, being 0: log sigma(+-phi) per bit, computed as
+   min(+-phi, 0) - log1p(exp(-|phi|)); log softmax and 0 per row. Loops without branches (the
+   exps as one vectorised map), as the noise's. */
+static void dg__vi_tell_begin(const dg__run *r, dg__acc *a, const dg__pts *pre)
+{
+    const dg_problem *p = r->p;
+    const dg_real *x = p->logits;
+    dg_real *lq1 = DG__W(r->L, DG__W_VI_LQ1), *lq0 = DG__W(r->L, DG__W_VI_LQ0);
+    int d, i, k, K = dg__row(p), n = dg__n(p);
+    a->prefix = pre; /* E_q z, kept with the draw */
+    if (p->kind == DG_BERNOULLI) {
+        for (i = 0; i < n; ++i) lq0[i] = -DG_FABS(x[i]);
+        dg__map(DG__MAP_EXP, lq0, n);
+        for (i = 0; i < n; ++i) {
+            dg_real t = DG_LOG1P(lq0[i]);
+            lq1[i] = dg__sel(x[i] < 0, x[i], 0) - t;
+            lq0[i] = dg__sel(x[i] > 0, -x[i], 0) - t;
+        }
+    } else {
+        for (d = 0; d < p->D; ++d) {
+            dg_real m = dg__max(x + d * K, K);
+            for (k = 0; k < K; ++k) lq1[d * K + k] = x[d * K + k] - m;
+        }
+        dg__copy(lq0, lq1, n);
+        dg__map(DG__MAP_EXP, lq0, n);
+        for (d = 0; d < p->D; ++d) {
+            dg_real t = DG_LOG(dg__sum(lq0 + d * K, K));
+            for (k = 0; k < K; ++k) lq1[d * K + k] -= t;
+        }
+        for (i = 0; i < n; ++i) lq0[i] = 0;
+    }
+    memset(&a->vi, 0, sizeof a->vi);
+}
+
+/* log q(z) of a discrete sample: the sum of lq1 where z is 1 and lq0 where it is 0 (selected,
+   not mixed, so a likely sample's small log q keeps its digits), in 8 lanes as dg__sum. */
+static dg_real dg__vi_log_q(const dg_real *z, const dg_real *lq1, const dg_real *lq0, int n)
+{
+    dg_real a[8] = {0, 0, 0, 0, 0, 0, 0, 0}, t = 0;
+    int i = 0, j;
+    for (; i + 8 <= n; i += 8)
+        for (j = 0; j < 8; ++j) a[j] += dg__sel(z[i + j] > 0, lq1[i + j], lq0[i + j]);
+    for (; i < n; ++i) t += dg__sel(z[i] > 0, lq1[i], lq0[i]);
+    return (((a[0] + a[4]) + (a[1] + a[5])) + ((a[2] + a[6]) + (a[3] + a[7]))) + t;
+}
+
+/* First pass, sample m: l_m kept, and folded into the log-sum-exps. */
+static int dg__vi_tell_sample(const dg__run *r, dg__acc *a, int m, const dg__pts *pt)
+{
+    dg__vi_sums *v = &a->vi;
+    dg_real l, x;
+    l = pt->v[0] - dg__vi_log_q(pt->z, DG__W(r->L, DG__W_VI_LQ1), DG__W(r->L, DG__W_VI_LQ0),
+                                dg__n(r->p));
+    if (!dg__finite(l)) return DG_EDOMAIN;
+    a->kept[m] = l;
+    v->f_mean += (pt->v[0] - v->f_mean) / (dg_real)(m + 1);
+    if (m == 0) {
+        v->shift = v->top = l;
+        return DG_OK;
+    }
+    v->sum += l - v->shift;
+    if (l > v->top) { /* the old largest joins the others */
+        x = v->top;
+        v->top = l;
+        v->top_k = m;
+    } else {
+        x = l;
+    }
+    if (v->rest_s == 0) {
+        v->rest_m = x;
+        v->rest_s = 1;
+    } else if (x > v->rest_m) {
+        v->rest_s = v->rest_s * DG_EXP(v->rest_m - x) + 1;
+        v->rest_m = x;
+    } else {
+        v->rest_s += DG_EXP(x - v->rest_m);
+    }
+    return DG_OK;
+}
+
+/* Second pass, sample m (the same point again): grad += c_m s_m. */
+static int dg__vi_tell_again(const dg__run *r, dg__acc *a, int m, const dg__pts *pt)
+{
+    dg__vi_sums *v = &a->vi;
+    const dg_real *z = pt->z, *probs = a->prefix->data;
+    dg_real l = a->kept[m], w, loo, mu, hi, lo, lhat, c, *grad = a->grad;
+    int i, n = dg__n(r->p), M = r->e->cfg.samples;
+    if (m == 0) { /* K >= 2: the others are never empty */
+        v->lse_rest = v->rest_m + DG_LOG(v->rest_s);
+        v->lse = v->top + DG_LOG1P(DG_EXP(v->lse_rest - v->top));
+    }
+    w = DG_EXP(l - v->lse);
+    loo = m == v->top_k ? v->lse_rest : v->lse + DG_LOG1P(-w); /* log sum_{j != m} exp(l_j) */
+    mu = v->shift + (v->sum - (l - v->shift)) / (dg_real)(M - 1); /* mean of the others */
+    hi = loo > mu ? loo : mu;
+    lo = loo > mu ? mu : loo;
+    lhat = hi + DG_LOG1P(DG_EXP(lo - hi)); /* Lhat_m + log K */
+    c = (v->lse - lhat) - w;
+    v->lhat_sum += lhat;
+    if (m == 0) for (i = 0; i < n; ++i) grad[i] = c * (z[i] - probs[i]);
+    else for (i = 0; i < n; ++i) grad[i] += c * (z[i] - probs[i]);
+    return DG_OK;
+}
+
+static int dg__vi_tell_end(const dg__run *r, dg__acc *a, dg_info *info, dg__delta *dl)
+{
+    dg__vi_sums *v = &a->vi;
+    int k, M = r->e->cfg.samples;
+    dg_real log_k = DG_LOG((dg_real)M);
+    (void)dl;
+    info->f_mean = v->f_mean;
+    info->bound = v->lse - log_k;
+    info->baseline = v->lhat_sum / (dg_real)M - log_k;
+    info->learning_signal = info->bound - info->baseline;
+    if (!dg__finite(info->bound)) return DG_EDOMAIN;
+    for (k = 0; k < M; ++k) a->kept[k] = DG_EXP(a->kept[k] - v->lse); /* the weights */
     return dg__finish(r->p, a->grad, info);
 }
 
@@ -3822,7 +4031,8 @@ static void dg__ask_prefix(const dg__run *r, dg__pts *pre)
     switch (r->e->cfg.method) {
     case DG_EXACT: dg__exact_sweep(r->p, pre->z, 0, 0, 0); break;
     case DG_REINFORCE:
-    case DG_RLOO: dg__sf_ask_prefix(r, pre); break;
+    case DG_RLOO:
+    case DG_VIMCO: dg__sf_ask_prefix(r, pre); break;
     case DG_GUMBEL_SOFTMAX:
     case DG_STRAIGHT_THROUGH:
     case DG_GUMBEL_RAO: dg__rx_ask_prefix(r, pre); break;
@@ -3839,7 +4049,8 @@ static void dg__ask_sample(const dg__run *r, int m, const dg__pts *pre, dg__pts 
     switch (r->e->cfg.method) {
     case DG_EXACT: break;
     case DG_REINFORCE:
-    case DG_RLOO: dg__sf_ask_sample(r, pre, s); break;
+    case DG_RLOO:
+    case DG_VIMCO: dg__sf_ask_sample(r, pre, s); break;
     case DG_GUMBEL_SOFTMAX:
     case DG_STRAIGHT_THROUGH:
     case DG_GUMBEL_RAO: dg__rx_ask_sample(r, m, s); break;
@@ -3871,6 +4082,7 @@ static void dg__tell_begin(const dg__run *r, dg__acc *a, const dg__pts *pre)
         if (r->p->kind == DG_BERNOULLI) dg__at_tell_begin(r, a, pre);
         else dg__ars_tell_begin(r, a);
         break;
+    case DG_VIMCO: dg__vi_tell_begin(r, a, pre); break;
     }
 }
 
@@ -3889,6 +4101,16 @@ static int dg__tell_sample(const dg__run *r, dg__acc *a, int m, const dg__pts *s
     case DG_DISARM:
         if (r->p->kind == DG_BERNOULLI) return dg__at_tell_sample(r, a, m, s);
         return dg__ars_tell_sample(r, a, s);
+    case DG_VIMCO: return dg__vi_tell_sample(r, a, m, s);
+    default: return DG_OK;
+    }
+}
+
+/* The second pass of a two-pass method (dg__two_pass): sample m told again, with its point. */
+static int dg__tell_again(const dg__run *r, dg__acc *a, int m, const dg__pts *s)
+{
+    switch (r->e->cfg.method) {
+    case DG_VIMCO: return dg__vi_tell_again(r, a, m, s);
     default: return DG_OK;
     }
 }
@@ -3911,6 +4133,7 @@ static int dg__tell_end(const dg__run *r, dg__acc *a, const dg__pts *pre, dg_inf
     case DG_RELAX: return dg__cv_tell_end(r, a, info, dl);
     case DG_ARM:
     case DG_DISARM: return dg__at_tell_end(r, a, info, dl);
+    case DG_VIMCO: return dg__vi_tell_end(r, a, info, dl);
     }
     return DG_EINVAL;
 }
@@ -3946,7 +4169,9 @@ static int dg__eval_points(const dg__run *r, int prefix, int count, dg_real *z, 
 }
 
 /* dg_estimate and dg_relaxed_grad_at: the prefix, then each sample asked, evaluated through the
-   callbacks and told in the window of the estimator's memory, one at a time. */
+   callbacks and told in the window of the estimator's memory, one at a time. A two-pass method
+   then asks each sample again from a copy of the rng taken before the first (the same points,
+   bit for bit, without keeping them) and tells it again; its kept values end the window. */
 static int dg__run_window(const dg__run *r, const dg__shape *s, dg_real *grad, dg_info *info,
                           dg__delta *dl)
 {
@@ -3955,7 +4180,9 @@ static int dg__run_window(const dg__run *r, const dg__shape *s, dg_real *grad, d
     dg_real *wdata = wz + pts * n * (wdz ? 2 : 1), *wv = wdata + s->Q0 + s->Qs;
     dg__pts pre, smp;
     dg__acc a;
-    int m, rc;
+    dg_rng replay;
+    dg__run again;
+    int m, rc, twice = dg__two_pass(r->e->cfg.method);
     pre.z = wz;
     pre.v = wv;
     pre.dz = wdz;
@@ -3965,15 +4192,29 @@ static int dg__run_window(const dg__run *r, const dg__shape *s, dg_real *grad, d
     smp.dz = wdz ? wdz + s->P0 * n : 0;
     smp.data = wdata + s->Q0;
     a.grad = grad;
+    a.kept = wv + pts;
     dg__ask_prefix(r, &pre);
     rc = dg__eval_points(r, 1, s->P0, wz, wv, wdz, wdata, info);
     if (rc) return rc;
     dg__tell_begin(r, &a, &pre);
+    if (twice) {
+        DG_ASSERT(r->rng); /* dg_relaxed_grad_at, without one, runs no two-pass method */
+        replay = *r->rng;
+    }
     for (m = 0; m < s->M; ++m) {
         dg__ask_sample(r, m, &pre, &smp);
         rc = dg__eval_points(r, 0, s->Ps, smp.z, wv + s->P0, (dg_real *)smp.dz, smp.data, info);
         if (!rc) rc = dg__tell_sample(r, &a, m, &smp, dl);
         if (rc) return rc;
+    }
+    if (twice) {
+        again = *r;
+        again.rng = &replay;
+        for (m = 0; m < s->M; ++m) { /* the points again; the values are not kept */
+            dg__ask_sample(&again, m, &pre, &smp);
+            rc = dg__tell_again(r, &a, m, &smp);
+            if (rc) return rc;
+        }
     }
     return dg__tell_end(r, &a, &pre, info, dl);
 }
@@ -4208,6 +4449,8 @@ DGDEF int dg_estimate(dg_estimator *e, const dg_problem *p, dg_real *grad, dg_in
         if (!rc) rc = dg__pending_add(e, &L, &dl);
         if (rc) return rc;
         dg__copy(grad, DG__W(&L, DG__W_GRAD), dg__n(p));
+        if (s.keep && p->weights) /* VIMCO: the window ends with the kept values */
+            dg__copy(p->weights, L.win + dg__window_size(&e->cfg, &s, (size_t)L.n) - s.keep, s.keep);
         dg__commit(e);
     }
     e->steps++;
@@ -4263,7 +4506,7 @@ static size_t dg__draw_p(const dg__shape *s) { return (size_t)s->P0 + (size_t)s-
 
 static size_t dg__draw_size(const dg__shape *s, size_t n, size_t B)
 {
-    return B * (dg__draw_p(s) * n + n + dg__draw_q(s) + n);
+    return B * (dg__draw_p(s) * n + n + dg__draw_q(s) + n + (size_t)s->keep);
 }
 
 static size_t dg__draw_qd(const dg_draw *d) { return (size_t)d->Q0_ + (size_t)d->M_ * (size_t)d->Qs_; }
@@ -4275,9 +4518,10 @@ static dg_real *dg__draw_data(const dg_draw *d, int b)
 {
     return dg__draw_logits(d, d->batch) + (size_t)b * dg__draw_qd(d);
 }
+/* Example b's estimate while it is formed, followed by its kept values (VIMCO's weights). */
 static dg_real *dg__draw_staging(const dg_draw *d, int b)
 {
-    return dg__draw_data(d, d->batch) + (size_t)b * d->n;
+    return dg__draw_data(d, d->batch) + (size_t)b * ((size_t)d->n + dg__keep((dg_method)d->method_, d->M_));
 }
 
 DGDEF size_t dg_draw_reals(const dg_estimator *e, const dg_problem *p)
@@ -4400,6 +4644,7 @@ static void dg__draw_shape(const dg_draw *d, dg__shape *s)
     s->M = d->M_;
     s->Q0 = d->Q0_;
     s->Qs = d->Qs_;
+    s->keep = dg__keep((dg_method)d->method_, d->M_);
 }
 
 DGDEF int dg_point_needs(const dg_draw *d, int example, int j)
@@ -4429,7 +4674,7 @@ DGDEF int dg_tell(dg_estimator *e, dg_draw *d, const dg_problem *p, const dg_rea
     dg_info total, one;
     dg_problem q;
     size_t n, P, j;
-    int b, m, rc, B;
+    int b, m, rc, B, pass;
     if (!e || !d || !values || !grad) return DG_EINVAL;
     if (d->told_ != 0 || d->owner_ != e->id || d->ticket_ >= e->asked || !d->mem_ ||
         d->method_ != (int)e->cfg.method || d->tune_ != (e->cfg.tune != 0) ||
@@ -4487,23 +4732,26 @@ DGDEF int dg_tell(dg_estimator *e, dg_draw *d, const dg_problem *p, const dg_rea
         pre.dz = dz;
         pre.data = data;
         a.grad = dg__draw_staging(d, b);
+        a.kept = a.grad + n;
         dg__info_clear(&one);
         dg__tell_begin(&r, &a, &pre);
-        for (m = 0; m < s.M; ++m) {
-            size_t first = (size_t)s.P0 + (size_t)m * s.Ps;
-            smp.z = pts + first * n;
-            smp.v = v + first;
-            smp.dz = dz ? dz + first * n : 0;
-            smp.data = data + s.Q0 + (size_t)m * s.Qs;
-            rc = dg__tell_sample(&r, &a, m, &smp, &dl);
-            if (rc) return rc;
-        }
+        for (pass = 0; pass < (dg__two_pass(e->cfg.method) ? 2 : 1); ++pass)
+            for (m = 0; m < s.M; ++m) {
+                size_t first = (size_t)s.P0 + (size_t)m * s.Ps;
+                smp.z = pts + first * n;
+                smp.v = v + first;
+                smp.dz = dz ? dz + first * n : 0;
+                smp.data = data + s.Q0 + (size_t)m * s.Qs;
+                rc = pass ? dg__tell_again(&r, &a, m, &smp) : dg__tell_sample(&r, &a, m, &smp, &dl);
+                if (rc) return rc;
+            }
         rc = dg__tell_end(&r, &a, &pre, &one, &dl);
         if (rc) return rc;
         total.f_mean += one.f_mean / (dg_real)B;
         total.learning_signal += one.learning_signal / (dg_real)B;
         total.baseline += one.baseline / (dg_real)B;
         total.surrogate_loss += one.surrogate_loss / (dg_real)B;
+        total.bound += one.bound / (dg_real)B;
         total.eta = one.eta;
         total.tau = one.tau;
         for (j = 0; j < P; ++j) {
@@ -4514,8 +4762,11 @@ DGDEF int dg_tell(dg_estimator *e, dg_draw *d, const dg_problem *p, const dg_rea
     }
     rc = dg__pending_add(e, &L, &dl);
     if (rc) return rc;
-    for (b = 0; b < B; ++b)
+    for (b = 0; b < B; ++b) {
         dg__copy(grad + (size_t)b * n, dg__draw_staging(d, b), (int)n);
+        if (s.keep && p && p->weights) /* VIMCO's weights, kept after the estimate */
+            dg__copy(p->weights + (size_t)b * s.keep, dg__draw_staging(d, b) + n, s.keep);
+    }
     d->told_ = 1;
     e->steps++;
     if (info) *info = total;

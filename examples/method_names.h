@@ -29,6 +29,8 @@ static const dgx_method_name dgx_methods[] = {
     {DG_MUPROP, "muprop"},
     {DG_REBAR, "rebar"},
     {DG_RELAX, "relax"},
+    /* the multi-sample bound */
+    {DG_VIMCO, "vimco"},
 };
 #define DGX_NMETHODS ((int)(sizeof dgx_methods / sizeof dgx_methods[0]))
 

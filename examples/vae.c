@@ -657,6 +657,13 @@ static void run_method(vae *v, const vae *init, dg_method method, const options 
     double t_start = now(), train_sum = 0, t_eval = 0;
     int train_count = 0, step, b, rc;
 
+    if (method == DG_VIMCO) { /* another objective: f = log p(x, z), the decoder weighted by w_k */
+        memset(res, 0, sizeof *res);
+        res->rc = DG_EUNSUPPORTED;
+        printf("%-16s not in this example: it trains the multi-sample bound (f = log p(x, z)), not the ELBO\n",
+               name);
+        return;
+    }
     mlp_copy_params(&v->enc, &init->enc);
     mlp_copy_params(&v->dec, &init->dec);
     memset(&cfg, 0, sizeof cfg);

@@ -20,6 +20,7 @@
 #include "test_cond.c"
 #include "test_errors.c"
 #include "test_asktell.c"
+#include "test_vimco.c"
 
 #ifndef DGT_LABEL
 #define DGT_LABEL "tests"
@@ -43,5 +44,6 @@ int main(int argc, char **argv)
     register_cond();
     register_errors();
     register_asktell();
+    register_vimco();
     return dgt_run(argc, argv, DGT_LABEL);
 }

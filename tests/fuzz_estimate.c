@@ -189,6 +189,26 @@ static int same_state(const dg_estimator *a, const dg_estimator *b)
            memcmp(&a->sf, &b->sf, sizeof a->sf) == 0 && memcmp(&a->cv, &b->cv, sizeof a->cv) == 0;
 }
 
+/* DG_VIMCO's weights (problem.weights): written on success, by VIMCO only, K of them in [0, 1]
+   summing to 1 */
+#define FUZZ_WTS (DG_MAX_SAMPLES + 8)
+static dg_real wts[FUZZ_WTS];
+static void expect_weights(int rc, dg_method m, int K, const char *what)
+{
+    double sum = 0;
+    int k;
+    if (rc != DG_OK || m != DG_VIMCO) {
+        expect_untouched(wts, FUZZ_WTS, what, rc);
+        return;
+    }
+    for (k = 0; k < K; ++k) {
+        if (!(wts[k] >= 0 && wts[k] <= 1)) fail(what, rc);
+        sum += wts[k];
+    }
+    if (!(fabs(sum - 1) <= 1e-3)) fail(what, rc);
+    expect_untouched(wts + K, FUZZ_WTS - K, what, rc);
+}
+
 static dg_estimator est, est_copy, est_before;
 /* The estimator's memory, and snapshots of it: mem_used values are what the problem's layout
    touches (dg_estimator_reals), so only those are copied. */
@@ -367,10 +387,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (flags & 32) { p.cv = obj_cv; p.cv_mean_grad = obj_cv_mean_grad; }
     if (flags & 64) p.cv_mean_grad = NULL;
     p.baseline_input = real(r);
+    p.weights = wts;
 
     /* the configuration */
     memset(&c, 0, sizeof c);
-    c.method = (dg_method)(int)(u8(r) % 13);
+    c.method = (dg_method)(int)(u8(r) % (DG__METHOD_LAST + 2)); /* 0 and LAST + 1 invalid */
     c.samples = count(r, 5);
     /* keep each input fast: many draws only on small problems (the limit itself still tested) */
     if (c.samples <= DG_MAX_SAMPLES && (long)c.samples * nalloc > 8192) c.samples = 2;
@@ -415,11 +436,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             /* dg_estimate: untouched on error; finite and repeatable on success */
             snapshot();
             fill(grad, nalloc);
+            fill(wts, FUZZ_WTS);
             memset(&info, 0x5A, sizeof info);
             memset(&info_copy, 0x5A, sizeof info_copy);
             obj.calls = 0;
             rc = dg_estimate(&est, &p, grad, &info);
             if (!is_code(rc)) fail("dg_estimate code", rc);
+            expect_weights(rc, est.cfg.method, est.cfg.samples, "dg_estimate weights");
             if (rc != DG_OK) {
                 expect_untouched(grad, nalloc, "dg_estimate gradient on error", rc);
                 if (memcmp(&info, &info_copy, sizeof info) != 0) fail("dg_estimate info on error", rc);
@@ -428,7 +451,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             }
             /* overflow of finite values is DG_EDOMAIN, so success means finite, whatever the input */
             expect_finite(grad, n, "dg_estimate gradient", rc);
-            if (!is_finite(info.f_mean)) fail("dg_estimate info.f_mean", rc);
+            if (!is_finite(info.f_mean) || !is_finite(info.bound)) fail("dg_estimate info.f_mean or bound", rc);
             if (est.steps != est_before.steps + 1) fail("dg_estimate steps", rc);
             /* the same step from a copy of the estimator repeats bit for bit (first step) */
             if (t > 0) continue;
@@ -470,10 +493,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             dg_pending pend = est.pend;
             est_before = est;
             fill(grad, nalloc);
+            fill(wts, FUZZ_WTS);
             memset(&info, 0x5A, sizeof info);
             memset(&info_copy, 0x5A, sizeof info_copy);
             rc = dg_tell(&est, &d, tell_p ? &p : NULL, vals, corrupt == 3 ? NULL : grads, grad, &info);
             if (!is_code(rc)) fail("dg_tell code", rc);
+            /* without the problem, no weights */
+            expect_weights(tell_p ? rc : DG_EINVAL, est.cfg.method, est.cfg.samples, "dg_tell weights");
             if (rc != DG_OK) {
                 expect_untouched(grad, nalloc, "dg_tell gradient on error", rc);
                 if (memcmp(&info, &info_copy, sizeof info) != 0) fail("dg_tell info on error", rc);

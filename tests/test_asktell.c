@@ -109,7 +109,7 @@ static void asktell_equals_estimate(void)
                         if (bl == DG_BASELINE_CV && kind == DG_CATEGORICAL) continue;
                         memset(&c, 0, sizeof c);
                         c.method = (dg_method)mi;
-                        c.samples = mi == DG_RLOO && samples == 1 ? 2 : samples;
+                        c.samples = (mi == DG_RLOO || mi == DG_VIMCO) && samples == 1 ? 2 : samples;
                         c.baseline = (dg_baseline)bl;
                         c.tune = tune;
                         c.normalize = 1;
@@ -137,6 +137,7 @@ static void asktell_equals_estimate(void)
                             same &= ia.f_evals == ib.f_evals && ia.grad_evals == ib.grad_evals;
                             same &= ia.baseline == ib.baseline && ia.learning_signal == ib.learning_signal;
                             same &= ia.eta == ib.eta && ia.tau == ib.tau && ia.surrogate_loss == ib.surrogate_loss;
+                            same &= ia.bound == ib.bound;
                         }
                         if (!same) {
                             char buf[160];

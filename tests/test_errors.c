@@ -13,7 +13,7 @@
 #define TE_SENT ((dg_real)-4242.25)
 /* A subnormal temperature: 1/tau overflows. */
 #define TE_TAU_SUBNORMAL ((dg_real)(DGT_FLOAT ? FLT_MIN : DBL_MIN) / 4)
-#define TE_NMETHODS 11
+#define TE_NMETHODS 12
 
 static void te_fill(dg_real *x, int n)
 {
@@ -34,7 +34,9 @@ static const char *te_method_name(dg_method m)
 {
     static const char *names[TE_NMETHODS + 1] = {
         "?", "EXACT", "REINFORCE", "RLOO", "GUMBEL_SOFTMAX", "STRAIGHT_THROUGH",
-        "GUMBEL_RAO", "MUPROP", "REBAR", "RELAX", "ARM", "DISARM"};
+        "GUMBEL_RAO", "MUPROP", "REBAR", "RELAX", "ARM", "DISARM",
+        /* the multi-sample bound */
+        "VIMCO"};
     return (int)m >= 1 && (int)m <= TE_NMETHODS ? names[m] : "?";
 }
 
@@ -173,6 +175,10 @@ static void te_cv_mean_grad(const dg_real *logits, dg_real *grad, void *user)
 }
 
 static te_obj te_o;
+/* DG_VIMCO's weights output (problem.weights) of every problem here: written on success only,
+   by VIMCO only; room for a batch of two at DG_MAX_SAMPLES */
+#define TE_NWTS (2 * DG_MAX_SAMPLES + 8)
+static dg_real te_wts[TE_NWTS];
 
 /* A problem over te_o of D Bernoulli variables, or D categorical rows of K classes. */
 static dg_problem te_problem(dg_kind kind, int D, int K, const dg_real *logits)
@@ -185,6 +191,7 @@ static dg_problem te_problem(dg_kind kind, int D, int K, const dg_real *logits)
     p.cv = te_cv;
     p.cv_mean_grad = te_cv_mean_grad;
     p.baseline_input = (dg_real)0.25;
+    p.weights = te_wts;
     return p;
 }
 
@@ -231,11 +238,14 @@ static void te_expect_error(int line, const char *ctx, dg_estimator *e, const dg
     memset(&info, 0x5A, sizeof info);
     memset(pattern, 0x5A, sizeof pattern);
     te_fill(te_grad, DG_MAX_DIM + 8);
+    te_fill(te_wts, TE_NWTS);
     te_cases++;
     rc = dg_estimate(e, p, te_grad, &info);
     if (rc != want) te_fail(line, ctx, "dg_estimate returned %d, expected %d", rc, want);
     i = te_touched(te_grad, DG_MAX_DIM + 8);
     if (i >= 0) te_fail(line, ctx, "gradient element %d written (code %d)", i, rc);
+    i = te_touched(te_wts, TE_NWTS);
+    if (i >= 0) te_fail(line, ctx, "weight %d written (code %d)", i, rc);
     if (memcmp(&info, pattern, sizeof info) != 0) te_fail(line, ctx, "info written (code %d)", rc);
     if (e && !te_same_state(e, &te_snap)) te_fail(line, ctx, "learned state changed (code %d)", rc);
 }
@@ -351,6 +361,7 @@ static const te_setup te_setups[] = {
     {DG_RELAX, 2, DG_BASELINE_NONE, 1, 0},
     {DG_ARM, 2, DG_BASELINE_NONE, 0, 0},
     {DG_DISARM, 2, DG_BASELINE_NONE, 0, 0},
+    {DG_VIMCO, 3, DG_BASELINE_NONE, 0, 0},
 };
 #define TE_NSETUPS ((int)(sizeof te_setups / sizeof te_setups[0]))
 
@@ -575,6 +586,7 @@ static void errors_init_every_field(void)
         case 13: c.method = DG_RELAX; c.tau = (dg_real)-1e-30; break;
         case 26: c.method = DG_GUMBEL_SOFTMAX; c.tau = TE_TAU_SUBNORMAL; break;
         case 27: c.method = DG_REBAR; c.tau = TE_TAU_SUBNORMAL; break;
+        case 28: c.method = DG_VIMCO; c.samples = 1; break;
         case 14: c.baseline = (dg_baseline)-1; break;
         case 15: c.baseline = (dg_baseline)(DG_BASELINE_CV + 1); break;
         case 16: c.baseline = DG_BASELINE_EMA; c.ema_decay = 1; break;
@@ -589,13 +601,13 @@ static void errors_init_every_field(void)
         case 25: c.method = DG_RELAX; c.lr = (dg_real)INFINITY; break;
         default: c.method = (dg_method)0; break;
         }
-        if (i > 27) break;
+        if (i > 28) break;
         ncase++;
         te_cases++;
         CHECK_INT(dgt_init(&e, &c), want);
         if (memcmp(&e, &copy, sizeof e) != 0) te_fail(__LINE__, "dg_init", "case %d wrote the estimator", i);
     }
-    CHECK_INT(ncase, 28);
+    CHECK_INT(ncase, 29);
     CHECK_INT(dgt_init(NULL, &c), DG_EINVAL);
     CHECK_INT(dgt_init(&e, NULL), DG_EINVAL);
     CHECK(memcmp(&e, &copy, sizeof e) == 0);
@@ -965,6 +977,7 @@ static void errors_extreme_inputs(void)
             /* a few steps, so tuned temperatures and baselines move too */
             for (t = 0; t < 3; ++t) {
                 te_fill(te_grad, n);
+                te_fill(te_wts, TE_NWTS);
                 rc = dg_estimate(&te_e, &p, te_grad, &info);
                 if (rc == DG_EDOMAIN && want == DG_OK && tc->tau == TE_TAU_MIN_NORMAL) {
                     TE_UNTOUCHED(ctx, te_grad, n); /* documented: finite values overflowed */
@@ -990,6 +1003,20 @@ static void errors_extreme_inputs(void)
                 }
                 if (!(info.f_mean - info.f_mean == 0))
                     te_fail(__LINE__, ctx, "info.f_mean not finite (step %d)", t);
+                if (s->m != DG_VIMCO && te_touched(te_wts, TE_NWTS) >= 0)
+                    te_fail(__LINE__, ctx, "weights written by a method without them (step %d)", t);
+                if (s->m == DG_VIMCO) { /* K weights in [0, 1] summing to 1, the bound finite */
+                    double sum = 0;
+                    int k, ok = te_touched(te_wts + s->samples, TE_NWTS - s->samples) < 0;
+                    for (k = 0; k < s->samples; ++k) {
+                        ok = ok && te_wts[k] >= 0 && te_wts[k] <= 1;
+                        sum += te_wts[k];
+                    }
+                    /* each w_k carries the rounding of l_k - LSE: eps |l| relative */
+                    if (!ok || !(fabs(sum - 1) <= DGT_TOL(1e-9, 1e-3)) || !(info.bound - info.bound == 0))
+                        te_fail(__LINE__, ctx, "weights (sum %g) or bound %g wrong (step %d)", sum,
+                                (double)info.bound, t);
+                }
             }
         }
     }
@@ -1288,12 +1315,14 @@ static void te_tell_fails(int line, const char *ctx, dg_estimator *e, dg_draw *d
     unsigned char pattern[sizeof(dg_info)];
     int rc;
     te_fill(g, 16);
+    te_fill(te_wts, TE_NWTS);
     memset(&info, 0x5A, sizeof info);
     memset(pattern, 0x5A, sizeof pattern);
     te_cases++;
     rc = dg_tell(e, d, p, vals, grads, g, &info);
     if (rc != want) te_fail(line, ctx, "dg_tell returned %d, expected %d", rc, want);
     if (te_touched(g, 16) >= 0) te_fail(line, ctx, "gradient written (code %d)", rc);
+    if (te_touched(te_wts, TE_NWTS) >= 0) te_fail(line, ctx, "weights written (code %d)", rc);
     if (memcmp(&info, pattern, sizeof info) != 0) te_fail(line, ctx, "info written (code %d)", rc);
     if (memcmp(d, &before, sizeof before) != 0) te_fail(line, ctx, "draw changed (code %d)", rc);
     if (memcmp(&e->pend, &pend, sizeof pend) != 0 || (e != NULL && !te_same_state(e, &te_snap)))
@@ -1394,10 +1423,13 @@ static void errors_ask_tell(void)
             pt[0] = g[0];
             te_ctx(ctx, sizeof ctx, m, kind, "tell: the stored noise changed");
             {
-                dg_real kept = te_dmem[0][need - n - 1]; /* the last value hashed */
-                te_dmem[0][need - n - 1] = kept + 1;
+                /* the last value hashed: before the staging of the estimate (n values) and,
+                   for VIMCO, its weights (one per sample) */
+                size_t last = need - (size_t)n - (m == DG_VIMCO ? (size_t)c.samples : 0) - 1;
+                dg_real kept = te_dmem[0][last];
+                te_dmem[0][last] = kept + 1;
                 te_tell_fails(__LINE__, ctx, &te_e, &d, &p, te_vals, te_grads, DG_ESTATE);
-                te_dmem[0][need - n - 1] = kept;
+                te_dmem[0][last] = kept;
             }
             te_ctx(ctx, sizeof ctx, m, kind, "tell: the estimator re-initialised since the ask");
             other = te_e;
