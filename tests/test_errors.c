@@ -13,7 +13,7 @@
 #define TE_SENT ((dg_real)-4242.25)
 /* A subnormal temperature: 1/tau overflows. */
 #define TE_TAU_SUBNORMAL ((dg_real)(DGT_FLOAT ? FLT_MIN : DBL_MIN) / 4)
-#define TE_NMETHODS 11
+#define TE_NMETHODS 13
 
 static void te_fill(dg_real *x, int n)
 {
@@ -34,14 +34,14 @@ static const char *te_method_name(dg_method m)
 {
     static const char *names[TE_NMETHODS + 1] = {
         "?", "EXACT", "REINFORCE", "RLOO", "GUMBEL_SOFTMAX", "STRAIGHT_THROUGH",
-        "GUMBEL_RAO", "MUPROP", "REBAR", "RELAX", "ARM", "DISARM"};
+        "GUMBEL_RAO", "MUPROP", "REBAR", "RELAX", "ARM", "DISARM", "REINMAX", "INDECATER"};
     return (int)m >= 1 && (int)m <= TE_NMETHODS ? names[m] : "?";
 }
 
 static int te_needs_grad(dg_method m)
 {
     return m == DG_GUMBEL_SOFTMAX || m == DG_STRAIGHT_THROUGH || m == DG_GUMBEL_RAO ||
-           m == DG_MUPROP || m == DG_REBAR || m == DG_RELAX;
+           m == DG_MUPROP || m == DG_REBAR || m == DG_RELAX || m == DG_REINMAX;
 }
 
 /* ARM has a categorical form (ARS); DisARM is Bernoulli only. */
@@ -351,6 +351,10 @@ static const te_setup te_setups[] = {
     {DG_RELAX, 2, DG_BASELINE_NONE, 1, 0},
     {DG_ARM, 2, DG_BASELINE_NONE, 0, 0},
     {DG_DISARM, 2, DG_BASELINE_NONE, 0, 0},
+    {DG_REINMAX, 1, DG_BASELINE_NONE, 0, 0},
+    {DG_REINMAX, 3, DG_BASELINE_NONE, 0, 0},
+    {DG_INDECATER, 1, DG_BASELINE_NONE, 0, 0},
+    {DG_INDECATER, 2, DG_BASELINE_NONE, 0, 0},
 };
 #define TE_NSETUPS ((int)(sizeof te_setups / sizeof te_setups[0]))
 
@@ -575,6 +579,9 @@ static void errors_init_every_field(void)
         case 13: c.method = DG_RELAX; c.tau = (dg_real)-1e-30; break;
         case 26: c.method = DG_GUMBEL_SOFTMAX; c.tau = TE_TAU_SUBNORMAL; break;
         case 27: c.method = DG_REBAR; c.tau = TE_TAU_SUBNORMAL; break;
+        case 28: c.method = DG_REINMAX; c.tau = (dg_real)0.5; break; /* ReinMax: tau >= 1 */
+        case 29: c.method = DG_REINMAX; c.tau = (dg_real)0.999; break;
+        case 30: c.method = DG_REINMAX; c.tau = TE_TAU_SUBNORMAL; break;
         case 14: c.baseline = (dg_baseline)-1; break;
         case 15: c.baseline = (dg_baseline)(DG_BASELINE_CV + 1); break;
         case 16: c.baseline = DG_BASELINE_EMA; c.ema_decay = 1; break;
@@ -589,13 +596,13 @@ static void errors_init_every_field(void)
         case 25: c.method = DG_RELAX; c.lr = (dg_real)INFINITY; break;
         default: c.method = (dg_method)0; break;
         }
-        if (i > 27) break;
+        if (i > 30) break;
         ncase++;
         te_cases++;
         CHECK_INT(dgt_init(&e, &c), want);
         if (memcmp(&e, &copy, sizeof e) != 0) te_fail(__LINE__, "dg_init", "case %d wrote the estimator", i);
     }
-    CHECK_INT(ncase, 28);
+    CHECK_INT(ncase, 31);
     CHECK_INT(dgt_init(NULL, &c), DG_EINVAL);
     CHECK_INT(dgt_init(&e, NULL), DG_EINVAL);
     CHECK(memcmp(&e, &copy, sizeof e) == 0);
@@ -951,6 +958,11 @@ static void errors_extreme_inputs(void)
             c.normalize = s->normalize;
             c.tau = tc->tau == TE_TAU_MIN_NORMAL ? (dg_real)(DGT_FLOAT ? FLT_MIN : DBL_MIN) : (dg_real)tc->tau;
             if (tc->tau != 0 && !te_needs_grad(s->m)) continue; /* tau is theirs alone */
+            if (s->m == DG_REINMAX && c.tau > 0 && c.tau < 1) { /* ReinMax takes tau >= 1 only */
+                snprintf(ctx, sizeof ctx, "REINMAX: %s", tc->name);
+                TE_RC(ctx, dgt_init(&te_e, &c), DG_EINVAL);
+                continue;
+            }
             if (s->m == DG_EXACT) {
                 int d;
                 for (d = 0; d < tc->D && configs <= DG_MAX_ENUM; ++d)
@@ -1131,6 +1143,24 @@ static void errors_tau_schedule_and_set_tau(void)
     CHECK_INT(dg_set_tau(&e, nan), DG_EINVAL);
     CHECK_INT(dg_set_tau(&e, inf), DG_EINVAL);
     CHECK_INT(dg_set_tau(&e, sub), DG_EINVAL);
+    CHECK(memcmp(&e, &copy, sizeof e) == 0);
+    /* ReinMax takes a temperature of at least 1 (see DG_REINMAX) */
+    c = te_config(DG_REINMAX, 1);
+    CHECK_INT(dgt_init(&e, &c), DG_OK);
+    copy = e;
+    CHECK_INT(dg_set_tau(&e, (dg_real)0.5), DG_EINVAL);
+    CHECK_INT(dg_set_tau(&e, (dg_real)0.999), DG_EINVAL);
+    CHECK_INT(dg_set_tau(&e, nan), DG_EINVAL);
+    CHECK_INT(dg_set_tau(&e, inf), DG_EINVAL);
+    CHECK(memcmp(&e, &copy, sizeof e) == 0);
+    CHECK_INT(dg_set_tau(&e, 2), DG_OK);
+    CHECK(e.cfg.tau == 2);
+    CHECK_INT(dg_set_tau(&e, 1), DG_OK);
+    CHECK(e.cfg.tau == 1);
+    c = te_config(DG_INDECATER, 1);
+    CHECK_INT(dgt_init(&e, &c), DG_OK);
+    copy = e;
+    CHECK_INT(dg_set_tau(&e, 1), DG_EUNSUPPORTED);
     CHECK(memcmp(&e, &copy, sizeof e) == 0);
     c = te_config(DG_REINFORCE, 1);
     CHECK_INT(dgt_init(&e, &c), DG_OK);
