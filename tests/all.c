@@ -17,6 +17,7 @@
 #include "test_cond.c"
 #include "test_errors.c"
 #include "test_asktell.c"
+#include "test_reinmax_indecater.c"
 
 #ifndef DGT_LABEL
 #define DGT_LABEL "tests"
@@ -37,5 +38,6 @@ int main(int argc, char **argv)
     register_cond();
     register_errors();
     register_asktell();
+    register_reinmax_indecater();
     return dgt_run(argc, argv, DGT_LABEL);
 }
