@@ -2,8 +2,9 @@
 
    Estimates the gradient with respect to logits phi of  L(phi) = E_{z ~ q_phi}[ f(z) ]
    for Bernoulli or categorical latent variables z, given a user objective f: the samplers,
-   softmax with temperature, the score-function family with its baselines, the relaxations,
-   the control-variate estimators, the antithetic estimators and exact enumeration.
+   softmax with temperature, the score-function family with its baselines, the relaxations and
+   ReinMax, the control-variate estimators, the antithetic estimators, IndeCateR's local
+   expectations and exact enumeration.
    Fixed-size buffers only: no allocation, bounded stack, nothing beyond libc and libm.
 
    Do this:
@@ -232,7 +233,7 @@ enum {
     DG_OK = 0,            /* success */
     DG_EINVAL = -1,       /* a bad argument: NULL pointer, D or K < 1, tau <= 0, unknown method */
     DG_ECAPACITY = -2,    /* the problem exceeds the memory given, DG_MAX_K, DG_MAX_SAMPLES, DG_MAX_ENUM
-                             or DG_EXACT_MAX_DIM */
+                             or DG_EXACT_MAX_DIM (DG_INDECATER: more than 2^22 points per call) */
     DG_ENEEDGRAD = -3,    /* the method needs problem.f_grad and it is NULL */
     DG_EDOMAIN = -4,      /* a number is not finite: a logit, or a value f or f_grad returned */
     DG_EUNSUPPORTED = -5, /* the method cannot do this: not for this kind of variable (DG_DISARM on
@@ -490,8 +491,9 @@ typedef struct dg_problem {
        increasing order (Bernoulli: x with bit d flipped), so a draw has 1 + D (K - 1) points
        and dg_draw_reals grows as M D K n: quadratic in the problem, unlike every other method
        (dg_estimate evaluates them one at a time and needs O(n) memory). The f values are
-       differenced against f(x) before they are combined, so a large offset in f cancels
-       exactly. M (1 + D (K - 1)) may be at most 2^22 (DG_ECAPACITY beyond).
+       differenced against f(x) before they are combined (J^T ignores a constant), so a common
+       offset in f does not swamp the differences. M (1 + D (K - 1)) may be at most 2^22
+       (DG_ECAPACITY beyond).
 
    Memory: the score-function methods reduce each draw to per-coordinate sums as it comes, so
    any M costs O(D*K) scratch in the estimator and no extra stack; ARM and DisARM keep one pair
@@ -810,7 +812,8 @@ typedef struct dg_draw {
 } dg_draw;
 
 /* The dg_real values of memory dg_ask needs for a draw of problem p (with its batch) from e:
-   batch * ((points per example + 2) n + the stored noise). 0 for invalid arguments.
+   batch * ((points per example + 2) n + the stored noise). 0 for invalid arguments, or for a
+   count too large for a size_t (DG_INDECATER's draws grow as samples * D * K * n).
    DG_DRAW_REALS(method, n, K, samples, batch) is an upper bound as a constant expression. */
 DGDEF size_t dg_draw_reals(const dg_estimator *e, const dg_problem *p);
 
@@ -942,8 +945,9 @@ DGDEF int dg_exact(const dg_problem *p, dg_real *grad, dg_real *value);
        variable), and no tau below 1 is safe for every f. Above 1 pi_tau flattens towards the
        uniform and the mean shrinks and tilts (cosine >= 0.83 up to tau = 100 there) but does
        not turn.
-     Variance: bounded for every tau (pbar stays on the simplex, no 1/tau factor), comparable to
-       straight-through's with tau = 1.
+     Variance: bounded for every tau (pbar stays on the simplex, no 1/tau factor); the signal is
+       df/dz at one vertex, not a difference of f, so on the one-bit toy f(b) = (b - 0.45)^2 at
+       p = 1/2 it is 0.0625, four times REINFORCE's (docs/math.md).
      Cost: cfg.samples f_grad calls, each at a discrete sample. info.f_mean is the mean of f
        there; info.tau the temperature.
      Differences from the authors' code (reinmax.py): no output y_soft = pi and no gradient

@@ -370,7 +370,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     /* the configuration */
     memset(&c, 0, sizeof c);
-    c.method = (dg_method)(int)(u8(r) % 13);
+    c.method = (dg_method)(int)(u8(r) % (DG__METHOD_LAST + 2)); /* 0 and DG__METHOD_LAST + 1 invalid */
     c.samples = count(r, 5);
     /* keep each input fast: many draws only on small problems (the limit itself still tested) */
     if (c.samples <= DG_MAX_SAMPLES && (long)c.samples * nalloc > 8192) c.samples = 2;

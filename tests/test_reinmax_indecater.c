@@ -590,8 +590,42 @@ static void indecater_points_and_counts(void)
     }
 }
 
+/* The one-bit toy f(b) = (b - t)^2 (docs/math.md, "Closed forms on the one-bit toy"): the exact
+   mean and variance of one estimate against the closed forms. ReinMax at tau = 1 (f is
+   quadratic): mean g = (1 - 2t) p (1 - p), variance p (1 - p) [(1 - p)(1 - t)^2 + p t^2] - g^2;
+   IndeCateR: mean g, variance 0. */
+static double ri_toy_t;
+static dg_real ri_toy(const dg_real *z, void *user) { (void)user; return (dg_real)(((double)z[0] - ri_toy_t) * ((double)z[0] - ri_toy_t)); }
+static dg_real ri_toy_grad(const dg_real *z, dg_real *dz, void *user)
+{
+    dz[0] = (dg_real)(2 * ((double)z[0] - ri_toy_t));
+    return ri_toy(z, user);
+}
+
+static void reinmax_indecater_toy_closed_forms(void)
+{
+    static ri_enum en;
+    static const double ts[2] = {0.45, 0.499}, phis[3] = {0, -1.0986122886681098, 1.7};
+    int ti, pi_, m;
+    for (ti = 0; ti < 2; ++ti)
+        for (pi_ = 0; pi_ < 3; ++pi_)
+            for (m = 0; m < 2; ++m) {
+                dg_real phi = (dg_real)phis[pi_];
+                dg_problem p = dgt_problem(DG_BERNOULLI, 1, 0, &phi, ri_toy, ri_toy_grad, NULL);
+                dg_config c = ri_config(m ? DG_INDECATER : DG_REINMAX, 0, 1, 190);
+                double t = ts[ti], q = dgt_sigmoid((double)phi), g = (1 - 2 * t) * q * (1 - q);
+                double var = m ? 0 : q * (1 - q) * ((1 - q) * (1 - t) * (1 - t) + q * t * t) - g * g;
+                ri_toy_t = t;
+                ri_enumerate(&c, &p, &en);
+                CHECK(en.seen == 2 && en.mismatch == 0);
+                CHECK_NEAR(en.mean[0], g, DGT_TOL(1e-14, 2e-7));
+                CHECK_NEAR(en.var[0], var, DGT_TOL(1e-14, 2e-7));
+            }
+}
+
 static void register_reinmax_indecater(void)
 {
+    DGT_ADD(reinmax_indecater_toy_closed_forms);
     DGT_ADD(reinmax_quadratic_mean_is_exact);
     DGT_ADD(reinmax_straight_through_is_not_exact);
     DGT_ADD(reinmax_biased_off_quadratic_or_tau_1);

@@ -110,7 +110,7 @@ int main(int argc, char **argv)
     int m, k, i, failed = 0;
     if (argc > 1) nsteps = atoi(argv[1]);
     if (nsteps < 1 || nsteps > NSTEPS_MAX) nsteps = 60;
-    for (m = DG_EXACT; m <= DG_DISARM; ++m)
+    for (m = DG_EXACT; m <= DG__METHOD_LAST; ++m)
         for (k = 0; k < 2; ++k) {
             if (m == DG_DISARM && k) continue; /* Bernoulli only */
             add_job((dg_method)m, k ? DG_CATEGORICAL : DG_BERNOULLI, DG_BASELINE_NONE, 0);
