@@ -3205,8 +3205,8 @@ static int dg__mp_tell_end(const dg__run *r, dg__acc *a, dg_info *info, dg__delt
        tau = 1 (or p(1 - p) per bit) evaluated at zbar itself */
     dg__relax_backward(p, a->prefix->z, a->prefix->dz, 1, t);
     for (i = 0; i < n; ++i) a->grad[i] = a->grad[i] / (dg_real)M + t[i];
-    info->f_mean = a->f_sum / (dg_real)M;
-    return dg__all_finite(a->grad, n) ? DG_OK : DG_EDOMAIN;
+    info->f_mean = a->f_sum / (dg_real)M; /* finite values of f can overflow the sum */
+    return dg__all_finite(a->grad, n) && dg__finite(info->f_mean) ? DG_OK : DG_EDOMAIN;
 }
 
 /* ---------------------------------------------------------------------------------------------
@@ -3482,6 +3482,7 @@ static int dg__cv_tell_end(const dg__run *r, dg__acc *a, dg_info *info, dg__delt
     for (i = 0; i < n; ++i) a->grad[i] /= (dg_real)M;
     a->loss /= (dg_real)M;
     if (!dg__all_finite(a->grad, n) || !dg__finite(a->loss)) return DG_EDOMAIN;
+    if (!dg__finite(a->f_sum / (dg_real)M)) return DG_EDOMAIN; /* finite f overflowed the sum */
     info->f_mean = a->f_sum / (dg_real)M;
     info->eta = r->e->cv.eta;
     info->tau = r->tau;
