@@ -79,7 +79,8 @@ static long te_cases; /* error cases checked, printed by errors_summary */
    makes one call (or every call) return a value that is not finite.
    f(z) = w.z + (v.z)^2 / 2 with w_i = 1 - ((37 i) mod 17) / 8, v_i = (((13 i) mod 7) - 3) / 4.
    ------------------------------------------------------------------------------------------- */
-enum { TE_CLEAN = 0, TE_F_NAN, TE_F_INF, TE_F_NEG_INF, TE_DZ_NAN, TE_DZ_INF, TE_F_HUGE, TE_DZ_HUGE };
+enum { TE_CLEAN = 0, TE_F_NAN, TE_F_INF, TE_F_NEG_INF, TE_DZ_NAN, TE_DZ_INF, TE_F_HUGE, TE_DZ_HUGE,
+       TE_F_HUGE_POS /* f = +2/3 of the largest value: two of them overflow a sum */ };
 
 /* Finite values so large that a difference or sum of two overflows: +-2/3 of the largest. */
 #define TE_HUGE ((dg_real)((DGT_FLOAT ? 3.4028234663852886e38 : 1.7976931348623157e308) / 1.5))
@@ -119,6 +120,7 @@ static dg_real te_f(const dg_real *z, void *user)
     if (te_poisoned(o)) {
         if (o->poison >= TE_F_NAN && o->poison <= TE_F_NEG_INF) return te_bad_value(o->poison);
         if (o->poison == TE_F_HUGE) return o->calls % 2 ? TE_HUGE : -TE_HUGE;
+        if (o->poison == TE_F_HUGE_POS) return TE_HUGE;
     }
     return (dg_real)(a + 0.5 * c * c);
 }
@@ -137,6 +139,7 @@ static dg_real te_f_grad(const dg_real *z, dg_real *dz, void *user)
         if (o->poison == TE_DZ_HUGE)
             for (i = 0; i < o->n; ++i) dz[i] = (o->calls + i) % 2 ? TE_HUGE : -TE_HUGE;
         if (o->poison == TE_F_HUGE) return o->calls % 2 ? TE_HUGE : -TE_HUGE;
+        if (o->poison == TE_F_HUGE_POS) return TE_HUGE;
     }
     return (dg_real)(a + 0.5 * c * c);
 }
@@ -447,12 +450,13 @@ static void errors_estimate_objective_not_finite(void)
         }
 }
 
-/* f or df/dz finite but so large that the estimate overflows, on every call or on one: the
-   answer is finite gradients, or DG_EDOMAIN ("finite values overflowed the estimate") with the
-   gradient, info and learned state untouched -- never an infinite or NaN gradient. */
+/* f or df/dz finite but so large that the estimate overflows, on every call or on one (f of
+   alternating sign, or always positive so that sums of f overflow): the answer is finite
+   gradients and info, or DG_EDOMAIN ("finite values overflowed the estimate") with the gradient,
+   info and learned state untouched -- never an infinite or NaN gradient or mean of f. */
 static void errors_estimate_objective_huge(void)
 {
-    static const int poisons[] = {TE_F_HUGE, TE_DZ_HUGE};
+    static const int poisons[] = {TE_F_HUGE, TE_DZ_HUGE, TE_F_HUGE_POS};
     int si, ki, pi, i;
     char ctx[200], what[64];
     for (si = 0; si < TE_NSETUPS; ++si)
@@ -464,7 +468,7 @@ static void errors_estimate_objective_huge(void)
             if (te_bernoulli_only(s->m) && kind == DG_CATEGORICAL) continue;
             calls = te_warm(s, &p, kind);
             if (calls < 1) continue; /* reported */
-            for (pi = 0; pi < 2; ++pi) {
+            for (pi = 0; pi < 3; ++pi) {
                 if (poisons[pi] == TE_DZ_HUGE && !te_needs_grad(s->m)) continue;
                 for (k = -1; k <= calls; ++k) {
                     dg_info info;
@@ -474,7 +478,8 @@ static void errors_estimate_objective_huge(void)
                     te_o.calls = 0;
                     te_o.poison = poisons[pi];
                     te_o.poison_at = k;
-                    snprintf(what, sizeof what, "%s %s", poisons[pi] == TE_F_HUGE ? "f" : "df/dz",
+                    snprintf(what, sizeof what, "%s %s", poisons[pi] == TE_F_HUGE ? "f"
+                             : poisons[pi] == TE_F_HUGE_POS ? "f > 0" : "df/dz",
                              k < 0 ? "huge on every call" : "huge on one call");
                     te_setup_ctx(ctx, sizeof ctx, s, kind, what);
                     te_fill(te_grad, DG_MAX_DIM);
@@ -489,6 +494,8 @@ static void errors_estimate_objective_huge(void)
                                         k, i, (double)te_grad[i]);
                                 break;
                             }
+                        if (!(info.f_mean - info.f_mean == 0))
+                            te_fail(__LINE__, ctx, "call %ld: DG_OK with info.f_mean = %g", k, (double)info.f_mean);
                     } else {
                         if (rc != DG_EDOMAIN) te_fail(__LINE__, ctx, "call %ld: returned %d", k, rc);
                         TE_UNTOUCHED(ctx, te_grad, DG_MAX_DIM);
