@@ -623,8 +623,33 @@ static void reinmax_indecater_toy_closed_forms(void)
             }
 }
 
+/* IndeCateR's limit: at most 2^22 points per example and call (samples * (1 + D (K - 1))); one
+   more is DG_ECAPACITY from dg_estimate and dg_ask, and dg_draw_reals says 0, before a logit is
+   read; at the limit the draw's size is counted (64-bit size_t). */
+static void indecater_points_capacity(void)
+{
+    static dg_estimator e;
+    static dg_real lg[5000];
+    dg_problem p = dgt_problem(DG_BERNOULLI, 5000, 0, lg, ri_quad, NULL, &ri_nvals[1]);
+    dg_config c = ri_config(DG_INDECATER, 0, 839, 200); /* 839 * 5001 = 4195839 > 2^22 */
+    dg_real g[4] = {-7, -7, -7, -7}, dm[8];
+    dg_draw d;
+    CHECK(839L * 5001 > (1L << 22) && 838L * 5001 <= (1L << 22));
+    CHECK_INT(dgt_init_for(&e, &c, DG_BERNOULLI, 5000, 0), DG_OK);
+    CHECK(dg_estimator_reals(&c, &p) > 0);
+    CHECK_INT(dg_estimate(&e, &p, g, NULL), DG_ECAPACITY);
+    CHECK(g[0] == -7);
+    CHECK(dg_draw_reals(&e, &p) == 0);
+    CHECK_INT(dg_ask(&e, &p, &d, dm, 8), DG_ECAPACITY);
+    c.samples = 838;
+    CHECK_INT(dgt_init_for(&e, &c, DG_BERNOULLI, 5000, 0), DG_OK);
+    if (sizeof(size_t) >= 8) CHECK(dg_draw_reals(&e, &p) == (size_t)838 * 5001 * 5000 + 2 * 5000);
+    CHECK_INT(dg_ask(&e, &p, &d, dm, 8), DG_ECAPACITY); /* too little memory, of course */
+}
+
 static void register_reinmax_indecater(void)
 {
+    DGT_ADD(indecater_points_capacity);
     DGT_ADD(reinmax_indecater_toy_closed_forms);
     DGT_ADD(reinmax_quadratic_mean_is_exact);
     DGT_ADD(reinmax_straight_through_is_not_exact);
