@@ -2,9 +2,10 @@
 
    Estimates the gradient with respect to logits phi of  L(phi) = E_{z ~ q_phi}[ f(z) ]
    for Bernoulli or categorical latent variables z, given a user objective f: the samplers,
-   softmax with temperature, the score-function family with its baselines, the relaxations,
-   the control-variate estimators, the antithetic estimators, exact enumeration, and VIMCO for
-   the multi-sample bound of a model's log p(x, z).
+   softmax with temperature, the score-function family with its baselines, the relaxations and
+   ReinMax, the control-variate estimators, the antithetic estimators, IndeCateR's local
+   expectations, exact enumeration, and VIMCO for the multi-sample bound of a model's
+   log p(x, z).
    Fixed-size buffers only: no allocation, bounded stack, nothing beyond libc and libm.
 
    Do this:
@@ -135,14 +136,19 @@
       DG_MUPROP            both    yes       yes           1 (+1 grad/call)  yes
       DG_REBAR             both    yes       yes           1 + 2 grad        yes (tuned: 1 + 6 grad)
       DG_RELAX             both    yes       yes           1 + 2 grad        yes (tuned: 1 + 6 grad)
-      DG_VIMCO (2)         both    yes       no            1 (samples >= 2)  yes
+      DG_REINMAX           both    no (2)    yes           1 grad            yes
+      DG_INDECATER         both    yes       no            1 + D (K - 1)     yes
+      DG_VIMCO (3)         both    yes       no            1 (samples >= 2)  yes
 
       (1) The relaxations are biased for E_q f: Gumbel-softmax estimates the gradient of the
           relaxed objective E f(softmax_tau(phi + g)) (bias -> 0 as tau -> 0, variance ~ 1/tau);
           straight-through and Gumbel-Rao share a mean whose bias stays as tau -> 0 unless f is
           linear; Gumbel-Rao has the lower variance. Gumbel-Rao's samples are conditional draws
           around one discrete sample, all sharing one f_grad call. See "Relaxations" at dg_relaxed_grad_at.
-      (2) VIMCO estimates the gradient of another objective: the multi-sample bound
+      (2) ReinMax is straight-through with a second-order correction: at tau = 1 its mean is
+          exact for every f quadratic in z, biased otherwise. IndeCateR's cost per draw: D
+          variables of K classes (Bernoulli: K = 2).
+      (3) VIMCO estimates the gradient of another objective: the multi-sample bound
           E log (1/K) sum_k p(x, z_k)/q(z_k) of K = samples draws, with f(z) = log p(x, z); it
           returns the bound (dg_info.bound) and the weights of the caller's own gradient
           (problem.weights). See DG_VIMCO beside dg_method.
@@ -260,7 +266,7 @@ enum {
     DG_OK = 0,            /* success */
     DG_EINVAL = -1,       /* a bad argument: NULL pointer, D or K < 1, tau <= 0, unknown method */
     DG_ECAPACITY = -2,    /* the problem exceeds the memory given, DG_MAX_K, DG_MAX_SAMPLES, DG_MAX_ENUM
-                             or DG_EXACT_MAX_DIM */
+                             or DG_EXACT_MAX_DIM (DG_INDECATER: more than 2^22 points per call) */
     DG_ENEEDGRAD = -3,    /* the method needs problem.f_grad and it is NULL */
     DG_EDOMAIN = -4,      /* a number is not finite: a logit, or a value f or f_grad returned */
     DG_EUNSUPPORTED = -5, /* the method cannot do this: not for this kind of variable (DG_DISARM on
@@ -513,6 +519,24 @@ typedef struct dg_problem {
        pairs, estimate 1/2 (f(b1) - f(b2)) (-1)^b2 1[b1 != b2] sigmoid(|phi|) per coordinate.
        Unbiased, never more variance than ARM, 2M f-calls. Categorical: DG_EUNSUPPORTED (the
        categorical couplings of Dong, Mnih & Tucker 2021 are not built).
+   DG_INDECATER  IndeCateR, the CatLog-derivative trick (De Smet, Sansone & Zuidberg Dos
+       Martires, NeurIPS 2023), which is the local expectation gradient of Titsias & Lazaro-
+       Gredilla (NeurIPS 2015): per draw one sample x ~ q and, for every variable d and class k,
+       f at x^(d<-k), x with variable d set to k; the estimate for variable d is
+         g_d = sum_k (d q_d(k) / d phi_d) f(x^(d<-k)) = J(pi_d)^T F_d,  F_dk = f(x^(d<-k)),
+       J(p)^T v = p (v - <p, v>): variable d's own sample is summed out exactly, the others are
+       drawn. Bernoulli (K = 2): g_d = p_d (1 - p_d) (f(x^(d<-1)) - f(x^(d<-0))). Both kinds,
+       unbiased, needs only f; averaged over M draws. Cost: 1 + D (K - 1) f-calls per draw
+       (Bernoulli: 1 + D), x^(d<-x_d) = x reusing f(x). Its variance is 0 when D = 1 and when f is
+       a sum of functions of one variable each; it comes only from how f couples the variables.
+       Points: each draw's first point is x, then for d = 0 .. D-1 the classes k != x_d in
+       increasing order (Bernoulli: x with bit d flipped), so a draw has 1 + D (K - 1) points
+       and dg_draw_reals grows as M D K n: quadratic in the problem, unlike every other method
+       (dg_estimate evaluates them one at a time and needs O(n) memory). The f values are
+       differenced against f(x) before they are combined (J^T ignores a constant), so a common
+       offset in f does not swamp the differences. M (1 + D (K - 1)) may be at most 2^22
+       (DG_ECAPACITY beyond).
+
    DG_VIMCO  variational inference for Monte Carlo objectives (Mnih & Rezende 2016), for the
        multi-sample bound instead of E_q f: with f(z) = log p(x, z) (the caller's model), K = M
        independent draws z_k ~ q, l_k = f(z_k) - log q(z_k) (the library computes log q), the
@@ -536,11 +560,15 @@ typedef struct dg_problem {
 
    Memory: the score-function methods reduce each draw to per-coordinate sums as it comes, so
    any M costs O(D*K) scratch in the estimator and no extra stack; ARM and DisARM keep one pair
-   at a time, categorical ARM one draw's keys and its K swapped values of f; VIMCO one point
-   and its M values l_k (M more values of the estimator's memory, and of a draw's per example). */
+   at a time, categorical ARM one draw's keys and its K swapped values of f, IndeCateR one draw
+   and its differences f(x^(d<-k)) - f(x); VIMCO one point and its M values l_k (M more values
+   of the estimator's memory, and of a draw's per example).
+
+   DG_REINMAX, a straight-through estimator with a second-order correction, is documented with
+   the relaxations (see "Relaxations" at dg_relaxed_grad_at). */
 typedef enum dg_method {
     DG_EXACT = 1, DG_REINFORCE, DG_RLOO, DG_GUMBEL_SOFTMAX, DG_STRAIGHT_THROUGH,
-    DG_GUMBEL_RAO, DG_MUPROP, DG_REBAR, DG_RELAX, DG_ARM, DG_DISARM,
+    DG_GUMBEL_RAO, DG_MUPROP, DG_REBAR, DG_RELAX, DG_ARM, DG_DISARM, DG_REINMAX, DG_INDECATER,
     /* the multi-sample bound */
     DG_VIMCO
 } dg_method;
@@ -584,7 +612,8 @@ typedef struct dg_config {
                                    bound's K; default 2, an explicit value < 2 is DG_EINVAL); at
                                    most DG_MAX_SAMPLES */
     dg_real tau;                /* relaxation temperature > 0: default 1 for GUMBEL_SOFTMAX,
-                                   STRAIGHT_THROUGH and GUMBEL_RAO; 0.5 for REBAR and RELAX */
+                                   STRAIGHT_THROUGH and GUMBEL_RAO; 0.5 for REBAR and RELAX;
+                                   REINMAX: default 1, at least 1 */
     dg_baseline baseline;       /* REINFORCE only: default DG_BASELINE_NONE */
     dg_real baseline_value;     /* DG_BASELINE_CONSTANT: the constant c */
     dg_real ema_decay;          /* beta in (0,1), default 0.9: the decay per call of the running
@@ -704,10 +733,13 @@ typedef struct dg_pending {
 
 /* An upper bound of dg_draw_reals (every method but DG_EXACT, whose draw holds its 2^D or K^D
    configurations), as a constant expression: n logits per example, K classes (1 for Bernoulli),
-   cfg.samples, examples in the batch. */
+   cfg.samples, examples in the batch. DG_INDECATER's draw holds 1 + D (K - 1) <= 1 + n points
+   per sample, so its bound grows as samples * n^2. */
 #define DG_DRAW_REALS(method, n, K, samples, batch)                                             \
     ((size_t)(batch) * ((size_t)(n) * (4 + (size_t)(samples) * (2 + DG__MAX2(7, (K)))) +         \
-                        (size_t)(samples) * (size_t)((K) + 1)))
+                        (size_t)(samples) * (size_t)((K) + 1) +                                  \
+                        ((method) == DG_INDECATER ? (size_t)(samples) * (size_t)(n) * (size_t)(n) \
+                                                  : (size_t)0)))
 
 /* The estimator: configuration, rng, the scalars of the learned state, and the caller's memory
    for its vectors (stb_rect_pack's model: the caller owns every byte, sized by
@@ -768,7 +800,7 @@ DGDEF size_t dg_estimator_reals(const dg_config *cfg, const dg_problem *shape);
              call with a larger problem returns DG_ECAPACITY.
    Return value: DG_OK; DG_EINVAL for NULL e or cfg, memory NULL with count > 0, an unknown
      method or baseline, samples < 0, RLOO or VIMCO with an explicit samples < 2, tau < 0, NaN, infinite
-     or subnormal (1/tau overflows), ema_decay outside [0,1), eta or lr not finite, lr < 0;
+     or subnormal (1/tau overflows), REINMAX with tau in (0, 1), ema_decay outside [0,1), eta or lr not finite, lr < 0;
      DG_ECAPACITY for samples > DG_MAX_SAMPLES. e is untouched on error. */
 DGDEF int dg_init(dg_estimator *e, const dg_config *cfg, dg_real *memory, size_t count);
 
@@ -855,7 +887,8 @@ typedef struct dg_draw {
 
 /* The dg_real values of memory dg_ask needs for a draw of problem p (with its batch) from e:
    batch * ((points per example + 2) n + the stored noise (+ cfg.samples for DG_VIMCO's
-   weights)). 0 for invalid arguments.
+   weights)). 0 for invalid arguments, or for a count too large for a size_t (DG_INDECATER's
+   draws grow as samples * D * K * n).
    DG_DRAW_REALS(method, n, K, samples, batch) is an upper bound as a constant expression. */
 DGDEF size_t dg_draw_reals(const dg_estimator *e, const dg_problem *p);
 
@@ -963,9 +996,43 @@ DGDEF int dg_exact(const dg_problem *p, dg_real *grad, dg_real *value);
        O(S * n) arithmetic. To average several discrete samples, average several calls.
      info.f_mean is f(b).
 
-   info.tau receives the temperature used. Each method draws, per call, exactly the noise that
-   dg_relaxed_grad_at takes, in its layout. Stack: a few scalars (the scratch vectors live in
-   the estimator).
+   DG_REINMAX  ReinMax (Liu, Dong, Liu, Yu & Gao, NeurIPS 2023, "Bridging Discrete and
+     Backpropagation: Straight-Through and Beyond"): straight-through's cost with a second-order
+     correction. Per draw a discrete sample b ~ q (drawn from pi directly, no relaxation noise),
+     g = grad f(b), and with pi = softmax(phi), pi_tau = softmax(phi / tau), pbar = (pi_tau + b)/2
+     and J(p)^T g = p (g - <p, g>) per row,
+         estimate = 2 J(pbar)^T g - 1/2 J(pi)^T g,
+     averaged over cfg.samples draws. A Bernoulli variable is the 2-class softmax over (0, phi):
+     with p = sigmoid(phi) and pbar = (sigmoid(phi / tau) + b)/2 the estimate per bit is
+       (2 pbar (1 - pbar) - 1/2 p (1 - p)) df/db.
+     Where it comes from: the exact gradient is J(pi)^T F, F_i = f(e_i); ReinMax replaces each
+     difference f(e_i) - f(e_j) by Heun's rule 1/2 (grad f(e_i) + grad f(e_j)) . (e_i - e_j)
+     (straight-through is the Euler rule, grad f(e_j) . (e_i - e_j)); at tau = 1 the mean over
+     b of the estimate is exactly the gradient that follows from those differences.
+     Bias: at tau = 1 unbiased for every f quadratic in each variable's z (f(z) = z^T A z + c^T z,
+       any A: the trapezoid rule is exact on quadratics), where straight-through is not; biased
+       otherwise (e.g. for (w . z)^3), and at every tau != 1.
+     tau: at least 1 (dg_init and dg_set_tau return DG_EINVAL below 1), as the authors' package
+       requires. The reason is in the formula: as tau -> 0, pi_tau becomes the one-hot mode of q,
+       so when b is the mode pbar = b, J(pbar) = 0 and the estimate is -1/2 J(pi)^T g, minus half
+       of straight-through's: the mean turns away from the gradient (cosine -0.5 to -0.8 against
+       the exact gradient at tau <= 0.1 on quadratic, cubic and exponential f of one 4-class
+       variable), and no tau below 1 is safe for every f. Above 1 pi_tau flattens towards the
+       uniform and the mean shrinks and tilts (cosine >= 0.83 up to tau = 100 there) but does
+       not turn.
+     Variance: bounded for every tau (pbar stays on the simplex, no 1/tau factor); the signal is
+       df/dz at one vertex, not a difference of f, so on the one-bit toy f(b) = (b - 0.45)^2 at
+       p = 1/2 it is 0.0625, four times REINFORCE's (docs/math.md).
+     Cost: cfg.samples f_grad calls, each at a discrete sample. info.f_mean is the mean of f
+       there; info.tau the temperature.
+     Differences from the authors' code (reinmax.py): no output y_soft = pi and no gradient
+       through it (f sees only the sample); no final subtraction of the row mean (each J^T g row
+       sums to 0 already); the Bernoulli form above.
+
+   info.tau receives the temperature used. Each method but REINMAX draws, per call, exactly the
+   noise that dg_relaxed_grad_at takes, in its layout (REINMAX draws one uniform per variable, as
+   the score-function methods do, and dg_relaxed_grad_at does not serve it). Stack: a few
+   scalars (the scratch vectors live in the estimator).
    ------------------------------------------------------------------------------------------- */
 
 /* The gradient a relaxation estimator computes, at noise given by the caller instead of drawn
@@ -1005,10 +1072,10 @@ DGDEF int dg_relaxed_grad_at(dg_estimator *e, const dg_problem *p, const dg_real
    step < 0, a value not finite); *tau untouched on error. */
 DGDEF int dg_tau_schedule(dg_real tau0, dg_real tau_min, dg_real rate, long step, dg_real *tau);
 
-/* Sets the temperature of a DG_GUMBEL_SOFTMAX, DG_STRAIGHT_THROUGH or DG_GUMBEL_RAO estimator
-   (e.g. from dg_tau_schedule) without touching its rng. Returns DG_OK; DG_EINVAL (e NULL, tau
-   not > 0, not finite or subnormal); DG_EUNSUPPORTED for the other methods. e is untouched on
-   error. */
+/* Sets the temperature of a DG_GUMBEL_SOFTMAX, DG_STRAIGHT_THROUGH, DG_GUMBEL_RAO or DG_REINMAX
+   estimator (e.g. from dg_tau_schedule) without touching its rng. Returns DG_OK; DG_EINVAL (e
+   NULL, tau not > 0, not finite or subnormal; REINMAX: tau < 1); DG_EUNSUPPORTED for the other
+   methods. e is untouched on error. */
 DGDEF int dg_set_tau(dg_estimator *e, dg_real tau);
 
 /* ---------------------------------------------------------------------------------------------
@@ -2541,7 +2608,7 @@ static void dg__cond_perturbed_jvp(const dg_problem *p, const dg_real *jac, cons
 static int dg__needs_grad(dg_method m)
 {
     return m == DG_GUMBEL_SOFTMAX || m == DG_STRAIGHT_THROUGH || m == DG_GUMBEL_RAO ||
-           m == DG_MUPROP || m == DG_REBAR || m == DG_RELAX;
+           m == DG_MUPROP || m == DG_REBAR || m == DG_RELAX || m == DG_REINMAX;
 }
 
 static dg_real dg__default_tau(dg_method m)
@@ -2565,6 +2632,7 @@ static int dg__config(const dg_config *cfg, dg_config *out)
         return DG_EINVAL;
     if (c.samples > DG_MAX_SAMPLES) return DG_ECAPACITY;
     if (!(c.tau >= 0) || !dg__finite(c.tau) || (c.tau > 0 && c.tau < DG__REAL_MIN)) return DG_EINVAL;
+    if (c.method == DG_REINMAX && c.tau > 0 && c.tau < 1) return DG_EINVAL; /* see DG_REINMAX */
     if (!(c.ema_decay >= 0 && c.ema_decay < 1)) return DG_EINVAL;
     if (!dg__finite(c.eta) || !dg__finite(c.lr) || c.lr < 0) return DG_EINVAL;
     if (!dg__finite(c.baseline_value)) return DG_EINVAL;
@@ -2591,6 +2659,15 @@ typedef struct dg__shape {
 /* Whether method m tells its samples twice, and the values it keeps for an example of M. */
 static int dg__two_pass(dg_method m) { return m == DG_VIMCO; }
 static int dg__keep(dg_method m, int M) { return dg__two_pass(m) ? M : 0; }
+
+/* DG_INDECATER's points per draw: x, then every other class of every variable. */
+static long dg__ic_points(dg_kind kind, int D, int K)
+{
+    return 1 + (long)D * (kind == DG_BERNOULLI ? 1 : K - 1);
+}
+
+/* The largest number of points DG_INDECATER evaluates per example and call. */
+#define DG__IC_MAX_POINTS DG__MAX_N
 
 static int dg__shape_of(const dg_config *c, const dg_problem *p, dg__shape *s)
 {
@@ -2630,6 +2707,17 @@ static int dg__shape_of(const dg_config *c, const dg_problem *p, dg__shape *s)
         s->Ps = 2;
         s->Q0 = 2 * n;
         break;
+    case DG_REINMAX: s->Ps = 1; break;
+    case DG_INDECATER: {
+        /* one point per "sample" of the drivers: dg_estimate then evaluates the 1 + D (K - 1)
+           points of a draw one at a time, in O(n) memory, and a draw's points are its cfg.samples
+           draws' points in order */
+        long per = dg__ic_points(p->kind, p->D, dg__row(p));
+        if (per > DG__IC_MAX_POINTS / c->samples) return DG_ECAPACITY;
+        s->Ps = 1;
+        s->M = (int)(per * c->samples);
+        break;
+    }
     case DG_VIMCO: s->Ps = 1; s->Q0 = n; break; /* E_q z, as the score family's */
     }
     return DG_OK;
@@ -2817,6 +2905,7 @@ typedef struct dg__acc {
     dg__sf_draws sf;            /* the score family's sufficient statistics */
     dg__vi_sums vi;             /* VIMCO's */
     dg_real f_sum, f_mean, loss;
+    dg_real f_at;               /* IndeCateR: f at the current draw's sample */
     long evals;
     const dg__pts *prefix;
 } dg__acc;
@@ -3342,9 +3431,79 @@ DGDEF int dg_tau_schedule(dg_real tau0, dg_real tau_min, dg_real rate, long step
 DGDEF int dg_set_tau(dg_estimator *e, dg_real tau)
 {
     if (!e || !(tau >= DG__REAL_MIN) || !dg__finite(tau)) return DG_EINVAL; /* 1/tau finite */
-    if (!dg__is_relaxation(e->cfg.method)) return DG_EUNSUPPORTED;
+    if (e->cfg.method == DG_REINMAX && tau < 1) return DG_EINVAL;
+    if (!dg__is_relaxation(e->cfg.method) && e->cfg.method != DG_REINMAX) return DG_EUNSUPPORTED;
     e->cfg.tau = tau;
     return DG_OK;
+}
+
+/* ---------------------------------------------------------------------------------------------
+   ReinMax
+
+   One discrete sample b ~ q per draw (one uniform per variable, as the score family draws it)
+   and grad f(b); the tell forms 2 J(pbar)^T g - 1/2 J(pi)^T g with pbar = (pi_tau + b)/2, row by
+   row, and per bit (2 pbar (1 - pbar) - 1/2 p (1 - p)) g.
+   ------------------------------------------------------------------------------------------- */
+enum {
+    DG__W_RM_PROBS = 1, /* pi = E_q z: ask draws b from it, tell takes J(pi) */
+    DG__W_RM_SOFT       /* tell: pi_tau = sigma(phi / tau) or softmax(phi / tau) */
+};
+
+static void dg__rm_ask_prefix(const dg__run *r) { dg__probs(r->p, DG__W(r->L, DG__W_RM_PROBS)); }
+
+static void dg__rm_ask_sample(const dg__run *r, dg__pts *s)
+{
+    dg__sample_hard(r->rng, r->p, DG__W(r->L, DG__W_RM_PROBS), s->z);
+}
+
+static void dg__rm_tell_begin(const dg__run *r, dg__acc *a)
+{
+    dg__probs(r->p, DG__W(r->L, DG__W_RM_PROBS));
+    dg__relax(r->p, r->p->logits, r->tau, DG__W(r->L, DG__W_RM_SOFT));
+    a->f_mean = 0;
+}
+
+static int dg__rm_tell_sample(const dg__run *r, dg__acc *a, int m, const dg__pts *s)
+{
+    const dg_problem *p = r->p;
+    const dg_real *pi = DG__W(r->L, DG__W_RM_PROBS), *pt = DG__W(r->L, DG__W_RM_SOFT);
+    const dg_real *hard = s->z, *g = s->dz;
+    dg_real *grad = a->grad, half = (dg_real)0.5;
+    int d, k, K = dg__row(p);
+    a->f_mean += (s->v[0] - a->f_mean) / (dg_real)(m + 1); /* finite whenever every f is */
+    if (p->kind == DG_BERNOULLI) {
+        for (d = 0; d < p->D; ++d) {
+            dg_real pb = (pt[d] + hard[d]) * half;
+            dg_real w = 2 * pb * (1 - pb) - half * pi[d] * (1 - pi[d]);
+            grad[d] = m ? grad[d] + w * g[d] : w * g[d];
+        }
+        return DG_OK;
+    }
+    for (d = 0; d < p->D; ++d) {
+        const dg_real *pr = pi + d * K, *tr = pt + d * K, *hr = hard + d * K, *gr = g + d * K;
+        dg_real *out = grad + d * K, dot_bar = 0, dot_pi = 0;
+        for (k = 0; k < K; ++k) {
+            dot_bar += (tr[k] + hr[k]) * gr[k];
+            dot_pi += pr[k] * gr[k];
+        }
+        dot_bar *= half; /* <pbar, g> */
+        for (k = 0; k < K; ++k) {
+            dg_real e = 2 * ((tr[k] + hr[k]) * half) * (gr[k] - dot_bar) - half * pr[k] * (gr[k] - dot_pi);
+            out[k] = m ? out[k] + e : e;
+        }
+    }
+    return DG_OK;
+}
+
+static int dg__rm_tell_end(const dg__run *r, dg__acc *a, dg_info *info, dg__delta *dl)
+{
+    int i, n = dg__n(r->p), S = r->e->cfg.samples;
+    (void)dl;
+    if (S > 1)
+        for (i = 0; i < n; ++i) a->grad[i] /= (dg_real)S;
+    info->f_mean = a->f_mean;
+    info->tau = r->tau;
+    return dg__finish(r->p, a->grad, info);
 }
 
 /* ---------------------------------------------------------------------------------------------
@@ -3390,8 +3549,8 @@ static int dg__mp_tell_end(const dg__run *r, dg__acc *a, dg_info *info, dg__delt
        tau = 1 (or p(1 - p) per bit) evaluated at zbar itself */
     dg__relax_backward(p, a->prefix->z, a->prefix->dz, 1, t);
     for (i = 0; i < n; ++i) a->grad[i] = a->grad[i] / (dg_real)M + t[i];
-    info->f_mean = a->f_sum / (dg_real)M;
-    return dg__all_finite(a->grad, n) ? DG_OK : DG_EDOMAIN;
+    info->f_mean = a->f_sum / (dg_real)M; /* finite values of f can overflow the sum */
+    return dg__all_finite(a->grad, n) && dg__finite(info->f_mean) ? DG_OK : DG_EDOMAIN;
 }
 
 /* ---------------------------------------------------------------------------------------------
@@ -3667,6 +3826,7 @@ static int dg__cv_tell_end(const dg__run *r, dg__acc *a, dg_info *info, dg__delt
     for (i = 0; i < n; ++i) a->grad[i] /= (dg_real)M;
     a->loss /= (dg_real)M;
     if (!dg__all_finite(a->grad, n) || !dg__finite(a->loss)) return DG_EDOMAIN;
+    if (!dg__finite(a->f_sum / (dg_real)M)) return DG_EDOMAIN; /* finite f overflowed the sum */
     info->f_mean = a->f_sum / (dg_real)M;
     info->eta = r->e->cv.eta;
     info->tau = r->tau;
@@ -3922,6 +4082,118 @@ static int dg__ars_tell_sample(const dg__run *r, dg__acc *a, const dg__pts *s)
 }
 
 /* ---------------------------------------------------------------------------------------------
+   local expectations: IndeCateR
+
+   Each draw is x ~ q and then x with one variable set to each of its other classes, in order:
+   point t = 0 is x, point t = 1 + d (K - 1) + r sets variable d to class r, or r + 1 when r is
+   not below x_d (Bernoulli: point 1 + d flips bit d). The drivers see every point as a
+   "sample" of its own, so dg_estimate asks, evaluates and tells one point at a time and keeps
+   only x between them. The tell keeps f(x), the differences f(x^(d<-k)) - f(x) of the draw
+   (0 at k = x_d) and, at the draw's last point, adds J(pi_d)^T of them to each row.
+   ------------------------------------------------------------------------------------------- */
+enum {
+    DG__W_IC_PROBS = 1, /* ask: pi, to draw x */
+    DG__W_IC_X,         /* ask: the draw's x */
+    DG__W_IC_XC,        /* ask: x's class per variable (categorical) */
+    DG__W_IC_TPROBS,    /* tell: pi */
+    DG__W_IC_TX,        /* tell: x's class per variable (Bernoulli: its bit) */
+    DG__W_IC_DIF        /* tell: f(x^(d<-k)) - f(x) */
+};
+
+static void dg__ic_ask_prefix(const dg__run *r) { dg__probs(r->p, DG__W(r->L, DG__W_IC_PROBS)); }
+
+/* The class of each one-hot row of z (the first 1; a sample has exactly one). */
+static void dg__ic_classes(const dg_problem *p, const dg_real *z, dg_real *cls)
+{
+    int d, k, K = p->K;
+    for (d = 0; d < p->D; ++d) {
+        for (k = 0; k < K - 1 && !(z[d * K + k] > 0); ++k) {}
+        cls[d] = (dg_real)k;
+    }
+}
+
+static void dg__ic_ask_sample(const dg__run *r, int m, dg__pts *s)
+{
+    const dg_problem *p = r->p;
+    dg_real *x = DG__W(r->L, DG__W_IC_X), *xc = DG__W(r->L, DG__W_IC_XC);
+    int n = dg__n(p), K = dg__row(p);
+    long per = dg__ic_points(p->kind, p->D, K), t = m % per, d, c, k;
+    if (t == 0) {
+        dg__sample_hard(r->rng, p, DG__W(r->L, DG__W_IC_PROBS), x);
+        if (p->kind == DG_CATEGORICAL) dg__ic_classes(p, x, xc);
+        dg__copy(s->z, x, n);
+        return;
+    }
+    dg__copy(s->z, x, n);
+    if (p->kind == DG_BERNOULLI) {
+        s->z[t - 1] = 1 - x[t - 1];
+        return;
+    }
+    d = (t - 1) / (K - 1);
+    c = (long)xc[d];
+    k = (t - 1) % (K - 1);
+    if (k >= c) ++k;
+    s->z[d * K + c] = 0;
+    s->z[d * K + k] = 1;
+}
+
+static void dg__ic_tell_begin(const dg__run *r, dg__acc *a)
+{
+    int i, n = dg__n(r->p);
+    dg__probs(r->p, DG__W(r->L, DG__W_IC_TPROBS));
+    for (i = 0; i < n; ++i) a->grad[i] = 0;
+    a->f_mean = a->f_at = 0;
+}
+
+static int dg__ic_tell_sample(const dg__run *r, dg__acc *a, int m, const dg__pts *s)
+{
+    const dg_problem *p = r->p;
+    const dg_real *pi = DG__W(r->L, DG__W_IC_TPROBS);
+    dg_real *xc = DG__W(r->L, DG__W_IC_TX), *dif = DG__W(r->L, DG__W_IC_DIF), *grad = a->grad;
+    int i, n = dg__n(p), K = dg__row(p);
+    long per = dg__ic_points(p->kind, p->D, K), t = m % per, d, c, k;
+    dg_real v = s->v[0];
+    if (t == 0) {
+        a->f_at = v;
+        a->f_mean += (v - a->f_mean) / (dg_real)(m / per + 1); /* over the draws' samples x */
+        for (i = 0; i < n; ++i) dif[i] = 0;
+        if (p->kind == DG_BERNOULLI) dg__copy(xc, s->z, n);
+        else dg__ic_classes(p, s->z, xc);
+    } else if (p->kind == DG_BERNOULLI) {
+        dif[t - 1] = v - a->f_at;
+    } else {
+        d = (t - 1) / (K - 1);
+        c = (long)xc[d];
+        k = (t - 1) % (K - 1);
+        if (k >= c) ++k;
+        dif[d * K + k] = v - a->f_at;
+    }
+    if (t != per - 1) return DG_OK;
+    /* the draw is complete: g_d += J(pi_d)^T (F_d - f(x)) */
+    if (p->kind == DG_BERNOULLI) {
+        for (d = 0; d < p->D; ++d) /* f(x^(d<-1)) - f(x^(d<-0)) */
+            grad[d] += pi[d] * (1 - pi[d]) * (xc[d] > 0 ? -dif[d] : dif[d]);
+        return DG_OK;
+    }
+    for (d = 0; d < p->D; ++d) {
+        const dg_real *pr = pi + d * K, *fr = dif + d * K;
+        dg_real mean = dg__dot(pr, fr, K);
+        for (k = 0; k < K; ++k) grad[d * K + k] += pr[k] * (fr[k] - mean);
+    }
+    return DG_OK;
+}
+
+static int dg__ic_tell_end(const dg__run *r, dg__acc *a, dg_info *info, dg__delta *dl)
+{
+    int i, n = dg__n(r->p), S = r->e->cfg.samples;
+    (void)dl;
+    if (S > 1)
+        for (i = 0; i < n; ++i) a->grad[i] /= (dg_real)S;
+    info->f_mean = a->f_mean;
+    return dg__finish(r->p, a->grad, info);
+}
+
+/* ---------------------------------------------------------------------------------------------
    exact
    ------------------------------------------------------------------------------------------- */
 
@@ -4041,6 +4313,8 @@ static void dg__ask_prefix(const dg__run *r, dg__pts *pre)
     case DG_RELAX: dg__cv_ask_prefix(r, pre); break;
     case DG_ARM:
     case DG_DISARM: if (r->p->kind == DG_BERNOULLI) dg__at_probs(r, pre); break;
+    case DG_REINMAX: dg__rm_ask_prefix(r); break;
+    case DG_INDECATER: dg__ic_ask_prefix(r); break;
     }
 }
 
@@ -4062,6 +4336,8 @@ static void dg__ask_sample(const dg__run *r, int m, const dg__pts *pre, dg__pts 
         if (r->p->kind == DG_BERNOULLI) dg__at_ask_sample(r, pre, s);
         else dg__ars_ask_sample(r, s);
         break;
+    case DG_REINMAX: dg__rm_ask_sample(r, s); break;
+    case DG_INDECATER: dg__ic_ask_sample(r, m, s); break;
     }
 }
 
@@ -4082,6 +4358,8 @@ static void dg__tell_begin(const dg__run *r, dg__acc *a, const dg__pts *pre)
         if (r->p->kind == DG_BERNOULLI) dg__at_tell_begin(r, a, pre);
         else dg__ars_tell_begin(r, a);
         break;
+    case DG_REINMAX: dg__rm_tell_begin(r, a); break;
+    case DG_INDECATER: dg__ic_tell_begin(r, a); break;
     case DG_VIMCO: dg__vi_tell_begin(r, a, pre); break;
     }
 }
@@ -4101,6 +4379,8 @@ static int dg__tell_sample(const dg__run *r, dg__acc *a, int m, const dg__pts *s
     case DG_DISARM:
         if (r->p->kind == DG_BERNOULLI) return dg__at_tell_sample(r, a, m, s);
         return dg__ars_tell_sample(r, a, s);
+    case DG_REINMAX: return dg__rm_tell_sample(r, a, m, s);
+    case DG_INDECATER: return dg__ic_tell_sample(r, a, m, s);
     case DG_VIMCO: return dg__vi_tell_sample(r, a, m, s);
     default: return DG_OK;
     }
@@ -4133,6 +4413,8 @@ static int dg__tell_end(const dg__run *r, dg__acc *a, const dg__pts *pre, dg_inf
     case DG_RELAX: return dg__cv_tell_end(r, a, info, dl);
     case DG_ARM:
     case DG_DISARM: return dg__at_tell_end(r, a, info, dl);
+    case DG_REINMAX: return dg__rm_tell_end(r, a, info, dl);
+    case DG_INDECATER: return dg__ic_tell_end(r, a, info, dl);
     case DG_VIMCO: return dg__vi_tell_end(r, a, info, dl);
     }
     return DG_EINVAL;
@@ -4144,7 +4426,8 @@ static int dg__need(const dg_config *c, const dg_problem *p, int prefix, int t, 
     if (prefix) return c->method == DG_EXACT ? DG_NEED_VALUE : DG_NEED_GRAD;
     switch (c->method) {
     case DG_GUMBEL_SOFTMAX:
-    case DG_STRAIGHT_THROUGH: return DG_NEED_GRAD;
+    case DG_STRAIGHT_THROUGH:
+    case DG_REINMAX: return DG_NEED_GRAD;
     case DG_REBAR:
     case DG_RELAX: return t == 0 ? DG_NEED_VALUE : DG_NEED_GRAD;
     case DG_ARM:
@@ -4504,8 +4787,13 @@ DGDEF int dg_relaxed_grad_at(dg_estimator *e, const dg_problem *p, const dg_real
 static size_t dg__draw_q(const dg__shape *s) { return (size_t)s->Q0 + (size_t)s->M * (size_t)s->Qs; }
 static size_t dg__draw_p(const dg__shape *s) { return (size_t)s->P0 + (size_t)s->M * (size_t)s->Ps; }
 
+/* 0 when the count does not fit a size_t (a 32-bit target asked for billions of values, as
+   IndeCateR's quadratic draws can): no draw needs 0 values, so 0 means "cannot". */
 static size_t dg__draw_size(const dg__shape *s, size_t n, size_t B)
 {
+    double approx = (double)B * ((double)dg__draw_p(s) * (double)n + 2 * (double)n + (double)dg__draw_q(s) +
+                                 (double)s->keep);
+    if (approx >= (double)((size_t)-1) / 2) return 0;
     return B * (dg__draw_p(s) * n + n + dg__draw_q(s) + n + (size_t)s->keep);
 }
 
@@ -4583,7 +4871,8 @@ DGDEF int dg_ask(dg_estimator *e, const dg_problem *p, dg_draw *d, dg_real *memo
     n = (size_t)dg__n(p);
     B = dg__batch(p);
     if (!memory) return DG_EINVAL;
-    if (count < dg__draw_size(&s, n, (size_t)B)) return DG_ECAPACITY;
+    if (dg__draw_size(&s, n, (size_t)B) == 0 || count < dg__draw_size(&s, n, (size_t)B))
+        return DG_ECAPACITY;
     P = dg__draw_p(&s);
     memset(&nd, 0, sizeof nd);
     nd.points = memory;
@@ -4636,6 +4925,17 @@ DGDEF int dg_ask(dg_estimator *e, const dg_problem *p, dg_draw *d, dg_real *memo
     return DG_OK;
 }
 
+/* Whether the draw's samples are those the estimator's configuration asks for. */
+static int dg__draw_samples_match(const dg_config *c, const dg_draw *d)
+{
+    long per;
+    if (c->method == DG_EXACT) return d->M_ == 0;
+    if (c->method != DG_INDECATER) return d->M_ == c->samples;
+    if (d->D_ < 1 || d->K_ < 1 || d->K_ > DG_MAX_K || d->D_ > DG__MAX_N / d->K_) return 0;
+    per = dg__ic_points((dg_kind)d->kind_, d->D_, d->K_);
+    return d->M_ % c->samples == 0 && d->M_ / c->samples == per;
+}
+
 /* The shape dg__shape_of gave at ask time, from the draw. */
 static void dg__draw_shape(const dg_draw *d, dg__shape *s)
 {
@@ -4678,7 +4978,7 @@ DGDEF int dg_tell(dg_estimator *e, dg_draw *d, const dg_problem *p, const dg_rea
     if (!e || !d || !values || !grad) return DG_EINVAL;
     if (d->told_ != 0 || d->owner_ != e->id || d->ticket_ >= e->asked || !d->mem_ ||
         d->method_ != (int)e->cfg.method || d->tune_ != (e->cfg.tune != 0) ||
-        d->M_ != (e->cfg.method == DG_EXACT ? 0 : e->cfg.samples))
+        !dg__draw_samples_match(&e->cfg, d))
         return DG_ESTATE;
     n = (size_t)d->n;
     B = d->batch;

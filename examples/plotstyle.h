@@ -36,6 +36,8 @@ static const dgx_style dgx_styles[] = {
     {DG_STRAIGHT_THROUGH, DG_BASELINE_NONE, "straight-through", 10, SVGPLOT_DASHED},
     {DG_GUMBEL_RAO, DG_BASELINE_NONE, "Gumbel-Rao", 11, SVGPLOT_DASHED},
     {DG_EXACT, DG_BASELINE_NONE, "exact", 12, SVGPLOT_DOTTED},
+    {DG_INDECATER, DG_BASELINE_NONE, "IndeCateR", 13, SVGPLOT_SOLID},
+    {DG_REINMAX, DG_BASELINE_NONE, "ReinMax", 14, SVGPLOT_DASHED},
 };
 #define DGX_NSTYLES ((int)(sizeof dgx_styles / sizeof dgx_styles[0]))
 

@@ -73,6 +73,10 @@ static const toy_method methods[] = {
     {DG_GUMBEL_SOFTMAX, DG_BASELINE_NONE, 0, 0, ""},
     {DG_STRAIGHT_THROUGH, DG_BASELINE_NONE, 0, 0, ""},
     {DG_GUMBEL_RAO, DG_BASELINE_NONE, 10, 0, " (10 draws)"},
+    /* added later: at the end, so the earlier methods keep their streams (cfg.stream is the
+       index) and their published numbers */
+    {DG_REINMAX, DG_BASELINE_NONE, 0, 0, ""},
+    {DG_INDECATER, DG_BASELINE_NONE, 0, 0, ""},
 };
 #define NMETHODS ((int)(sizeof methods / sizeof methods[0]))
 #define MAXSEEDS 64

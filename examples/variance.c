@@ -21,6 +21,12 @@ static dg_real toy_f(const dg_real *z, void *user)
     return (dg_real)(((double)z[0] - target_t) * ((double)z[0] - target_t));
 }
 
+static dg_real toy_f_grad(const dg_real *z, dg_real *dz, void *user)
+{
+    dz[0] = (dg_real)(2 * ((double)z[0] - target_t));
+    return toy_f(z, user);
+}
+
 /* The closed forms for one estimate; returns -1 where there is none. */
 static double closed_form(int row, double t, double p)
 {
@@ -32,7 +38,9 @@ static double closed_form(int row, double t, double p)
     case 3: return 0;  /* optimal per-coordinate constant */
     case 4: return D * D * p * (1 - p) * (1 - 2 * p * (1 - p)) / 2;
     case 5: return (2 * D * D / 3) * (0.125 - pow(0.5 - m, 3)) - g * g;
-    default: return 0.5 * D * D * M * M * m * (1 - 2 * m);
+    case 6: return 0.5 * D * D * M * M * m * (1 - 2 * m);
+    case 7: return p * (1 - p) * ((1 - p) * (1 - t) * (1 - t) + p * t * t) - g * g; /* ReinMax */
+    default: return 0; /* IndeCateR: one variable, nothing left to sample */
     }
 }
 
@@ -40,8 +48,9 @@ int main(void)
 {
     static dg_estimator e;
     static dg_real mem[DG_ESTIMATOR_REALS(DG_REINFORCE, 1, 1)]; /* its memory: one logit */
-    static const char *names[7] = {"REINFORCE", "REINFORCE, c = E f", "REINFORCE, EMA c",
-                                   "REINFORCE, optimal c", "RLOO, 2 samples", "ARM", "DisARM"};
+    static const char *names[9] = {"REINFORCE", "REINFORCE, c = E f", "REINFORCE, EMA c",
+                                   "REINFORCE, optimal c", "RLOO, 2 samples", "ARM", "DisARM",
+                                   "ReinMax, tau = 1", "IndeCateR"};
     static const double ts[3] = {0.45, 0.49, 0.499};
     static const double phis[2] = {0.0, -1.0986122886681098}; /* logit(.25) */
     const long N = 400000, warm = 200;
@@ -58,10 +67,11 @@ int main(void)
             prob.D = 1;
             prob.logits = &phi;
             prob.f = toy_f;
+            prob.f_grad = toy_f_grad;
             target_t = ts[i];
             printf("t = %.3f, phi = %+.4f (p = %.2f), gradient %.4e\n", ts[i], phis[j], p, g);
             printf("  %-22s %12s %12s %9s\n", "estimator", "measured", "closed form", "ratio");
-            for (row = 0; row < 7; ++row) {
+            for (row = 0; row < 9; ++row) {
                 dg_config c = {0};
                 double sum2 = 0, want = closed_form(row, ts[i], p);
                 long n;
@@ -77,6 +87,8 @@ int main(void)
                 if (row == 4) { c.method = DG_RLOO; c.samples = 2; }
                 if (row == 5) c.method = DG_ARM;
                 if (row == 6) c.method = DG_DISARM;
+                if (row == 7) c.method = DG_REINMAX;
+                if (row == 8) c.method = DG_INDECATER;
                 if (dg_init(&e, &c, mem, sizeof mem / sizeof mem[0]) != DG_OK) return 1;
                 for (n = 0; n < warm; ++n) dg_estimate(&e, &prob, &grad, NULL);
                 for (n = 0; n < N; ++n) {

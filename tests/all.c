@@ -21,6 +21,7 @@
 #include "test_errors.c"
 #include "test_asktell.c"
 #include "test_vimco.c"
+#include "test_reinmax_indecater.c"
 
 #ifndef DGT_LABEL
 #define DGT_LABEL "tests"
@@ -45,5 +46,6 @@ int main(int argc, char **argv)
     register_errors();
     register_asktell();
     register_vimco();
+    register_reinmax_indecater();
     return dgt_run(argc, argv, DGT_LABEL);
 }

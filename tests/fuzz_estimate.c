@@ -395,6 +395,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     c.samples = count(r, 5);
     /* keep each input fast: many draws only on small problems (the limit itself still tested) */
     if (c.samples <= DG_MAX_SAMPLES && (long)c.samples * nalloc > 8192) c.samples = 2;
+    /* ... and DG_EXACT enumerates only a few configurations per call (those beyond DG_MAX_ENUM
+       or DG_EXACT_MAX_DIM, refused up front, still run): 3^12 of them take seconds under the
+       sanitizers */
+    if (c.method == DG_EXACT && n >= 1 && n <= DG_EXACT_MAX_DIM &&
+        (p.kind == DG_BERNOULLI || p.kind == DG_CATEGORICAL)) {
+        long many = 1;
+        int d;
+        for (d = 0; d < p.D && many <= 4096; ++d) many *= p.kind == DG_BERNOULLI ? 2 : p.K;
+        if (many > 4096 && many <= DG_MAX_ENUM) c.method = DG_REINFORCE;
+    }
     c.tau = (u8(r) & 1) ? real(r) : 0;
     c.baseline = (dg_baseline)((int)(u8(r) % 8) - 1);
     c.baseline_value = real(r);

@@ -392,7 +392,7 @@ static void asktell_batch_unbiased(void)
 static void asktell_memory_sizes(void)
 {
     static dg_estimator e, z;
-    static dg_real mem[AT_DRAW_MAX], zmem[AT_DRAW_MAX];
+    static dg_real mem[AT_DRAW_MAX], zmem[AT_DRAW_MAX], dm[AT_DRAW_MAX];
     int mi, kind, tune, K, D;
     for (mi = DG_EXACT; mi <= DG__METHOD_LAST; ++mi)
         for (kind = DG_BERNOULLI; kind <= DG_CATEGORICAL; ++kind)
@@ -402,7 +402,7 @@ static void asktell_memory_sizes(void)
                         dg_config c;
                         dg_problem p;
                         size_t need, bound, dneed, dbound;
-                        dg_real g[80], gz[80], lg[80], dm[4096];
+                        dg_real g[80], gz[80], lg[80];
                         dg_draw d;
                         int n = kind == DG_BERNOULLI ? D : D * K, i, rc, want;
                         static int nn;
@@ -448,7 +448,12 @@ static void asktell_memory_sizes(void)
                         CHECK_INT(dg_init(&e, &c, mem, need), DG_OK);
                         dneed = dg_draw_reals(&e, &p);
                         dbound = DG_DRAW_REALS(mi, n, kind == DG_BERNOULLI ? 1 : K, 2, 1);
-                        CHECK(dneed > 0 && dneed <= dbound && dneed <= 4096);
+                        /* IndeCateR's draws hold 1 + D (K - 1) points per sample: quadratic */
+                        CHECK(dneed > 0 && dneed <= dbound && (dneed <= 4096 || mi == DG_INDECATER));
+                        if (dneed > AT_DRAW_MAX) {
+                            CHECK(dneed <= AT_DRAW_MAX);
+                            continue;
+                        }
                         CHECK_INT(dg_ask(&e, &p, &d, dm, dneed - 1), DG_ECAPACITY);
                         CHECK_INT(dg_ask(&e, &p, &d, dm, dneed), DG_OK);
                     }

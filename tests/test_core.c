@@ -55,6 +55,8 @@ static void core_init_errors_leave_estimator_untouched(void)
     struct { dg_method m; int samples; double tau, ema, eta, lr; int baseline; int want; } bad[] = {
         {(dg_method)0, 0, 0, 0, 0, 0, 0, DG_EINVAL},
         {(dg_method)(DG__METHOD_LAST + 1), 0, 0, 0, 0, 0, 0, DG_EINVAL},
+        {DG_REINMAX, 0, 0.5, 0, 0, 0, 0, DG_EINVAL},
+        {DG_REINMAX, 0, 0.999, 0, 0, 0, 0, DG_EINVAL},
         {DG_REINFORCE, -1, 0, 0, 0, 0, 0, DG_EINVAL},
         {DG_RLOO, 1, 0, 0, 0, 0, 0, DG_EINVAL},
         {DG_VIMCO, 1, 0, 0, 0, 0, 0, DG_EINVAL},

@@ -13,7 +13,7 @@
 #define TE_SENT ((dg_real)-4242.25)
 /* A subnormal temperature: 1/tau overflows. */
 #define TE_TAU_SUBNORMAL ((dg_real)(DGT_FLOAT ? FLT_MIN : DBL_MIN) / 4)
-#define TE_NMETHODS 12
+#define TE_NMETHODS 14
 
 static void te_fill(dg_real *x, int n)
 {
@@ -34,7 +34,7 @@ static const char *te_method_name(dg_method m)
 {
     static const char *names[TE_NMETHODS + 1] = {
         "?", "EXACT", "REINFORCE", "RLOO", "GUMBEL_SOFTMAX", "STRAIGHT_THROUGH",
-        "GUMBEL_RAO", "MUPROP", "REBAR", "RELAX", "ARM", "DISARM",
+        "GUMBEL_RAO", "MUPROP", "REBAR", "RELAX", "ARM", "DISARM", "REINMAX", "INDECATER",
         /* the multi-sample bound */
         "VIMCO"};
     return (int)m >= 1 && (int)m <= TE_NMETHODS ? names[m] : "?";
@@ -43,7 +43,7 @@ static const char *te_method_name(dg_method m)
 static int te_needs_grad(dg_method m)
 {
     return m == DG_GUMBEL_SOFTMAX || m == DG_STRAIGHT_THROUGH || m == DG_GUMBEL_RAO ||
-           m == DG_MUPROP || m == DG_REBAR || m == DG_RELAX;
+           m == DG_MUPROP || m == DG_REBAR || m == DG_RELAX || m == DG_REINMAX;
 }
 
 /* ARM has a categorical form (ARS); DisARM is Bernoulli only. */
@@ -81,7 +81,8 @@ static long te_cases; /* error cases checked, printed by errors_summary */
    makes one call (or every call) return a value that is not finite.
    f(z) = w.z + (v.z)^2 / 2 with w_i = 1 - ((37 i) mod 17) / 8, v_i = (((13 i) mod 7) - 3) / 4.
    ------------------------------------------------------------------------------------------- */
-enum { TE_CLEAN = 0, TE_F_NAN, TE_F_INF, TE_F_NEG_INF, TE_DZ_NAN, TE_DZ_INF, TE_F_HUGE, TE_DZ_HUGE };
+enum { TE_CLEAN = 0, TE_F_NAN, TE_F_INF, TE_F_NEG_INF, TE_DZ_NAN, TE_DZ_INF, TE_F_HUGE, TE_DZ_HUGE,
+       TE_F_HUGE_POS /* f = +2/3 of the largest value: two of them overflow a sum */ };
 
 /* Finite values so large that a difference or sum of two overflows: +-2/3 of the largest. */
 #define TE_HUGE ((dg_real)((DGT_FLOAT ? 3.4028234663852886e38 : 1.7976931348623157e308) / 1.5))
@@ -121,6 +122,7 @@ static dg_real te_f(const dg_real *z, void *user)
     if (te_poisoned(o)) {
         if (o->poison >= TE_F_NAN && o->poison <= TE_F_NEG_INF) return te_bad_value(o->poison);
         if (o->poison == TE_F_HUGE) return o->calls % 2 ? TE_HUGE : -TE_HUGE;
+        if (o->poison == TE_F_HUGE_POS) return TE_HUGE;
     }
     return (dg_real)(a + 0.5 * c * c);
 }
@@ -139,6 +141,7 @@ static dg_real te_f_grad(const dg_real *z, dg_real *dz, void *user)
         if (o->poison == TE_DZ_HUGE)
             for (i = 0; i < o->n; ++i) dz[i] = (o->calls + i) % 2 ? TE_HUGE : -TE_HUGE;
         if (o->poison == TE_F_HUGE) return o->calls % 2 ? TE_HUGE : -TE_HUGE;
+        if (o->poison == TE_F_HUGE_POS) return TE_HUGE;
     }
     return (dg_real)(a + 0.5 * c * c);
 }
@@ -361,6 +364,10 @@ static const te_setup te_setups[] = {
     {DG_RELAX, 2, DG_BASELINE_NONE, 1, 0},
     {DG_ARM, 2, DG_BASELINE_NONE, 0, 0},
     {DG_DISARM, 2, DG_BASELINE_NONE, 0, 0},
+    {DG_REINMAX, 1, DG_BASELINE_NONE, 0, 0},
+    {DG_REINMAX, 3, DG_BASELINE_NONE, 0, 0},
+    {DG_INDECATER, 1, DG_BASELINE_NONE, 0, 0},
+    {DG_INDECATER, 2, DG_BASELINE_NONE, 0, 0},
     {DG_VIMCO, 3, DG_BASELINE_NONE, 0, 0},
 };
 #define TE_NSETUPS ((int)(sizeof te_setups / sizeof te_setups[0]))
@@ -454,12 +461,13 @@ static void errors_estimate_objective_not_finite(void)
         }
 }
 
-/* f or df/dz finite but so large that the estimate overflows, on every call or on one: the
-   answer is finite gradients, or DG_EDOMAIN ("finite values overflowed the estimate") with the
-   gradient, info and learned state untouched -- never an infinite or NaN gradient. */
+/* f or df/dz finite but so large that the estimate overflows, on every call or on one (f of
+   alternating sign, or always positive so that sums of f overflow): the answer is finite
+   gradients and info, or DG_EDOMAIN ("finite values overflowed the estimate") with the gradient,
+   info and learned state untouched -- never an infinite or NaN gradient or mean of f. */
 static void errors_estimate_objective_huge(void)
 {
-    static const int poisons[] = {TE_F_HUGE, TE_DZ_HUGE};
+    static const int poisons[] = {TE_F_HUGE, TE_DZ_HUGE, TE_F_HUGE_POS};
     int si, ki, pi, i;
     char ctx[200], what[64];
     for (si = 0; si < TE_NSETUPS; ++si)
@@ -471,7 +479,7 @@ static void errors_estimate_objective_huge(void)
             if (te_bernoulli_only(s->m) && kind == DG_CATEGORICAL) continue;
             calls = te_warm(s, &p, kind);
             if (calls < 1) continue; /* reported */
-            for (pi = 0; pi < 2; ++pi) {
+            for (pi = 0; pi < 3; ++pi) {
                 if (poisons[pi] == TE_DZ_HUGE && !te_needs_grad(s->m)) continue;
                 for (k = -1; k <= calls; ++k) {
                     dg_info info;
@@ -481,7 +489,8 @@ static void errors_estimate_objective_huge(void)
                     te_o.calls = 0;
                     te_o.poison = poisons[pi];
                     te_o.poison_at = k;
-                    snprintf(what, sizeof what, "%s %s", poisons[pi] == TE_F_HUGE ? "f" : "df/dz",
+                    snprintf(what, sizeof what, "%s %s", poisons[pi] == TE_F_HUGE ? "f"
+                             : poisons[pi] == TE_F_HUGE_POS ? "f > 0" : "df/dz",
                              k < 0 ? "huge on every call" : "huge on one call");
                     te_setup_ctx(ctx, sizeof ctx, s, kind, what);
                     te_fill(te_grad, DG_MAX_DIM);
@@ -496,6 +505,8 @@ static void errors_estimate_objective_huge(void)
                                         k, i, (double)te_grad[i]);
                                 break;
                             }
+                        if (!(info.f_mean - info.f_mean == 0))
+                            te_fail(__LINE__, ctx, "call %ld: DG_OK with info.f_mean = %g", k, (double)info.f_mean);
                     } else {
                         if (rc != DG_EDOMAIN) te_fail(__LINE__, ctx, "call %ld: returned %d", k, rc);
                         TE_UNTOUCHED(ctx, te_grad, DG_MAX_DIM);
@@ -587,6 +598,9 @@ static void errors_init_every_field(void)
         case 26: c.method = DG_GUMBEL_SOFTMAX; c.tau = TE_TAU_SUBNORMAL; break;
         case 27: c.method = DG_REBAR; c.tau = TE_TAU_SUBNORMAL; break;
         case 28: c.method = DG_VIMCO; c.samples = 1; break;
+        case 29: c.method = DG_REINMAX; c.tau = (dg_real)0.5; break; /* ReinMax: tau >= 1 */
+        case 30: c.method = DG_REINMAX; c.tau = (dg_real)0.999; break;
+        case 31: c.method = DG_REINMAX; c.tau = TE_TAU_SUBNORMAL; break;
         case 14: c.baseline = (dg_baseline)-1; break;
         case 15: c.baseline = (dg_baseline)(DG_BASELINE_CV + 1); break;
         case 16: c.baseline = DG_BASELINE_EMA; c.ema_decay = 1; break;
@@ -601,13 +615,13 @@ static void errors_init_every_field(void)
         case 25: c.method = DG_RELAX; c.lr = (dg_real)INFINITY; break;
         default: c.method = (dg_method)0; break;
         }
-        if (i > 28) break;
+        if (i > 31) break;
         ncase++;
         te_cases++;
         CHECK_INT(dgt_init(&e, &c), want);
         if (memcmp(&e, &copy, sizeof e) != 0) te_fail(__LINE__, "dg_init", "case %d wrote the estimator", i);
     }
-    CHECK_INT(ncase, 29);
+    CHECK_INT(ncase, 32);
     CHECK_INT(dgt_init(NULL, &c), DG_EINVAL);
     CHECK_INT(dgt_init(&e, NULL), DG_EINVAL);
     CHECK(memcmp(&e, &copy, sizeof e) == 0);
@@ -963,6 +977,11 @@ static void errors_extreme_inputs(void)
             c.normalize = s->normalize;
             c.tau = tc->tau == TE_TAU_MIN_NORMAL ? (dg_real)(DGT_FLOAT ? FLT_MIN : DBL_MIN) : (dg_real)tc->tau;
             if (tc->tau != 0 && !te_needs_grad(s->m)) continue; /* tau is theirs alone */
+            if (s->m == DG_REINMAX && c.tau > 0 && c.tau < 1) { /* ReinMax takes tau >= 1 only */
+                snprintf(ctx, sizeof ctx, "REINMAX: %s", tc->name);
+                TE_RC(ctx, dgt_init(&te_e, &c), DG_EINVAL);
+                continue;
+            }
             if (s->m == DG_EXACT) {
                 int d;
                 for (d = 0; d < tc->D && configs <= DG_MAX_ENUM; ++d)
@@ -1158,6 +1177,24 @@ static void errors_tau_schedule_and_set_tau(void)
     CHECK_INT(dg_set_tau(&e, nan), DG_EINVAL);
     CHECK_INT(dg_set_tau(&e, inf), DG_EINVAL);
     CHECK_INT(dg_set_tau(&e, sub), DG_EINVAL);
+    CHECK(memcmp(&e, &copy, sizeof e) == 0);
+    /* ReinMax takes a temperature of at least 1 (see DG_REINMAX) */
+    c = te_config(DG_REINMAX, 1);
+    CHECK_INT(dgt_init(&e, &c), DG_OK);
+    copy = e;
+    CHECK_INT(dg_set_tau(&e, (dg_real)0.5), DG_EINVAL);
+    CHECK_INT(dg_set_tau(&e, (dg_real)0.999), DG_EINVAL);
+    CHECK_INT(dg_set_tau(&e, nan), DG_EINVAL);
+    CHECK_INT(dg_set_tau(&e, inf), DG_EINVAL);
+    CHECK(memcmp(&e, &copy, sizeof e) == 0);
+    CHECK_INT(dg_set_tau(&e, 2), DG_OK);
+    CHECK(e.cfg.tau == 2);
+    CHECK_INT(dg_set_tau(&e, 1), DG_OK);
+    CHECK(e.cfg.tau == 1);
+    c = te_config(DG_INDECATER, 1);
+    CHECK_INT(dgt_init(&e, &c), DG_OK);
+    copy = e;
+    CHECK_INT(dg_set_tau(&e, 1), DG_EUNSUPPORTED);
     CHECK(memcmp(&e, &copy, sizeof e) == 0);
     c = te_config(DG_REINFORCE, 1);
     CHECK_INT(dgt_init(&e, &c), DG_OK);
