@@ -1384,8 +1384,11 @@ DGDEF dg_real dg_exponential(dg_rng *r) { return dg__exponential_of(dg_uniform(r
 DGDEF dg_real dg_logistic(dg_rng *r) { return dg__logistic_of(dg_uniform(r)); }
 
 /* Values per block of the noise loops: the uniforms of one block stay in L1 between the pass
-   that draws them and the pass that transforms them, and on a bounded stack (DG__BLOCK dg_real). */
-#define DG__BLOCK 256
+   that draws them and the pass that transforms them, and on a bounded stack (DG__BLOCK dg_real):
+   256, or DG_MAX_DIM rounded up to a multiple of 8 where that is less, so that the frames that
+   hold a block shrink with the configuration. Only the grouping of the work depends on it, not
+   the values: a block of draws equals the single draws, however it is split. */
+#define DG__BLOCK (DG_MAX_DIM < 256 ? (DG_MAX_DIM + 7) / 8 * 8 : 256)
 
 /* Fills u with the next n uniforms, exactly the values n dg_uniform calls return: the buffered
    outputs first, then whole rounds converted straight into u by one vector loop, then, for the
