@@ -854,7 +854,11 @@ extern "C" {
    grids of the whole domain: 1.12 ulp (exp), 0.81 (log), 1.43 (log1p) in double; 1.00, 0.82,
    1.44 in float.
    ------------------------------------------------------------------------------------------- */
-#if defined(__GNUC__) || defined(__clang__)
+#if (defined(__GNUC__) || defined(__clang__)) && defined(__OPTIMIZE_SIZE__)
+/* -Os, -Oz: the compiler's choice, which keeps one copy of each kernel rather than dozens */
+#define DG__INLINE inline
+#define DG__NOINLINE __attribute__((noinline))
+#elif defined(__GNUC__) || defined(__clang__)
 #define DG__INLINE inline __attribute__((always_inline))
 #define DG__NOINLINE __attribute__((noinline))
 #elif defined(_MSC_VER) && !defined(__cplusplus)
