@@ -267,7 +267,11 @@ docs-plots: $(BUILD)/toy
 #   build outside dg_exact and dg_stats; -ffast-math refused.
 #   make cross-suite / make cross-headers run either half.
 # ---------------------------------------------------------------------------------------------
-.PHONY: cross cross-suite cross-headers
+# make mcu: examples/mcu/ built for a Cortex-M4F (arm-none-eabi-gcc, newlib-nano) and run on
+# QEMU's mps2-an386 board over semihosting; prints the gradients and the flash/RAM footprint.
+.PHONY: cross cross-suite cross-headers mcu
+mcu:
+	sh examples/mcu/run.sh
 cross:
 	sh tests/cross.sh suite headers
 cross-suite:
