@@ -41,6 +41,9 @@
                          float, the double ones for double, expm1l ... for a long double wider
                          than double (and so exp, log, log1p under DG_USE_LIBM)
       DG_USE_LIBM        undefined  use libm's exp, log, log1p instead of the header's kernels
+      DG_EXCESS_PRECISION_STANDARD
+                         undefined  x87 math only: your flags round assignments and casts as C
+                                    requires (see PRECISION), which the header cannot detect
       DISCGRAD_STATIC    undefined  make every function static
 
    PRECISION
@@ -126,6 +129,11 @@
       A failing call leaves every caller-owned output untouched.
 
    REVISION HISTORY
+      0.3.0  (unreleased)  portability: right answers under any FLT_EVAL_METHOD (x87, s390x),
+                           -ffast-math and x87 without C's rounding refused at compile time;
+                           float builds call libm's float functions; the noise's stack blocks
+                           shrink with DG_MAX_DIM; -Os keeps one copy of each kernel; make
+                           cross (other CPUs under qemu-user), make mcu (a Cortex-M4F).
       0.2.0  (2026-11-29)  speed: dg_rng is 8 xoshiro256** lanes stepped as one vector round
                            (streams differ from 0.1.0 for the same seed; blocks still equal
                            single draws, for any split); dg_gumbels, dg_logistics,
