@@ -45,6 +45,9 @@
                          float, the double ones for double, expm1l ... for a long double wider
                          than double (and so exp, log, log1p under DG_USE_LIBM)
       DG_USE_LIBM        undefined  use libm's exp, log, log1p instead of the header's kernels
+      DG_EXCESS_PRECISION_STANDARD
+                         undefined  x87 math only: your flags round assignments and casts as C
+                                    requires (see PRECISION), which the header cannot detect
       DISCGRAD_STATIC    undefined  make every function static
 
    PRECISION
@@ -165,6 +168,11 @@
                            dg_init takes the caller's array (dg_estimator_reals,
                            DG_ESTIMATOR_REALS), sizeof(dg_estimator) about 1.4 KiB; DG_ESTATE;
                            dg_estimate gives the bits of 0.2.0 for the same seed.
+                           portability: right answers under any FLT_EVAL_METHOD (x87, s390x),
+                           -ffast-math and x87 without C's rounding refused at compile time;
+                           float builds call libm's float functions; the noise's stack blocks
+                           shrink with DG_MAX_DIM; -Os keeps one copy of each kernel; make
+                           cross (other CPUs under qemu-user), make mcu (a Cortex-M4F).
       0.2.0  (2026-11-29)  speed: dg_rng is 8 xoshiro256** lanes stepped as one vector round
                            (streams differ from 0.1.0 for the same seed; blocks still equal
                            single draws, for any split); dg_gumbels, dg_logistics,
@@ -1196,7 +1204,11 @@ extern "C" {
    grids of the whole domain: 1.12 ulp (exp), 0.81 (log), 1.43 (log1p) in double; 1.00, 0.82,
    1.44 in float.
    ------------------------------------------------------------------------------------------- */
-#if defined(__GNUC__) || defined(__clang__)
+#if (defined(__GNUC__) || defined(__clang__)) && defined(__OPTIMIZE_SIZE__)
+/* -Os, -Oz: the compiler's choice, which keeps one copy of each kernel rather than dozens */
+#define DG__INLINE inline
+#define DG__NOINLINE __attribute__((noinline))
+#elif defined(__GNUC__) || defined(__clang__)
 #define DG__INLINE inline __attribute__((always_inline))
 #define DG__NOINLINE __attribute__((noinline))
 #elif defined(_MSC_VER) && !defined(__cplusplus)
