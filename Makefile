@@ -352,23 +352,6 @@ vae-plots: $(BUILD)/plotcurves $(foreach s,$(VAE_SEEDS),$(VAE_RUNS)/bernoulli-$(
 #   build outside dg_exact and dg_stats; -ffast-math refused.
 #   make cross-suite / make cross-headers run either half.
 # ---------------------------------------------------------------------------------------------
-.PHONY: cross cross-suite cross-headers
-cross:
-	sh tests/cross.sh suite headers
-cross-suite:
-	sh tests/cross.sh suite
-cross-headers:
-	sh tests/cross.sh headers
-
-# ---------------------------------------------------------------------------------------------
-# Other targets: make cross (tests/cross.sh; .ci/run installs the compilers and qemu-user)
-#   the test suite built -std=c99 -O2 -static -Werror for aarch64 (double, float), s390x
-#   big-endian (double, float), i386 with x87 math (double, float) and armhf (float), run under
-#   qemu-user; the header compiled warning-free for arm-none-eabi (Cortex-M4F), tcc, g++
-#   -std=c++98 and -std=c++20; tcc's build of the suite; no double math in a Cortex-M4F float
-#   build outside dg_exact and dg_stats; -ffast-math refused.
-#   make cross-suite / make cross-headers run either half.
-# ---------------------------------------------------------------------------------------------
 # make mcu: examples/mcu/ built for a Cortex-M4F (arm-none-eabi-gcc, newlib-nano) and run on
 # QEMU's mps2-an386 board over semihosting; prints the gradients and the flash/RAM footprint.
 .PHONY: cross cross-suite cross-headers mcu
