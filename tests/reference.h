@@ -1,4 +1,4 @@
-/* reference.h - every estimator recomputed from its formula (MATH.md, the header's docs), draw
+/* reference.h - every estimator recomputed from its formula (docs/math.md, the header's docs), draw
    by draw, for comparisons with dg_estimate on the same random numbers.
 
    ref_estimate runs a method the way the header documents it, in double, on noise drawn from its

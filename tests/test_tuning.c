@@ -1,6 +1,6 @@
 /* REBAR and RELAX tuning checked against what it should do, on one Bernoulli variable where
    everything is computed here independently: the single-draw estimate g = a - eta c is written
-   out from MATH.md (a = f(b) s, c = f(y~) s - f'(y) dy/dphi + f'(y~) dy~/dphi through the
+   out from docs/math.md (a = f(b) s, c = f(y~) s - f'(y) dy/dphi + f'(y~) dy~/dphi through the
    conditional noise), its moments by quadrature over (u, v), and Adam's steps by hand.
      - REBAR's first tuning steps: log tau moves by exactly -lr sign(dE||g||^2/dlog tau) on the
        first call (Adam's bias-corrected first step), then by the second Adam step written out;
@@ -23,7 +23,7 @@ static dg_real tg_f_grad(const dg_real *z, dg_real *dz, void *u)
 }
 static double tg_sig(double x) { return 1 / (1 + exp(-x)); }
 
-/* a and c of one draw from x = phi + logistic noise and the conditional uniform v (MATH.md:
+/* a and c of one draw from x = phi + logistic noise and the conditional uniform v (docs/math.md:
    u' = v(1 - theta) for b = 0, (1 - theta) + v theta for b = 1; x~ = phi + logit(u');
    dx~/dphi = 1 + (du'/dtheta) theta (1 - theta) / (u'(1 - u')), du'/dtheta = -v or v - 1). */
 static void tg_ac(double phi, double tau, double x, double v, double *a, double *c)
