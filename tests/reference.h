@@ -252,7 +252,7 @@ static void ref_cond_vjp(const dg_problem *p, const dg_real *hard, const dg_real
     int i, K = ref_row(p), n = ref_n(p);
     for (i = 0; i < n; i += K) {
         if (K == 1) {
-            dg_real z, d;
+            dg_real z = 0, d = 0; /* set by the call; initialised for compilers that cannot see it */
             dg_logistic_given_bit_at(p->logits[i], hard[i] > 0, c[i], &z, &d);
             dphi[i] = dxt[i] * d;
         } else {
