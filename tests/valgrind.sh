@@ -19,7 +19,7 @@ trap 'rm -rf "$dir"' EXIT
 # accurate than the code they check (errors of hundreds of ulps, all the reference's). They run
 # natively in every build of make test; memcheck still runs the same kernels through the other
 # tests of their files.
-extended_precision="cond_gumbel_rows_vs_reference cond_gumbel_public_vs_reference_and_fd"
+extended_precision="cond_gumbel_rows_vs_reference cond_gumbel_public_vs_reference_and_fd math_exp_max_error math_log1p_max_error math_log_of_powers_of_two"
 
 # file -> test names, from the DGT_ADD lines
 for f in tests/test_*.c; do
