@@ -2908,6 +2908,7 @@ typedef struct dg__vi_sums {
     int top_k;
     dg_real rest_m, rest_s;     /* the others' log-sum-exp: rest_m + log rest_s (rest_s 0: none) */
     dg_real lse, lse_rest;      /* log sum_k exp(l_k), and without the largest (second pass) */
+    dg_real rest, norm;         /* exp(lse_rest - top), and norm = 1 + rest = sum_k exp(l_k - top) */
     dg_real f_mean, lhat_sum;
 } dg__vi_sums;
 
@@ -3284,14 +3285,20 @@ static int dg__vi_tell_again(const dg__run *r, dg__acc *a, int m, const dg__pts 
 {
     dg__vi_sums *v = &a->vi;
     const dg_real *z = pt->z, *probs = a->prefix->data;
-    dg_real l = a->kept[m], w, loo, mu, hi, lo, lhat, c, *grad = a->grad;
+    dg_real l = a->kept[m], x, w, loo, mu, hi, lo, lhat, c, *grad = a->grad;
     int i, n = dg__n(r->p), M = r->e->cfg.samples;
     if (m == 0) { /* K >= 2: the others are never empty */
         v->lse_rest = v->rest_m + DG_LOG(v->rest_s);
-        v->lse = v->top + DG_LOG1P(DG_EXP(v->lse_rest - v->top));
+        v->rest = DG_EXP(v->lse_rest - v->top);
+        v->norm = 1 + v->rest;
+        v->lse = v->top + DG_LOG1P(v->rest);
     }
-    w = DG_EXP(l - v->lse);
-    loo = m == v->top_k ? v->lse_rest : v->lse + DG_LOG1P(-w); /* log sum_{j != m} exp(l_j) */
+    /* Relative to the largest l, not to lse: at |l| ~ 1e17 lse rounds to the top, and exp(l - lse)
+       would give two tied samples a weight of 1 each. Beside the top, the others' sum keeps the
+       top's term, so log sum_{j != m} exp(l_j) never cancels. */
+    x = DG_EXP(l - v->top);
+    w = x / v->norm;
+    loo = m == v->top_k ? v->lse_rest : v->top + DG_LOG1P(v->rest - x);
     mu = v->shift + (v->sum - (l - v->shift)) / (dg_real)(M - 1); /* mean of the others */
     hi = loo > mu ? loo : mu;
     lo = loo > mu ? mu : loo;
@@ -3307,14 +3314,20 @@ static int dg__vi_tell_end(const dg__run *r, dg__acc *a, dg_info *info, dg__delt
 {
     dg__vi_sums *v = &a->vi;
     int k, M = r->e->cfg.samples;
-    dg_real log_k = DG_LOG((dg_real)M);
+    dg_real log_k = DG_LOG((dg_real)M), sum = 0;
     (void)dl;
     info->f_mean = v->f_mean;
     info->bound = v->lse - log_k;
     info->baseline = v->lhat_sum / (dg_real)M - log_k;
     info->learning_signal = info->bound - info->baseline;
     if (!dg__finite(info->bound)) return DG_EDOMAIN;
-    for (k = 0; k < M; ++k) a->kept[k] = DG_EXP(a->kept[k] - v->lse); /* the weights */
+    /* The weights, normalised by their own sum so that they sum to one within rounding at any
+       magnitude (the norm of the second pass carries log-then-exp error of lse_rest's size). */
+    for (k = 0; k < M; ++k) {
+        a->kept[k] = DG_EXP(a->kept[k] - v->top);
+        sum += a->kept[k];
+    }
+    for (k = 0; k < M; ++k) a->kept[k] /= sum;
     return dg__finish(r->p, a->grad, info);
 }
 

@@ -196,7 +196,8 @@ static void vimco_draws_against_reference(void)
 
 /* Log-weights of any spread, set through the values told: one dominant weight (the sum of the
    others below the rounding of the total), all equal, a large common offset, spreads of 1e4,
-   values whose exp overflows. The sum without the dominant value must not come from a
+   values whose exp overflows, ties at 1e17 and 1e30 (where log-sum-exp rounds to the largest
+   value, so exp(l - lse) would give each tied draw a weight of one). The sum without the dominant value must not come from a
    subtraction: with l = {0, -800} the baseline of the first draw is log of (e^-800 + e^-800)/2,
    which exp(LSE) - exp(l_0) gets wrong by log 2 (and TensorFlow Probability's csiszar_vimco
    helper, which keeps the leave-the-maximum-out sum only for a positive maximum, too). */
@@ -214,6 +215,8 @@ static void vimco_extreme_spreads(void)
         {2, -1e4, -1e4},
         {3, 1e6, 1e6 - 1, 1e6 + 2},
         {5, -300, -320, -300, -500, -310},
+        {4, 1e17, 1e17, -1e17, -1e17},
+        {2, 1e30, 1e30},
     };
     static const dg_real logit[1] = {0.3};
     int ci, t, k;
@@ -252,6 +255,11 @@ static void vimco_extreme_spreads(void)
             (void)scale;
             CHECK_NEAR(g[0], rg[0], tol);
             for (k = 0; k < K; ++k) CHECK_NEAR(wts[k], rw[k], tol);
+            { /* the weights sum to one at any magnitude, where tol above is no bound */
+                double sum = 0;
+                for (k = 0; k < K; ++k) sum += (double)wts[k];
+                CHECK_NEAR(sum, 1.0, (DGT_FLOAT ? FLT_EPSILON : DBL_EPSILON) * 4 * K);
+            }
             CHECK_NEAR(info.bound, rb, tol);
             CHECK_NEAR(info.baseline, rbase, tol);
         }
