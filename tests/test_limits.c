@@ -532,6 +532,26 @@ static void limits_sampling_ties_resolve_as_documented(void)
     }
 }
 
+/* The conditional logistic at the extreme uniforms (the largest and smallest the rng gives):
+   log(theta v / (1 - v (1 - theta))) is 0 to rounding there, and the bit must still hold,
+   (z > 0) == b, for every logit of a fine grid (rounding makes the raw value positive for some). */
+static void limits_conditional_logistic_extreme_uniforms(void)
+{
+    dg_real vs[2];
+    int i, b, k, bad = 0;
+    vs[0] = dg_uniform_from_bits(0);
+    vs[1] = dg_uniform_from_bits(~(uint64_t)0);
+    for (i = -4000; i <= 4000; ++i)
+        for (b = 0; b < 2; ++b)
+            for (k = 0; k < 2; ++k) {
+                dg_real z = LM_SENT, d;
+                if (dg_logistic_given_bit_at((dg_real)(0.01 * i), b, vs[k], &z, &d) != DG_OK ||
+                    (z > 0) != b || !(d - d == 0))
+                    bad++;
+            }
+    CHECK_INT(bad, 0);
+}
+
 static void register_limits(void)
 {
     DGT_ADD(limits_nan_at_every_lane);
@@ -542,6 +562,7 @@ static void register_limits(void)
     DGT_ADD(limits_categorical_long_rows);
     DGT_ADD(limits_conditional_noise_every_value);
     DGT_ADD(limits_sampling_ties_resolve_as_documented);
+    DGT_ADD(limits_conditional_logistic_extreme_uniforms);
 #ifndef DGT_SEPARATE_IMPL
     DGT_ADD(limits_inverse_cdf_fallback);
 #endif
