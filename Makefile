@@ -152,11 +152,12 @@ reliability: api-coverage sanitize valgrind alloc-guard stack threads fuzz
 # ---------------------------------------------------------------------------------------------
 # Mutation testing (dev only, Python 3): tests/mutation.py samples COUNT mutants of the
 # implementation section of discgrad.h with SEED, builds and runs the suite on each (clang -O1,
-# JOBS at a time, survivors again with DG_REAL=float), prints the score, the survivors and a
-# table per section, and writes build/mutation.csv. tests/mutation-equivalent.txt lists the
-# mutants no test can kill, with the reason; they are not scored.
-#   make mutation SEED=1 COUNT=400 JOBS=2   the full run (about an hour on 2 cores); SANITIZE=1
-#                                           runs survivors under ASan + UBSan too
+# JOBS at a time; survivors again as one unit with the white-box tests, with DG_REAL=float and
+# with the large limits), prints the score, the survivors and a table per section, and writes
+# build/mutation.csv. tests/mutation-equivalent.txt lists the mutants no test can kill, with the
+# reason; they are not scored. tests/mutation.py --help for the rest (--ids, --rescore).
+#   make mutation SEED=1 COUNT=400 JOBS=2   the full run (about 40 minutes of two idle cores);
+#                                           SANITIZE=1 runs survivors under ASan + UBSan too
 #   make mutation-ci                        30 mutants of a fixed seed; fails below 90%
 # ---------------------------------------------------------------------------------------------
 SEED        ?= 1

@@ -235,7 +235,9 @@ DGT_UNUSED static dg_real *dgt_memory(const dg_estimator *e, size_t count)
         free(dgt_blocks[i].mem);
         dgt_blocks[i].mem = (dg_real *)malloc(count * sizeof(dg_real));
         if (!dgt_blocks[i].mem) { fprintf(stderr, "dgt_memory: out of memory\n"); abort(); }
-        memset(dgt_blocks[i].mem, 0xA5, count * sizeof(dg_real));
+        /* garbage, never zeros: 0xA5... (a large negative) and 0x41... (2.3e6 as double, 12.1 as
+           float) by turns, so a read before a write shows */
+        memset(dgt_blocks[i].mem, i & 1 ? 0x41 : 0xA5, count * sizeof(dg_real));
         dgt_blocks[i].count = count;
     }
     return dgt_blocks[i].mem;

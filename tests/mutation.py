@@ -12,13 +12,14 @@ operators applies:
   return   `return EXPR;` -> `return 0;` (EXPR not already 0 or DG_OK)
 
 Comments, strings, preprocessor conditionals, #include and typedef lines are never mutated;
-#define bodies are. Each mutant builds the test suite once (FAST build: one compiler, one
-optimisation level, the test files copied next to the mutated header in a temporary directory)
-and runs it with DGT_FAIL_FAST set and a limit on its CPU time. A mutant is killed when the suite
-builds and its run fails, crashes or exceeds the limit; it is unbuildable when the compiler
-rejects it (not counted). Survivors are built and run again with -DDG_REAL=float, and then with the
-large limits of the test matrix (-DDG_MAX_DIM=4096 -DDG_MAX_K=2048: several groups of rows,
-rows of 2048 classes).
+#define bodies are. Each mutant builds the test suite (one compiler, one optimisation level, the
+test files copied next to the mutated header in a temporary directory) and runs it with
+DGT_FAIL_FAST set and a limit on its CPU time. A mutant is killed when the suite builds and its
+run fails, crashes or exceeds the limit; it is unbuildable when the compiler rejects it (not
+counted). The fast build recompiles only the implementation (two translation units); its
+survivors are built and run again as one unit (with the white-box tests), with -DDG_REAL=float,
+and with the large limits of the test matrix (-DDG_MAX_DIM=4096 -DDG_MAX_K=2048); see
+stages_for.
 
 Equivalent mutants (no test can tell them apart from the original) are listed in
 tests/mutation-equivalent.txt, one per line, tab-separated:
@@ -455,25 +456,44 @@ class Workspace:
             if name.endswith((".c", ".h")):
                 shutil.copy(os.path.join(tests, name), os.path.join(self.dir, "tests", name))
 
-    def build(self, header_text, args, extra, timeout):
-        with open(os.path.join(self.dir, "discgrad.h"), "w", encoding="utf-8") as f:
-            f.write(header_text)
-        exe = os.path.join(self.dir, "suite")
-        if os.path.exists(exe):
-            os.remove(exe)
-        cmd = [args.cc, "-std=c99", args.opt, "-w"] + extra + \
-            [os.path.join(self.dir, "tests", "all.c"), "-o", exe, "-lm"]
+    def compile(self, cmd, timeout):
         p = start(cmd)
         try:
             out, _ = p.communicate(timeout=timeout)
         except subprocess.TimeoutExpired:
             stop(p)
-            return None, "build timed out"
+            return "build timed out"
         finally:
             forget(p)
         if p.returncode != 0:
-            return None, out.decode(errors="replace").strip().split("\n")[0][:200]
-        return exe, ""
+            return out.decode(errors="replace").strip().split("\n")[0][:200] or "build failed"
+        return ""
+
+    def build(self, header_text, args, stage, timeout):
+        """Builds the suite against header_text for a stage (name, flags, two_units). A
+        two-unit stage compiles only tests/impl.c against the header and links it with the
+        test files compiled once (-DDGT_SEPARATE_IMPL: all but the white-box tests)."""
+        name, flags, two_units = stage
+        with open(os.path.join(self.dir, "discgrad.h"), "w", encoding="utf-8") as f:
+            f.write(header_text)
+        exe = os.path.join(self.dir, "suite")
+        if os.path.exists(exe):
+            os.remove(exe)
+        base = [args.cc, "-std=c99", args.opt, "-w"] + flags
+        tests = os.path.join(self.dir, "tests")
+        if not two_units:
+            err = self.compile(base + [os.path.join(tests, "all.c"), "-o", exe, "-lm"], timeout)
+            return (None, err) if err else (exe, "")
+        obj = os.path.join(self.dir, "tests-%s.o" % name)
+        if not os.path.exists(obj):  # the first build of a workspace: the unmutated header
+            err = self.compile(base + ["-DDGT_SEPARATE_IMPL", "-c", os.path.join(tests, "all.c"),
+                                       "-o", obj], timeout)
+            if err:
+                return None, err
+        impl = os.path.join(self.dir, "impl.o")
+        err = self.compile(base + ["-c", os.path.join(tests, "impl.c"), "-o", impl], timeout) or \
+            self.compile([args.cc, obj, impl, "-o", exe, "-lm"], timeout)
+        return (None, err) if err else (exe, "")
 
     def run(self, exe, cpu_limit):
         """Runs the suite with a limit on its CPU time (not wall time, which depends on what
@@ -509,13 +529,27 @@ class Workspace:
         return "killed", "exit %d" % p.returncode
 
 
-# The builds a survivor of the fast build gets, in order: (name, extra flags). --sanitize adds
-# the suite under AddressSanitizer and UndefinedBehaviorSanitizer (make sanitize's build), which
-# sees writes one past a local array that leave every value the tests read unchanged.
-RERUNS = [("float", ["-DDG_REAL=float"]),
-          ("bigdim", ["-DDG_MAX_DIM=4096", "-DDG_MAX_K=2048"])]
+# The builds of a mutant, in order, until one kills it: (name, flags, two_units). The fast one
+# recompiles only the implementation (two translation units, the test files compiled once per
+# workspace), so it runs every test but the white-box ones; its survivors get the one-unit
+# build with those, then -DDG_REAL=float, then the large limits of the test matrix (several
+# groups of rows, rows of 2048 classes). Mutants of the float kernels (functions named *f32* or
+# *32*), dead code in a double build, take the float build first. --sanitize adds the suite
+# under AddressSanitizer and UndefinedBehaviorSanitizer (make sanitize's build), which sees writes
+# one past a local array that leave every value the tests read unchanged.
+FAST = ("fast", [], True)
+RERUNS = [("1tu", [], False),
+          ("float", ["-DDG_REAL=float"], False),
+          ("bigdim", ["-DDG_MAX_DIM=4096", "-DDG_MAX_K=2048"], False)]
 SANITIZE = ("sanitize", ["-fsanitize=address,undefined", "-fno-sanitize-recover=all",
-                         "-fno-omit-frame-pointer"])
+                         "-fno-omit-frame-pointer"], False)
+
+
+def stages_for(m):
+    stages = [FAST] + RERUNS
+    if "32" in m.function:
+        stages = [RERUNS[1], FAST, RERUNS[0]] + RERUNS[2:]
+    return stages
 
 
 def mutate_text(src, m):
@@ -637,60 +671,50 @@ def rescore(args, mutants, equivalents):
 
 
 def campaign(args, src, sample, equivalents, base):
-    # the unmutated suite must build and pass, in both builds; the CPU time of its slower run
+    # the unmutated suite must build and pass in every stage; the CPU time of its slowest run
     # sets the limit per run
     ws0 = Workspace(base, 0, args.tests)
+    stages = [FAST] + RERUNS
+    run_cpu = []
     t0 = time.time()
-    exe, err = ws0.build(src, args, [], 3600)
-    if not exe:
-        print("mutation.py: the unmutated suite does not build: " + err)
-        return 2
-    t1 = time.time()
-    cpu0 = resource.getrusage(resource.RUSAGE_CHILDREN).ru_utime
-    status, detail = ws0.run(exe, 3600)
-    cpu1 = resource.getrusage(resource.RUSAGE_CHILDREN).ru_utime
-    if status != "survived":
-        print("mutation.py: the unmutated suite fails (%s)" % detail)
-        return 2
-    run_cpu = [cpu1 - cpu0]
-    for name, flags in RERUNS:
-        exe_r, err = ws0.build(src, args, flags, 3600)
-        cpu2 = resource.getrusage(resource.RUSAGE_CHILDREN).ru_utime
-        status_r, detail_r = ws0.run(exe_r, 3600) if exe_r else ("killed", err)
-        cpu3 = resource.getrusage(resource.RUSAGE_CHILDREN).ru_utime
-        if status_r != "survived":
-            print("mutation.py: the unmutated %s suite fails (%s)" % (name, detail_r))
+    for stage in stages:
+        exe, err = ws0.build(src, args, stage, 3600)
+        cpu0 = resource.getrusage(resource.RUSAGE_CHILDREN).ru_utime
+        status, detail = ws0.run(exe, 3600) if exe else ("killed", err)
+        run_cpu.append(resource.getrusage(resource.RUSAGE_CHILDREN).ru_utime - cpu0)
+        if status != "survived":
+            print("mutation.py: the unmutated suite fails in the %s build (%s)" % (stage[0], detail))
             return 2
-        run_cpu.append(cpu3 - cpu2)
     timeout = args.timeout or max(30.0, 4 * max(run_cpu))
     build_timeout = 3600  # compilers do not loop; only a starved machine is this slow
-    print("mutation.py: unmutated suite: build %.1f s, run %s s of CPU (fast, %s); "
+    print("mutation.py: unmutated suite: builds and runs %.0f s; runs %s s of CPU (%s); "
           "limit per run %.0f s of CPU; %s %s, %d jobs" % (
-              t1 - t0, ", ".join("%.1f" % c for c in run_cpu),
-              ", ".join(name for name, _ in RERUNS), timeout, args.cc, args.opt, args.jobs))
+              time.time() - t0, ", ".join("%.1f" % c for c in run_cpu),
+              ", ".join(st[0] for st in stages), timeout, args.cc, args.opt, args.jobs))
 
     free = list(range(1, args.jobs + 1))
     spaces = {i: Workspace(base, i, args.tests) for i in free}
+    for ws in spaces.values():  # the test files' object of the fast build, compiled once
+        exe, err = ws.build(src, args, FAST, 3600)
+        if not exe:
+            print("mutation.py: the unmutated suite does not build: " + err)
+            return 2
     lock = threading.Lock()
     done = [0]
 
     def classify(m, ws):
         text = mutate_text(src, m)
-        exe, err = ws.build(text, args, [], build_timeout)
-        if not exe:
-            return "unbuildable", err
-        status, detail = ws.run(exe, timeout)
-        if status == "killed":
-            return "killed", detail
         note = ""
-        for name, flags in RERUNS:
-            exe, err = ws.build(text, args, flags, build_timeout)
-            if not exe:  # this build rejects the mutant: nothing more to learn from it
-                note = "%s build fails: %s" % (name, err)
+        for i, stage in enumerate(stages_for(m)):
+            exe, err = ws.build(text, args, stage, build_timeout)
+            if not exe:
+                if i == 0:
+                    return "unbuildable", err
+                note = "%s build fails: %s" % (stage[0], err)  # nothing more to learn there
                 continue
             status, detail = ws.run(exe, timeout)
             if status == "killed":
-                return "killed-" + name, detail
+                return ("killed" if stage is FAST else "killed-" + stage[0]), detail
         return "survived", note
 
     def work(m):
@@ -773,10 +797,11 @@ def report(args, sample):
             w.writerow([m.id, m.status, m.section, m.function, m.line, m.op, m.original,
                         m.mutated, m.detail, "%.1f" % m.seconds])
 
-    print("\nmutation score %.1f%%: %d killed (%s), %d survived; "
+    print("\nmutation score %.1f%%: %d killed (%d by the fast build, %s), %d survived; "
           "%d equivalent, %d unbuildable; seed %d, %d mutants; CSV %s" % (
-              score, killed, ", ".join("%d only by the %s build" % (counts.get("killed-" + n, 0), n)
-                                       for n, _ in RERUNS), survived,
+              score, killed, counts.get("killed", 0),
+              ", ".join("%d by the %s build" % (counts.get("killed-" + st[0], 0), st[0])
+                        for st in RERUNS), survived,
               counts.get("equivalent", 0), counts.get("unbuildable", 0), args.seed,
               len(sample), os.path.relpath(args.csv, ROOT)))
     if args.min_score is not None and score < args.min_score:

@@ -454,6 +454,105 @@ static void limits_conditional_noise_every_value(void)
     CHECK_INT(bad, 0);
 }
 
+/* Sampling compares a uniform u with a probability strictly, as documented: a bit is
+   1[u < sigmoid(logit)], ARM's pair 1[u > sigmoid(-phi)] and 1[u < sigmoid(phi)]. When the two
+   are equal the bits are 0. The uniforms of a stream are known in advance (a copy of the rng), so
+   logits are chosen whose sigmoid is exactly the uniform that will meet it. */
+static int lm_logit_hitting(dg_real u, dg_real *logit)
+{
+    dg_real x = (dg_real)log((double)u / (1 - (double)u));
+    int step;
+    for (step = 0; step < 400; ++step) {
+        dg_real s = dg_sigmoid(x);
+        if (s == u) { *logit = x; return 1; }
+        x = DGT_FLOAT ? (dg_real)nextafterf((float)x, s < u ? 1e30f : -1e30f)
+                      : (dg_real)nextafter((double)x, s < u ? 1e300 : -1e300);
+    }
+    return 0;
+}
+static dg_real lm_seen[2][8];
+static int lm_calls;
+static dg_real lm_record_f(const dg_real *z, void *u)
+{
+    int i;
+    (void)u;
+    if (lm_calls < 2) for (i = 0; i < 8; ++i) lm_seen[lm_calls][i] = z[i];
+    lm_calls++;
+    return z[0] + 2 * z[1] - z[2] + 0.5 * z[3];
+}
+static void limits_sampling_ties_resolve_as_documented(void)
+{
+    static dg_estimator e;
+    dg_rng r, copy;
+    dg_real u[8], logits[8], g[8];
+    dg_config c;
+    dg_problem p;
+    int i, seed, found = 0, hits = 0;
+    for (seed = 1; seed < 200 && !found; ++seed) {
+        dg_rng_seed(&r, (uint64_t)seed, 9);
+        copy = r;
+        dg_uniforms(&copy, u, 8);
+        found = 1;
+        for (i = 0; i < 8 && found; ++i)
+            found = u[i] > 0.05 && u[i] < 0.95 &&
+                    lm_logit_hitting(u[i], &logits[i]); /* sigmoid(logits[i]) == u[i] */
+    }
+    CHECK(found);
+    if (!found) return;
+    seed--;
+    /* dg_sample_bernoulli: u == sigmoid(logit) gives 0 */
+    for (i = 0; i < 8; ++i) {
+        dg_rng_seed(&r, (uint64_t)seed, 9);
+        copy = r;
+        dg_uniforms(&copy, u, i); /* skip to the i-th uniform */
+        r = copy;
+        hits += dg_sample_bernoulli(&r, logits[i]) == 0;
+    }
+    CHECK_INT(hits, 8);
+    /* REINFORCE's draw of the bits: all 0 */
+    memset(&c, 0, sizeof c);
+    c.method = DG_REINFORCE;
+    c.seed = (uint64_t)seed;
+    c.stream = 9;
+    p = dgt_problem(DG_BERNOULLI, 8, 0, logits, lm_record_f, NULL, NULL);
+    CHECK_INT(dgt_init(&e, &c), DG_OK);
+    lm_calls = 0;
+    CHECK_INT(dg_estimate(&e, &p, g, NULL), DG_OK);
+    for (i = 0; i < 8; ++i) CHECK(lm_seen[0][i] == 0);
+    /* ARM and DisARM: b2 = 1[u < sigmoid(phi)] is 0 where sigmoid(phi) == u (even d); b1 =
+       1[u > sigmoid(-phi)] is 0 where sigmoid(-phi) == u (odd d: the logit negated) */
+    for (i = 1; i < 8; i += 2) logits[i] = -logits[i];
+    for (i = 0; i < 2; ++i) {
+        int d;
+        c.method = i ? DG_DISARM : DG_ARM;
+        CHECK_INT(dgt_init(&e, &c), DG_OK);
+        lm_calls = 0;
+        CHECK_INT(dg_estimate(&e, &p, g, NULL), DG_OK);
+        CHECK_INT(lm_calls, 2);
+        for (d = 0; d < 8; ++d) CHECK(lm_seen[d & 1 ? 0 : 1][d] == 0);
+    }
+}
+
+/* The conditional logistic at the extreme uniforms (the largest and smallest the rng gives):
+   log(theta v / (1 - v (1 - theta))) is 0 to rounding there, and the bit must still hold,
+   (z > 0) == b, for every logit of a fine grid (rounding makes the raw value positive for some). */
+static void limits_conditional_logistic_extreme_uniforms(void)
+{
+    dg_real vs[2];
+    int i, b, k, bad = 0;
+    vs[0] = dg_uniform_from_bits(0);
+    vs[1] = dg_uniform_from_bits(~(uint64_t)0);
+    for (i = -4000; i <= 4000; ++i)
+        for (b = 0; b < 2; ++b)
+            for (k = 0; k < 2; ++k) {
+                dg_real z = LM_SENT, d;
+                if (dg_logistic_given_bit_at((dg_real)(0.01 * i), b, vs[k], &z, &d) != DG_OK ||
+                    (z > 0) != b || !(d - d == 0))
+                    bad++;
+            }
+    CHECK_INT(bad, 0);
+}
+
 static void register_limits(void)
 {
     DGT_ADD(limits_nan_at_every_lane);
@@ -463,6 +562,8 @@ static void register_limits(void)
     DGT_ADD(limits_zero_tau_writes_every_entry);
     DGT_ADD(limits_categorical_long_rows);
     DGT_ADD(limits_conditional_noise_every_value);
+    DGT_ADD(limits_sampling_ties_resolve_as_documented);
+    DGT_ADD(limits_conditional_logistic_extreme_uniforms);
 #ifndef DGT_SEPARATE_IMPL
     DGT_ADD(limits_inverse_cdf_fallback);
 #endif

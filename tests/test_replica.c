@@ -5,8 +5,8 @@
    REBAR's eta and tau). On small problems, at categorical rows longer than 16 (the long-row
    sampling loop), at K = DG_MAX_K, and at exactly DG_MAX_DIM logits with several samples, where
    a loop one past the end of a scratch vector writes into the next one. Estimators start from
-   memory filled with 0xA5, not zero, and estimators set up over zeroed, garbage and used memory
-   give bit-identical results. */
+   memory filled with 0xA5 or 0x41 (tiny and large values), not zero, and estimators set up over
+   zeroed, garbage and used memory give bit-identical results. */
 #include "reference.h"
 
 typedef struct rp_case {
@@ -86,7 +86,7 @@ static int rp_run(const rp_case *k, dg_kind kind, int D, int K, const dg_real *l
     o.mult = k->mult > 0 ? k->mult : 1;
     p = ref_problem(kind, D, K, logits, &o);
     p.baseline_input = (dg_real)(k->normalize ? 0.4 * o.mult : 1.1);
-    memset(&rp_e, 0xA5, sizeof rp_e);
+    memset(&rp_e, seed & 1 ? 0xA5 : 0x41, sizeof rp_e); /* 0x41...: 2.3e6 (double), 12.1 (float) */
     if (dgt_init(&rp_e, &c) != DG_OK) { printf("    %s: dg_init failed\n", k->name); return 1; }
     ref_init(&rp_r, &c);
     for (call = 0; call < k->calls; ++call) {
@@ -176,7 +176,8 @@ static void replica_long_rows(void)
     CHECK_INT(rp_all_cases(DG_CATEGORICAL, 3, 40, rp_logits, 700), 0);
 }
 
-/* Exactly DG_MAX_DIM logits: Bernoulli, rows of 4, rows of DG_MAX_K. */
+/* Exactly DG_MAX_DIM logits: Bernoulli, rows of 4, rows of DG_MAX_K; and as many rows of 3 or
+   of 7 as fit (with DG_MAX_DIM = 1024: 341 rows of 3 are a block of 256 rows and 85 more). */
 static void replica_full_capacity(void)
 {
     rp_fill_logits(DG_MAX_DIM, 1.5);
@@ -184,9 +185,12 @@ static void replica_full_capacity(void)
     CHECK_INT(rp_all_cases(DG_CATEGORICAL, DG_MAX_DIM / 4, 4, rp_logits, 900), 0);
     rp_fill_logits(DG_MAX_DIM, 3);
     CHECK_INT(rp_all_cases(DG_CATEGORICAL, DG_MAX_DIM / DG_MAX_K, DG_MAX_K, rp_logits, 1000), 0);
+    /* rows that do not divide the capacity, the blocks or the groups evenly */
+    CHECK_INT(rp_all_cases(DG_CATEGORICAL, DG_MAX_DIM / 3, 3, rp_logits, 1100), 0);
+    CHECK_INT(rp_all_cases(DG_CATEGORICAL, DG_MAX_DIM / 7, 7, rp_logits, 1200), 0);
 }
 
-/* Three estimators of each case: over zeroed memory, over 0xA5, and over memory another
+/* Three estimators of each case: over zeroed memory, over 0xA5 or 0x41, and over memory another
    estimator has used on a larger problem (every scratch slot and learned value nonzero), each
    then set up by dg_init with the same configuration. Their estimates and info must agree bit
    for bit, call after call, whatever the problem size. */
@@ -200,9 +204,9 @@ static void replica_memory_before_init_does_not_matter(void)
     o.q = 0.8; o.r = 0.6; o.offset = 1.5; o.mult = 1;
     rp_fill_logits(DG_MAX_DIM, 1.5);
     for (i = 0; i < RP_NCASES; ++i)
-        for (size = 0; size < 4; ++size) {
-            static const int Ds[4] = {5, 3, DG_MAX_DIM / 2, DG_MAX_DIM / 8};
-            static const int Ks[4] = {1, 4, 1, 8};
+        for (size = 0; size < 5; ++size) {
+            static const int Ds[5] = {5, 3, DG_MAX_DIM / 2, DG_MAX_DIM / 8, 1};
+            static const int Ks[5] = {1, 4, 1, 8, 1};
             const rp_case *k = &rp_cases[i];
             dg_kind kind = Ks[size] == 1 ? DG_BERNOULLI : DG_CATEGORICAL;
             dg_problem p, big;
@@ -222,7 +226,7 @@ static void replica_memory_before_init_does_not_matter(void)
             n = kind == DG_BERNOULLI ? Ds[size] : Ds[size] * Ks[size];
             p.baseline_input = (dg_real)0.9;
             memset(&a, 0, sizeof a);
-            memset(&b, 0xA5, sizeof b);
+            memset(&b, size & 1 ? 0xA5 : 0x41, sizeof b);
             CHECK_INT(dgt_init(&a, &c), DG_OK);
             CHECK_INT(dgt_init(&b, &c), DG_OK);
             CHECK_INT(dgt_init(&used, &c), DG_OK);
