@@ -158,8 +158,8 @@ int main(void)
     }
 
     dg_mcu_puts("discgrad on a Cortex-M4F: 4 categorical variables x 8 classes, float\n");
-    dg_mcu_puts("means of 40 calls of 64 draws (+- one standard error)\n");
-    dg_mcu_puts(" logit    exact  REINFORCE+EMA        Gumbel-softmax tau 0.5\n");
+    dg_mcu_puts("means of 40 calls of 64 draws, +- their standard error; Gumbel-softmax at tau 0.5\n");
+    dg_mcu_puts("d,k    exact  REINFORCE+EMA +- se Gumbel-softmax +- se\n");
     for (i = 0; i < N; ++i) {
         o = line;
         *o++ = (char)('0' + i / NCLS);
