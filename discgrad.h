@@ -1991,6 +1991,19 @@ DGDEF int dg_gumbel_max(dg_rng *r, const dg_real *logits, int K, dg_real *pertur
 #define DG__RESTRICT
 #endif
 
+/* y = noise(y) + add over n values (op DG__MAP_GUMBEL or DG__MAP_LOGISTIC): the perturbed
+   logits phi + noise straight from the uniforms, in the pass that transforms them. */
+static DG__NOINLINE void dg__map_plus(int op, dg_real *DG__RESTRICT y, const dg_real *DG__RESTRICT add,
+                                      int n)
+{
+    int i, n8 = n & ~7;
+    if (op == DG__MAP_GUMBEL) {
+        DG__MAP_GROUPS(dg__gumbel_of(v) + add[i])
+    } else {
+        DG__MAP_GROUPS(dg__logistic_of(v) + add[i])
+    }
+}
+
 /* The per-logit pass of dg__cond_gumbel_rows over n values, zb holding each value's z_b. With
    skip_b (a constant at each call) the argmaxes take a branch past the logs and exps whose
    results the selects would discard: for values that run one at a time, the last few of a
@@ -2536,11 +2549,11 @@ static void dg__perturb_relax(dg_rng *r, const dg_problem *p, const dg_real *noi
         m = n - i0 < group ? n - i0 : group;
         if (r) {
             dg__uniform_block(r, xg, m);
-            dg__map(p->kind == DG_BERNOULLI ? DG__MAP_LOGISTIC : DG__MAP_GUMBEL, xg, m);
+            dg__map_plus(p->kind == DG_BERNOULLI ? DG__MAP_LOGISTIC : DG__MAP_GUMBEL, xg,
+                         p->logits + i0, m);
         } else {
-            dg__copy(xg, noise + i0, m);
+            for (i = 0; i < m; ++i) xg[i] = noise[i0 + i] + p->logits[i0 + i];
         }
-        for (i = 0; i < m; ++i) xg[i] += p->logits[i0 + i];
         g.D = m / K;
         g.logits = p->logits + i0;
         if (p->kind == DG_CATEGORICAL) {
@@ -4604,16 +4617,18 @@ static int dg__sf_commit(dg_estimator *e, const dg__layout *L, const dg_pending 
    not finite is marked to be skipped: the estimate itself is fine. */
 static int dg__pending_add(dg_estimator *e, const dg__layout *L, const dg__delta *dl)
 {
-    dg_pending cand = e->pend;
-    int have = cand.tells > 0, i, h, n = L->n, rc;
+    dg_pending cand;
+    int have, i, h, n = L->n, rc;
     int optimal = e->cfg.method == DG_REINFORCE && e->cfg.baseline == DG_BASELINE_OPTIMAL;
     int tune = dg__is_cv(e->cfg.method) && e->cfg.tune, net = tune && e->cfg.method == DG_RELAX;
     dg_real *dfs2 = optimal ? DG__W(L, DG__W_SF_DFS2) : 0, *ds2 = optimal ? DG__W(L, DG__W_SF_DS2) : 0;
-    if (!dg__learns(&e->cfg)) { /* nothing to fold in: only the count */
+    if (!dg__learns(&e->cfg)) { /* nothing to fold in: only the count (no copy of the sums) */
         e->pend.tells++;
         e->pend.n = n;
         return DG_OK;
     }
+    cand = e->pend;
+    have = cand.tells > 0;
     cand.n = n;
     if (dl->draws > 0) dg__mean_into(&cand.draws, &cand.f_mean, dl->draws, dl->f_mean);
     if (dl->sig_n > 0) dg__pool(&cand.sig_n, &cand.sig_mean, &cand.sig_var, dl->sig_n, dl->sig_mean, dl->sig_var);
@@ -4844,18 +4859,45 @@ DGDEF size_t dg_draw_reals(const dg_estimator *e, const dg_problem *p)
     return dg__draw_size(&s, (size_t)dg__n(p), (size_t)dg__batch(p));
 }
 
-/* FNV-1a over 64-bit words, with a fold: enough to tell a changed point from the drawn one. */
+/* A hash of a draw's memory, enough to tell a changed point from the drawn one: 8 independent
+   lanes over 64-bit words, each a chain of bijections (add the word, xor-shift, rotate), so any
+   one changed word changes its lane and the result; the last partial block is padded with
+   zeros, and the lanes and the length are mixed by multiplies at the end. Adds, shifts and xors
+   run on vector lanes with SSE2 as well as AVX2, where the serial multiply of FNV cost 6
+   instructions and a multiply's latency per word, as much as the rest of a batched REINFORCE's
+   ask and tell. */
+#define DG__HASH_LANES 8
+static DG__INLINE void dg__hash_block(uint64_t *lane, const unsigned char *b)
+{
+    int j;
+    for (j = 0; j < DG__HASH_LANES; ++j) {
+        uint64_t v;
+        memcpy(&v, b + 8 * j, 8);
+        v += lane[j];
+        v ^= v >> 29;
+        lane[j] = (v << 23) | (v >> 41);
+    }
+}
+
 static uint64_t dg__hash(uint64_t h, const dg_real *x, size_t count)
 {
     const unsigned char *b = (const unsigned char *)x;
     size_t i, bytes = count * sizeof *x;
-    uint64_t w;
-    for (i = 0; i + 8 <= bytes; i += 8) {
-        memcpy(&w, b + i, 8);
-        h = (h ^ w) * UINT64_C(0x100000001b3);
+    uint64_t lane[DG__HASH_LANES];
+    unsigned char tail[8 * DG__HASH_LANES];
+    int j;
+    for (j = 0; j < DG__HASH_LANES; ++j) lane[j] = h ^ (uint64_t)(j + 1) * UINT64_C(0x9e3779b97f4a7c15);
+    for (i = 0; i + sizeof tail <= bytes; i += sizeof tail) dg__hash_block(lane, b + i);
+    if (i < bytes) { /* the last few bytes, padded */
+        memset(tail, 0, sizeof tail);
+        memcpy(tail, b + i, bytes - i);
+        dg__hash_block(lane, tail);
+    }
+    h ^= (uint64_t)bytes;
+    for (j = 0; j < DG__HASH_LANES; ++j) {
+        h = (h ^ lane[j]) * UINT64_C(0x100000001b3);
         h ^= h >> 29;
     }
-    for (; i < bytes; ++i) h = (h ^ b[i]) * UINT64_C(0x100000001b3);
     return h;
 }
 
