@@ -412,14 +412,19 @@ test-native: $(BUILD)/test-native-double $(BUILD)/test-native-float
 	@sh tests/run-matrix.sh $^
 
 # --- Benchmarks and the examples that need their own flags (VAE, parallel, bench) ---
-# make bench          throughput of every estimator, -O3 -march=native, double
+# make bench          throughput of every estimator, -O3 -march=native, double: single problems
+#                     (dg_estimate) and batches of 64 (dg_ask/dg_tell/dg_commit), with the
+#                     arithmetic floors of Gumbel-softmax and REINFORCE timed in the same run
 # make bench-portable the same with plain -O2 (no -march)
 # make bench-float    the same as make bench with DG_REAL=float
-# make bench-torch    PyTorch against make bench's and make bench-portable's binaries, in one
-#                     run, with the goal ratios
+# make bench-torch    PyTorch float64 and float32 against make bench's, make bench-float's and
+#                     make bench-portable's binaries, in one run, with the goal ratios
+# make bench-ir       instructions per estimate of every cell under callgrind (examples/bench-ir.sh),
+#                     -O3 -mavx2 -mfma (valgrind cannot run AVX-512), double and float; JOBS=2
+#                     runs two valgrinds at a time
 BENCH_TIME ?= 0.25
 BENCH_DIM   = -DDG_MAX_DIM=65536
-.PHONY: bench bench-portable bench-float bench-torch
+.PHONY: bench bench-portable bench-float bench-torch bench-ir
 $(BUILD)/bench: examples/bench.c examples/method_names.h discgrad.h | $(BUILD)
 	$(CC) -std=c99 $(STRICT) -O3 -march=native $(BENCH_DIM) -DBENCH_FLAGS='"-O3 -march=native"' -I. $< -o $@ $(LDLIBS)
 $(BUILD)/bench-portable: examples/bench.c examples/method_names.h discgrad.h | $(BUILD)
@@ -432,9 +437,15 @@ bench-portable: $(BUILD)/bench-portable
 	$(BUILD)/bench-portable --time $(BENCH_TIME)
 bench-float: $(BUILD)/bench-float
 	$(BUILD)/bench-float --time $(BENCH_TIME)
-bench-torch: $(BUILD)/bench $(BUILD)/bench-portable
-	/usr/bin/python3 examples/bench_torch.py --bench $(BUILD)/bench \
+bench-torch: $(BUILD)/bench $(BUILD)/bench-float $(BUILD)/bench-portable
+	/usr/bin/python3 examples/bench_torch.py --bench $(BUILD)/bench --bench-float $(BUILD)/bench-float \
 	    --bench-portable $(BUILD)/bench-portable --time $(BENCH_TIME)
+$(BUILD)/bench-ir-double: examples/bench.c examples/method_names.h discgrad.h | $(BUILD)
+	$(CC) -std=c99 $(STRICT) $(MB_AVX2) $(BENCH_DIM) -I. $< -o $@ $(LDLIBS)
+$(BUILD)/bench-ir-float: examples/bench.c examples/method_names.h discgrad.h | $(BUILD)
+	$(CC) -std=c99 $(STRICT) $(MB_AVX2) $(BENCH_DIM) -DDG_REAL=float -I. $< -o $@ $(LDLIBS)
+bench-ir: $(BUILD)/bench-ir-double $(BUILD)/bench-ir-float
+	@for b in $^; do echo "# $$b"; JOBS=$(JOBS) sh examples/bench-ir.sh ./$$b; done
 
 # make data       Fashion-MNIST IDX files into build/data, from Debian's dataset-fashion-mnist;
 #                 when that is absent it says how to install it, or installs it with DG_INSTALL=1

@@ -1,14 +1,19 @@
 #!/usr/bin/python3
-"""bench_torch.py - times the estimators in PyTorch (CPU, one thread, float64) and the C
-benchmark in the same run, then prints PyTorch's time over discgrad's with the performance goals
-beside the ratios.
+"""bench_torch.py - times the estimators in PyTorch (CPU, one thread) and the C benchmark in the
+same run, in float64 and float32, then prints PyTorch's time over discgrad's with the
+performance goals beside the ratios, each estimator's time over its arithmetic floor, and the
+goals missed.
 
 Usage (make bench-torch does this):
-    /usr/bin/python3 examples/bench_torch.py [--bench build/bench]
+    /usr/bin/python3 examples/bench_torch.py [--bench build/bench] [--bench-float build/bench-float]
                      [--bench-portable build/bench-portable] [--time 0.25]
 
---bench is the build the goals are for (-O3 -march=native); --bench-portable, when given, is a
-plain -O2 build, whose ratio the issue asks to be at least 1 wherever PyTorch has the estimator.
+--bench is the float64 build the goals are for (-O3 -march=native) and --bench-float the same
+with DG_REAL=float, against PyTorch in float64 and float32; --bench-portable, when given, is a
+plain -O2 build, whose float64 ratio should be at least 1 wherever PyTorch has the estimator.
+Besides the four single problems, two batches of 64 independent problems (64 x 200 bits and
+64 x 20 x 10 classes, each with its own logits and weights) go through discgrad's dg_ask /
+dg_tell / dg_commit and through PyTorch as one tensor.
 
 The objective is the same as in bench.c, f(z) = w.z, so both sides spend their time in the
 estimator. Needs Debian's python3-torch; with DG_INSTALL=1 in the environment
@@ -49,26 +54,33 @@ import torch.nn.functional as F  # noqa: E402
 from torch.distributions import Bernoulli, Categorical, RelaxedBernoulli  # noqa: E402
 
 torch.set_num_threads(1)
-torch.set_default_dtype(torch.float64)
 
-# name, kind, D, K: the sizes of bench.c
-SIZES = [("1x2", "categorical", 1, 2), ("32x10", "categorical", 32, 10),
-         ("200", "bernoulli", 200, 1), ("1024x64", "categorical", 1024, 64)]
-# Goals for PyTorch time / discgrad time (issue "Performance"), by method and size.
+# name, kind, D, K, batch: the sizes of bench.c (batch 0: one problem)
+SIZES = [("1x2", "categorical", 1, 2, 0), ("32x10", "categorical", 32, 10, 0),
+         ("200", "bernoulli", 200, 1, 0), ("1024x64", "categorical", 1024, 64, 0),
+         ("64x200", "bernoulli", 200, 1, 64), ("64x20x10", "categorical", 20, 10, 64)]
+# Goals for PyTorch time / discgrad time (the performance issue), by method and size, the same
+# for float64 and float32.
 GOALS = {
-    "gumbel-softmax": {"1x2": 100, "32x10": 20, "1024x64": 4},
-    "straight-through": {"1x2": 100, "32x10": 20, "1024x64": 4},
-    "reinforce": {"1x2": 100, "32x10": 50, "1024x64": 4},
+    "gumbel-softmax": {"1x2": 200, "32x10": 30, "1024x64": 5, "64x200": 10, "64x20x10": 10},
+    "straight-through": {"1x2": 200, "32x10": 30, "1024x64": 5},
+    "reinforce": {"1x2": 200, "32x10": 30, "1024x64": 5, "64x200": 10, "64x20x10": 10},
+    "rloo": {"64x200": 10, "64x20x10": 10},
 }
+# Each estimator's time over its floor (bench.c's floor rows): goal at most this at 1024x64.
+FLOOR_GOAL = 1.5
+FLOORS = [("gumbel-softmax", "floor-gs"), ("straight-through", "floor-gs"), ("reinforce", "floor-rf")]
 
 
 def make_estimators(kind, phi0, w):
-    """Returns {method: function returning the gradient wrt the logits} for one problem."""
+    """Returns {method: function returning the gradient wrt the logits} for one problem, or a
+    batch of them along the first dimension (every sum below is per example)."""
     phi = phi0.clone().requires_grad_()
     tau = 1.0
+    ev = (-1,) if kind == "bernoulli" else (-2, -1)  # the dimensions of one example
 
     def f(z):
-        return (w * z).sum(-1) if kind == "bernoulli" else (w * z).sum((-2, -1))
+        return (w * z).sum(ev)
 
     def grad_of(loss):
         phi.grad = None
@@ -84,23 +96,23 @@ def make_estimators(kind, phi0, w):
     def reinforce():
         q = dist()
         z = q.sample()
-        return grad_of(f(onehot(z)).detach() * q.log_prob(z).sum())
+        return grad_of((f(onehot(z)).detach() * q.log_prob(z).sum(-1)).sum())
 
     def rloo(m=2):
         q = dist()
         z = q.sample((m,))
         fz = f(onehot(z)).detach()
-        signal = (fz - fz.mean()) / (m - 1)
+        signal = (fz - fz.mean(0)) / (m - 1)
         return grad_of((signal * q.log_prob(z).sum(-1)).sum() / m)
 
     def gumbel_softmax(hard=False):
         if kind == "bernoulli":
-            z = RelaxedBernoulli(torch.tensor(tau), logits=phi).rsample()
+            z = RelaxedBernoulli(torch.tensor(tau, dtype=phi.dtype), logits=phi).rsample()
             if hard:
                 z = (z > 0.5).to(z.dtype) - z.detach() + z
         else:
             z = F.gumbel_softmax(phi, tau=tau, hard=hard)
-        return grad_of(f(z))
+        return grad_of(f(z).sum())
 
     def muprop():
         q = dist()
@@ -108,17 +120,17 @@ def make_estimators(kind, phi0, w):
         zbar = torch.sigmoid(phi) if kind == "bernoulli" else torch.softmax(phi, -1)
         zb = zbar.detach().requires_grad_()
         fb = f(zb)
-        (gb,) = torch.autograd.grad(fb, zb)
-        signal = (f(z) - fb - (gb * (z - zb)).sum()).detach()
-        logq = q.log_prob(z if kind == "bernoulli" else z.argmax(-1)).sum()
-        return grad_of(signal * logq + (gb * zbar).sum())
+        (gb,) = torch.autograd.grad(fb.sum(), zb)
+        signal = (f(z) - fb - (gb * (z - zb)).sum(ev)).detach()
+        logq = q.log_prob(z if kind == "bernoulli" else z.argmax(-1)).sum(-1)
+        return grad_of((signal * logq).sum() + (gb * zbar).sum())
 
     def antithetic(disarm):
         with torch.no_grad():
             u = torch.rand_like(phi0)
             b1 = (u > torch.sigmoid(-phi0)).to(phi0.dtype)
             b2 = (u < torch.sigmoid(phi0)).to(phi0.dtype)
-            df = f(b1) - f(b2)
+            df = (f(b1) - f(b2))[..., None]
             if not disarm:
                 return df * (u - 0.5)
             sign = 1 - 2 * b2
@@ -153,13 +165,17 @@ def time_call(fn, budget):
             chunk *= 2
 
 
-def torch_times(budget):
-    """{(method, size): microseconds per estimate}; Bernoulli-only methods run 1x2 as one bit."""
+def torch_times(budget, dtype):
+    """{(method, size): microseconds per estimate} in dtype; Bernoulli-only methods run 1x2 as
+    one bit."""
+    torch.set_default_dtype(dtype)
     out = {}
     gen = torch.Generator().manual_seed(2026)
     torch.manual_seed(2026)
-    for name, kind, D, K in SIZES:
+    for name, kind, D, K, B in SIZES:
         shape = (D,) if kind == "bernoulli" else (D, K)
+        if B:
+            shape = (B,) + shape
         phi0 = 4 * torch.rand(shape, generator=gen) - 2
         w = 2 * torch.rand(shape, generator=gen) - 1
         est = make_estimators(kind, phi0, w)
@@ -189,32 +205,19 @@ def c_times(bench, budget):
     return machine, out
 
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--bench", default="build/bench", help="the C benchmark binary")
-    ap.add_argument("--bench-portable", help="a plain -O2 build of the benchmark (optional)")
-    ap.add_argument("--time", type=float, default=0.25, help="seconds per cell")
-    args = ap.parse_args()
-    machine, c = c_times(args.bench, args.time)
-    portable = c_times(args.bench_portable, args.time) if args.bench_portable else None
-    t = torch_times(args.time)
-    print(f"# discgrad: {machine}")
-    if portable:
-        print(f"# discgrad portable: {portable[0]} (columns -O2 us, -O2 ratio: goal >= 1)")
-    print(f"# PyTorch {torch.__version__}, CPU, {torch.get_num_threads()} thread, float64;"
-          f" fastest of ~16 chunks in {args.time} s per cell, both sides; f(z) = w.z")
-    print("# ratio = PyTorch us / discgrad us per estimate (higher is better); goal from the"
-          " performance issue")
+def ratio_table(label, c, t, portable, missed):
+    """Prints one precision's rows: PyTorch, discgrad, their ratio and the goal; adds the goals
+    missed to `missed`."""
     extra = f" {'-O2 us':>10} {'-O2 ratio':>9}" if portable else ""
+    print(f"## {label}")
     print(f"{'method':17} {'size':>8} {'PyTorch us':>11} {'discgrad us':>12} {'ratio':>8} {'goal':>6}"
           + extra)
-    missed = []
     methods = []
     for (m, _s) in c:
-        if m not in methods:
+        if m not in methods and not m.startswith("floor"):
             methods.append(m)
     for m in methods:
-        for name, _kind, _D, _K in SIZES:
+        for name, _kind, _D, _K, _B in SIZES:
             row = c.get((m, name))
             tt = t.get((m, name))
             if row is None or (tt is None and row["status"] != "ok"):
@@ -227,17 +230,67 @@ def main():
             cu_s = f"{cus:12.3f}" if cus is not None else f"{cs:>12}"
             ratio = f"{tt / cus:7.1f}x" if tt is not None and cus else f"{'-':>8}"
             if goal and tt is not None and cus and tt / cus < goal:
-                missed.append(f"{m} {name} -O3 -march=native: {tt / cus:.1f}x < {goal}x")
+                missed.append(f"{label} {m} {name}: {tt / cus:.1f}x < {goal}x")
             extra = ""
             if portable:
-                prow = portable[1].get((m, name))
+                prow = portable.get((m, name))
                 pus = float(prow["us_per_estimate"]) if prow and prow["status"] == "ok" else None
                 pus_s = f"{pus:10.3f}" if pus else f"{'-':>10}"
                 pratio = f"{tt / pus:8.1f}x" if tt is not None and pus else f"{'-':>9}"
                 if tt is not None and pus and tt / pus < 1:
-                    missed.append(f"{m} {name} -O2: {tt / pus:.2f}x < 1x")
+                    missed.append(f"{label} {m} {name} -O2: {tt / pus:.2f}x < 1x")
                 extra = f" {pus_s} {pratio}"
             print(f"{m:17} {name:>8} {tt_s} {cu_s} {ratio} {goal_s:>6}" + extra)
+
+
+def floor_table(label, c, missed):
+    """Each estimator's time over its floor, from the C run's floor rows."""
+    print(f"## {label}: discgrad's time over the arithmetic floor (goal <= {FLOOR_GOAL}x at 1024x64)")
+    print(f"{'method':17} " + " ".join(f"{name:>9}" for name, *_ in SIZES))
+    for m, fl in FLOORS:
+        cells = []
+        for name, *_ in SIZES:
+            row, frow = c.get((m, name)), c.get((fl, name))
+            if row and frow and row["status"] == "ok" and frow["status"] == "ok":
+                r = float(row["us_per_estimate"]) / float(frow["us_per_estimate"])
+                cells.append(f"{r:8.2f}x")
+                if name == "1024x64" and r > FLOOR_GOAL:
+                    missed.append(f"{label} {m} 1024x64 over {fl}: {r:.2f}x > {FLOOR_GOAL}x")
+            else:
+                cells.append(f"{'-':>9}")
+        print(f"{m + '/' + fl[6:]:17} " + " ".join(cells))
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--bench", default="build/bench", help="the C benchmark binary (float64)")
+    ap.add_argument("--bench-float", help="the same built with DG_REAL=float (optional)")
+    ap.add_argument("--bench-portable", help="a plain -O2 build of the benchmark (optional)")
+    ap.add_argument("--time", type=float, default=0.25, help="seconds per cell")
+    args = ap.parse_args()
+    load0 = os.getloadavg()[0]
+    machine, c = c_times(args.bench, args.time)
+    portable = c_times(args.bench_portable, args.time) if args.bench_portable else None
+    cfloat = c_times(args.bench_float, args.time) if args.bench_float else None
+    t64 = torch_times(args.time, torch.float64)
+    t32 = torch_times(args.time, torch.float32) if cfloat else None
+    print(f"# discgrad: {machine}")
+    if cfloat:
+        print(f"# discgrad float: {cfloat[0]}")
+    if portable:
+        print(f"# discgrad portable: {portable[0]} (columns -O2 us, -O2 ratio: goal >= 1)")
+    print(f"# PyTorch {torch.__version__}, CPU, {torch.get_num_threads()} thread;"
+          f" fastest of ~16 chunks in {args.time} s per cell, both sides; f(z) = w.z;"
+          f" load average {load0:.2f} at the start, {os.getloadavg()[0]:.2f} at the end")
+    print("# ratio = PyTorch us / discgrad us per estimate (higher is better); goal from the"
+          " performance issue; 64x200 and 64x20x10 are batches of 64 problems")
+    missed = []
+    ratio_table("float64", c, t64, portable[1] if portable else None, missed)
+    if cfloat:
+        ratio_table("float32 (DG_REAL=float)", cfloat[1], t32, None, missed)
+    floor_table("float64", c, missed)
+    if cfloat:
+        floor_table("float32", cfloat[1], missed)
     print("# goals missed in this run: " + ("; ".join(missed) if missed else "none"))
     return 0
 
