@@ -7,11 +7,13 @@
    a shard or when: a run with 1 thread and a run with 2 threads give bit-identical logits.
 
    The program minimises E_q[f(z)] over the logits of 32 categorical variables with 10 classes
-   (Bernoulli-only methods: 320 bits), f(z) = w.z + (v.z)^2 / 2, with Adam, and prints the time
-   and a hash of the final logits for 1 and 2 threads, each run twice.
+   (--size DxK for others; Bernoulli-only methods: D*K bits), f(z) = w.z + (v.z)^2 / 2, with
+   Adam, and prints the time, the estimates per second and a hash of the final logits for 1 and
+   2 threads, each run twice.
 
    Build: cc -std=c99 -O2 -pthread -I. examples/parallel.c -o build/parallel -lm
-   Usage: parallel [--method NAME] [--steps N] [--shards S] [--samples M] */
+   Usage: parallel [--method NAME] [--steps N] [--shards S] [--samples M] [--size DxK]
+   e.g. parallel --method gumbel-softmax --size 1024x64 --steps 10 --samples 2 */
 #define _POSIX_C_SOURCE 199309L
 #include <math.h>
 #include <pthread.h>
@@ -23,12 +25,11 @@
 #include "discgrad.h"
 #include "method_names.h"
 
-#define NVAR 32
-#define NCLASS 10
-#define N (NVAR * NCLASS)
 #define MAXSHARDS 64
 
-typedef struct objective { dg_real w[N], v[N]; int n; } objective;
+static int NVAR = 32, NCLASS = 10, N = 320; /* the problem's shape (--size) */
+
+typedef struct objective { dg_real *w, *v; int n; } objective;
 
 static dg_real f_obj(const dg_real *z, void *user)
 {
@@ -52,7 +53,7 @@ static dg_real f_obj_grad(const dg_real *z, dg_real *dz, void *user)
 static objective obj;
 static dg_estimator shard_est[MAXSHARDS];   /* one estimator, rng stream and state per shard */
 static dg_real *shard_mem[MAXSHARDS];        /* and its memory */
-static dg_real shard_grad[MAXSHARDS][N];
+static dg_real *shard_grad[MAXSHARDS];
 static int shard_rc[MAXSHARDS];
 
 typedef struct job {
@@ -91,8 +92,11 @@ typedef struct run_out { int rc; double seconds, f_mean; unsigned long long hash
 /* Trains the logits for `steps` Adam steps with `threads` threads. */
 static run_out train(dg_method method, dg_kind kind, int threads, int steps, int nshards, int samples)
 {
-    static dg_real logits[N], m1[N], m2[N];
-    dg_real grad[N];
+    dg_real *logits = (dg_real *)calloc((size_t)N, sizeof(dg_real));
+    dg_real *m1 = (dg_real *)calloc((size_t)N, sizeof(dg_real));
+    dg_real *m2 = (dg_real *)calloc((size_t)N, sizeof(dg_real));
+    dg_real *grad = (dg_real *)calloc((size_t)N, sizeof(dg_real));
+    dg_real *z = (dg_real *)calloc((size_t)N, sizeof(dg_real));
     dg_problem p;
     pthread_t tid[MAXSHARDS];
     job jobs[MAXSHARDS];
@@ -102,6 +106,8 @@ static run_out train(dg_method method, dg_kind kind, int threads, int steps, int
 
     memset(&out, 0, sizeof out);
     memset(&p, 0, sizeof p);
+    out.rc = DG_ECAPACITY;
+    if (!logits || !m1 || !m2 || !grad || !z) return out;
     p.kind = kind;
     p.D = kind == DG_BERNOULLI ? N : NVAR;
     p.K = kind == DG_BERNOULLI ? 0 : NCLASS;
@@ -118,9 +124,12 @@ static run_out train(dg_method method, dg_kind kind, int threads, int steps, int
         c.seed = 2026;
         c.stream = (uint64_t)s;
         free(shard_mem[s]);
+        free(shard_grad[s]);
         shard_mem[s] = (dg_real *)malloc((dg_estimator_reals(&c, &p) + 1) * sizeof(dg_real));
-        out.rc = shard_mem[s] ? dg_init(&shard_est[s], &c, shard_mem[s], dg_estimator_reals(&c, &p))
-                              : DG_ECAPACITY;
+        shard_grad[s] = (dg_real *)malloc((size_t)n * sizeof(dg_real));
+        out.rc = shard_mem[s] && shard_grad[s]
+                     ? dg_init(&shard_est[s], &c, shard_mem[s], dg_estimator_reals(&c, &p))
+                     : DG_ECAPACITY;
         if (out.rc != DG_OK) return out;
     }
     t0 = now();
@@ -152,7 +161,6 @@ static run_out train(dg_method method, dg_kind kind, int threads, int steps, int
     out.hash = hash_bytes(logits, (size_t)n * sizeof logits[0]);
     {   /* E_q f at the final logits, by a fixed-seed Monte Carlo of 4000 draws */
         dg_rng r;
-        dg_real z[N];
         double sum = 0;
         int draw, d, k;
         dg_rng_seed(&r, 99, 0);
@@ -169,6 +177,11 @@ static run_out train(dg_method method, dg_kind kind, int threads, int steps, int
         out.f_mean = sum / 4000;
     }
     out.rc = DG_OK;
+    free(logits);
+    free(m1);
+    free(m2);
+    free(grad);
+    free(z);
     return out;
 }
 
@@ -187,14 +200,20 @@ int main(int argc, char **argv)
         else if (strcmp(argv[a], "--steps") == 0) steps = atoi(argv[a + 1]);
         else if (strcmp(argv[a], "--shards") == 0) nshards = atoi(argv[a + 1]);
         else if (strcmp(argv[a], "--samples") == 0) samples = atoi(argv[a + 1]);
+        else if (strcmp(argv[a], "--size") == 0 && sscanf(argv[a + 1], "%dx%d", &NVAR, &NCLASS) == 2) {}
         else break;
     }
     method = dgx_method_by_name(name);
-    if (a < argc || !method || steps < 1 || nshards < 2 || nshards > MAXSHARDS || samples < 1) {
-        fprintf(stderr, "usage: %s [--method NAME] [--steps N] [--shards 2..%d] [--samples M]\n",
-                argv[0], MAXSHARDS);
+    if (a < argc || !method || steps < 1 || nshards < 2 || nshards > MAXSHARDS || samples < 1 ||
+        NVAR < 1 || NCLASS < 2 || NCLASS > DG_MAX_K || NVAR > (1 << 22) / NCLASS) {
+        fprintf(stderr, "usage: %s [--method NAME] [--steps N] [--shards 2..%d] [--samples M]"
+                        " [--size DxK]\n", argv[0], MAXSHARDS);
         return 2;
     }
+    N = NVAR * NCLASS;
+    obj.w = (dg_real *)malloc((size_t)N * sizeof(dg_real));
+    obj.v = (dg_real *)malloc((size_t)N * sizeof(dg_real));
+    if (!obj.w || !obj.v) return 1;
     kind = (method == DG_ARM || method == DG_DISARM) ? DG_BERNOULLI : DG_CATEGORICAL;
     obj.n = N;
     dg_rng_seed(&r, 7, 0);
@@ -202,9 +221,11 @@ int main(int argc, char **argv)
         obj.w[i] = 2 * dg_uniform(&r) - 1;
         obj.v[i] = (dg_real)0.3 * (2 * dg_uniform(&r) - 1);
     }
-    printf("# %s on %s, %d steps, %d shards x %d draws per step, one estimator and rng stream"
-           " per shard\n", dgx_method_name_of(method),
-           kind == DG_BERNOULLI ? "320 Bernoulli variables" : "32 categorical variables x 10 classes",
+    if (kind == DG_BERNOULLI)
+        printf("# %s on %d Bernoulli variables", dgx_method_name_of(method), N);
+    else
+        printf("# %s on %d categorical variables x %d classes", dgx_method_name_of(method), NVAR, NCLASS);
+    printf(", %d steps, %d shards x %d draws per step, one estimator and rng stream per shard\n",
            steps, nshards, samples);
     for (i = 0; i < 4; ++i) {
         runs[i] = train(method, kind, threads_of[i], steps, nshards, samples);
@@ -212,8 +233,9 @@ int main(int argc, char **argv)
             printf("%s: %s\n", dgx_method_name_of(method), dg_strerror(runs[i].rc));
             return 0;
         }
-        printf("threads %d  run %d  %7.3f s  E f %.6f  logits hash %016llx\n", threads_of[i],
-               i / 2 + 1, runs[i].seconds, runs[i].f_mean, runs[i].hash);
+        printf("threads %d  run %d  %7.3f s  %9.0f estimates/s  E f %.6f  logits hash %016llx\n",
+               threads_of[i], i / 2 + 1, runs[i].seconds,
+               (double)steps * nshards * samples / runs[i].seconds, runs[i].f_mean, runs[i].hash);
         if (runs[i].hash != runs[0].hash) identical = 0;
     }
     printf("speed-up with 2 threads: %.2fx (best of two runs each)\n",
