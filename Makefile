@@ -189,9 +189,10 @@ variance: $(BUILD)/variance
 #   make install-test            installs into a temporary prefix and builds the quick start
 #                                against it through pkg-config and through CMake
 #   make check-quickstart        README's first ```c block == examples/quickstart.c, builds, runs
-#   make check-docs              the README's C, C++, pkg-config and CMake snippets as written,
-#                                every relative link of README.md and docs/*.md, and the docs
-#                                figures' structure against a short make plots
+#   make check-docs              the C programs of README.md and docs/*.md (as C and C++, their
+#                                printed output), the README's pkg-config and CMake snippets as
+#                                written, every relative link of README.md and docs/*.md, and
+#                                the docs figures' structure against a short make plots
 #   make plots                   regenerates the toy figures in docs/ (10,000 steps like the RELAX
 #                                paper, 5 seeds; about 20 s); the CSV files and the table it
 #                                prints stay in build/plots. PLOT_DIR=dir writes them elsewhere

@@ -195,9 +195,10 @@
 
    DOCUMENTATION
       Beside every declaration below. In the repository: README.md (quick start, API overview,
-      install), docs/math.md (each estimator's formula, its source and what the tests check),
-      docs/studies.md (the estimators on the toy problem and a VAE), docs/benchmarks.md,
-      docs/threads.md.
+      estimator table, install), docs/api.md (every field and function, memory, the two
+      phases, errors), docs/math.md (each estimator's formula, its source and what the tests
+      check), docs/studies.md (the estimators on the toy problem and a VAE), docs/benchmarks.md,
+      docs/threads.md, docs/portability.md, docs/testing.md.
 
    LICENSE
       See the end of the file: MIT or public domain, your choice.
