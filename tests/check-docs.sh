@@ -13,7 +13,8 @@
 #   4. nothing refers to the reference sheet that is not in the repository (MATH.md);
 #   5. a short `make plots` draws the same charts as docs/toy-*.svg: the same title, axis labels,
 #      legend entries (label, colour, line style), legend note and floor row (the caption and the
-#      data differ: fewer steps and seeds).
+#      data differ: fewer steps and seeds); so does a two-step `make vae-plots` for
+#      docs/vae-*.svg when Fashion-MNIST is installed (CI installs it before).
 # Needs gcc, clang, g++, pkg-config and cmake (.ci/run installs them).
 set -eu
 cd "$(dirname "$0")/.."
@@ -251,6 +252,31 @@ if "$MAKE" -C "$root" --no-print-directory -s plots PLOT_DIR="$tmp/plots" TOY_ST
 else
     tail -n 20 "$tmp/plots.log"
     fail "make plots failed"
+fi
+# The VAE figures need Fashion-MNIST (make data; CI installs it first): two steps of one seed.
+if [ -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ]; then
+    mkdir "$tmp/vae-plots"
+    if "$MAKE" -C "$root" --no-print-directory -s vae-plots PLOT_DIR="$tmp/vae-plots" VAE_SEEDS=1 \
+            VAE_BERN_STEPS=2 VAE_CAT_STEPS=2 VAE_TEST_N=20 BUILD="$tmp/build" > "$tmp/vae-plots.log" 2>&1; then
+        for f in vae-bernoulli.svg vae-categorical.svg; do
+            structure "docs/$f" > "$tmp/want.txt"
+            structure "$tmp/vae-plots/$f" > "$tmp/got.txt"
+            if [ ! -s "$tmp/want.txt" ]; then
+                fail "docs/$f has no recognisable chart"
+            elif cmp -s "$tmp/want.txt" "$tmp/got.txt"; then
+                pass
+            else
+                fail "make vae-plots draws $f differently from docs/$f (run make vae-plots and commit the figures):"
+                diff -u "$tmp/want.txt" "$tmp/got.txt" || true
+            fi
+        done
+        echo "check-docs: a short make vae-plots draws the charts of docs/vae-*.svg"
+    else
+        tail -n 20 "$tmp/vae-plots.log"
+        fail "make vae-plots failed"
+    fi
+else
+    echo "check-docs: docs/vae-*.svg not compared: Fashion-MNIST is not installed (make data DG_INSTALL=1)"
 fi
 
 echo "check-docs: $checks passed, $failures failed"
