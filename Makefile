@@ -189,14 +189,16 @@ variance: $(BUILD)/variance
 #   make install-test            installs into a temporary prefix and builds the quick start
 #                                against it through pkg-config and through CMake
 #   make check-quickstart        README's first ```c block == examples/quickstart.c, builds, runs
-#   make check-docs              the README's C, C++, pkg-config and CMake snippets as written,
-#                                every relative link of README.md and docs/*.md, and the docs
-#                                figures' structure against a short make plots
+#   make check-docs              the C programs of README.md and docs/*.md (as C and C++, their
+#                                printed output), the README's pkg-config and CMake snippets as
+#                                written, every relative link of README.md and docs/*.md, and
+#                                the docs figures' structure against short runs of make plots
+#                                and make vae-plots (the latter when the data is installed)
 #   make plots                   regenerates the toy figures in docs/ (10,000 steps like the RELAX
 #                                paper, 5 seeds; about 20 s); the CSV files and the table it
 #                                prints stay in build/plots. PLOT_DIR=dir writes them elsewhere
-#   make vae-plots               regenerates docs/vae-*.svg from short runs of 3 seeds (a few
-#                                minutes per seed; needs the data: make data)
+#   make vae-plots               regenerates docs/vae-*.svg from short runs of 3 seeds (about
+#                                35 minutes on a shared 2-core machine; needs the data: make data)
 #   make toy-check               a very short toy run (CI): its files, and its start against
 #                                the closed forms of docs/math.md
 # ---------------------------------------------------------------------------------------------
@@ -317,8 +319,8 @@ VAE_BERN_STEPS  ?= 200
 VAE_CAT_STEPS   ?= 100
 VAE_TEST_N      ?= 500
 VAE_RUNS         = $(BUILD)/vae-runs
-VAE_BERN_METHODS = reinforce,rloo,arm,disarm,gumbel-softmax,straight-through,gumbel-rao,muprop,rebar,relax
-VAE_CAT_METHODS  = reinforce,rloo,arm,gumbel-softmax,straight-through,gumbel-rao,muprop,rebar,relax
+VAE_BERN_METHODS = reinforce,rloo,arm,disarm,gumbel-softmax,straight-through,gumbel-rao,reinmax,muprop,rebar,relax
+VAE_CAT_METHODS  = reinforce,rloo,arm,gumbel-softmax,straight-through,gumbel-rao,reinmax,muprop,rebar,relax
 VAE_CAPTION      = test -ELBO: one sample on each of $(VAE_TEST_N) test images
 dg_comma := ,
 dg_space := $(eval) $(eval)
@@ -337,7 +339,7 @@ vae-plots: $(BUILD)/plotcurves $(foreach s,$(VAE_SEEDS),$(VAE_RUNS)/bernoulli-$(
 	mkdir -p $(PLOT_DIR)
 	$(BUILD)/plotcurves --out $(PLOT_DIR)/vae-bernoulli.svg --ylabel "test -ELBO (nats)" \
 	    --title "Bernoulli VAE (200 latents) on Fashion-MNIST: test -ELBO" \
-	    --caption "seeds $(VAE_SEED_LIST); a short run of $(VAE_BERN_STEPS) steps, batch 50, Adam 1e-3; REBAR and RELAX tuned;\nlinear encoder 784-200 and decoder 200-784; $(VAE_CAPTION)" \
+	    --caption "seeds $(VAE_SEED_LIST); a short run of $(VAE_BERN_STEPS) steps, batch 50, Adam 1e-3; REBAR and RELAX tuned;\nlinear encoder 784-200 and decoder 200-784; $(VAE_CAPTION); REBAR's line runs under RELAX's" \
 	    $(foreach s,$(VAE_SEEDS),$(VAE_RUNS)/bernoulli-$(s).csv)
 	$(BUILD)/plotcurves --out $(PLOT_DIR)/vae-categorical.svg --ylabel "test -ELBO (nats)" \
 	    --title "Categorical VAE (20 x 10 classes) on Fashion-MNIST: test -ELBO" \

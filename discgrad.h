@@ -85,10 +85,10 @@
       is a small struct (about 1.4 KiB in double: the configuration, the rng's 328 bytes, the
       scalars of the learned state); its vectors live in an array of dg_real the caller gives
       dg_init, sized by dg_estimator_reals(cfg, problem) or, as a constant for static arrays,
-      DG_ESTIMATOR_REALS(method, n, K): about 12 n values for the score family and the
-      relaxations, 20 n for REBAR, 25 n + 5 DG_RELAX_HIDDEN n for RELAX, 12 n + cfg.samples
-      for VIMCO, for a problem of n logits (e.g. 4-logit REINFORCE with an EMA baseline:
-      1.4 KiB + 112 values). A draw of the
+      DG_ESTIMATOR_REALS(method, n, K): 12 to 16 n values for the score family and the
+      relaxations, 18 n for REBAR, 18 n + 5 DG_RELAX_HIDDEN n for RELAX (8 n more for either
+      with cfg.tune), 12 n + cfg.samples for VIMCO, for a problem of n logits (e.g. 4-logit
+      REINFORCE with an EMA baseline: 1376 bytes + 49 values). A draw of the
       two-phase API (dg_ask) has its own array, sized by dg_draw_reals or DG_DRAW_REALS. No
       recompilation is needed for any problem size; the DG_MAX_* limits bound only the stack
       (DG_MAX_K, DG_EXACT_MAX_DIM), the samples per call, dg_exact's enumeration and dg_stats.
@@ -179,6 +179,13 @@
                            relaxations form phi + noise in the noise's pass, the same bits;
                            make bench times batches of 64 problems through dg_ask/dg_tell and
                            the arithmetic floor, make bench-torch float32 too, make bench-ir.
+                           estimators: DG_REINMAX (straight-through with a second-order
+                           correction), DG_INDECATER (local expectations), DG_VIMCO (the
+                           multi-sample bound).
+                           docs: a README a newcomer reads in minutes; docs/api.md and
+                           docs/testing.md beside math, studies, benchmarks, threads and
+                           portability; make check-docs builds and runs the programs of the
+                           README and docs/ as C and C++; VAE figures redrawn, with ReinMax.
       0.2.0  (2026-11-29)  speed: dg_rng is 8 xoshiro256** lanes stepped as one vector round
                            (streams differ from 0.1.0 for the same seed; blocks still equal
                            single draws, for any split); dg_gumbels, dg_logistics,
@@ -201,9 +208,10 @@
 
    DOCUMENTATION
       Beside every declaration below. In the repository: README.md (quick start, API overview,
-      install), docs/math.md (each estimator's formula, its source and what the tests check),
-      docs/studies.md (the estimators on the toy problem and a VAE), docs/benchmarks.md,
-      docs/threads.md.
+      estimator table, install), docs/api.md (every field and function, memory, the two
+      phases, errors), docs/math.md (each estimator's formula, its source and what the tests
+      check), docs/studies.md (the estimators on the toy problem and a VAE), docs/benchmarks.md,
+      docs/threads.md, docs/portability.md, docs/testing.md.
 
    LICENSE
       See the end of the file: MIT or public domain, your choice.
@@ -796,8 +804,9 @@ typedef struct dg_info {
 
 /* The dg_real values of memory an estimator with configuration cfg needs for problems of the
    shape of p (its kind, D and K are read; nothing else). The count grows linearly with the
-   problem's n logits: about 12 n for the score family, 20 n for REBAR, 25 n + 5 DG_RELAX_HIDDEN n
-   for RELAX, K n more for categorical ARM; 0 for DG_EXACT. It covers one sample at a time, so
+   problem's n logits: 12 to 16 n for the score family and the relaxations, 18 n for REBAR and
+   18 n + 5 DG_RELAX_HIDDEN n for RELAX (8 n more with cfg.tune), about (10 + K) n for
+   categorical ARM; 0 for DG_EXACT. It covers one sample at a time, so
    cfg.samples does not enter (but for DG_VIMCO, which keeps one value per sample: 12 n +
    cfg.samples): a dg_estimate call of M samples runs them one after the other.
    Returns 0 for a cfg dg_init would refuse or a malformed shape (DG_EXACT needs 0 too).

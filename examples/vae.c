@@ -26,7 +26,8 @@
    of that draw in one batched pass (its NLL, and df/dz at the points that need it), one dg_tell
    forms the B estimates and one dg_commit ends the step. The batched passes give each row the
    bits of a pass of its own, so --unbatched (one dg_estimate per example, the decoder called
-   back once per point) trains the same model bit for bit, more slowly.
+   back once per point) trains the same model bit for bit, more slowly -- except with --tune:
+   REBAR and RELAX learn at each commit, once per step here and once per example there.
 
    Usage:
      vae [--model bernoulli|categorical] [--methods disarm,rloo,...] [--steps N] [--batch B]
