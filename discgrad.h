@@ -636,12 +636,13 @@ typedef struct dg_problem {
        and the last one forced is exact too). info.f_mean is sum_C q f + r f(u), unbiased for
        E_q f; no baseline (info.baseline 0). Cost per draw: M f-calls, O(D M C log M).
      For both, problem.weights, when not NULL, receives each point's weight w_j in info.f_mean
-     = sum_j w_j f(z_j) (q(s) R(s); q(z) and r), M values per example in the order of the
-     points: sum_j w_j grad_theta f(z_j) is then an unbiased estimate of the gradient of
-     E_q f with respect to the parameters theta of the caller's own f. The points are told in
-     two passes, as VIMCO's (the weights need every value first): dg_estimate evaluates f one
-     point at a time and keeps the M configurations' classes (M D values), their values and an
-     M x M table of ratios in the estimator's memory.
+     = sum_j w_j f(z_j) (q(s) R(s); q(z) and r; q(z) / q(S) for a complete set), M values per
+     example in the order of the points: sum_j w_j grad_theta f(z_j) is then an unbiased
+     estimate of the gradient of E_q f with respect to the parameters theta of the caller's
+     own f. cfg.baseline is ignored. The points are told in two passes, as VIMCO's (the ratios
+     and the baselines need every value first): dg_estimate evaluates f one point at a time
+     and keeps the M configurations' classes (M D values), their values and an M x M table of
+     ratios in the estimator's memory.
 
    Memory: the score-function methods reduce each draw to per-coordinate sums as it comes, so
    any M costs O(D*K) scratch in the estimator and no extra stack; ARM and DisARM keep one pair
