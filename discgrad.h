@@ -4464,14 +4464,21 @@ static int dg__classes(const dg_problem *p) { return p->kind == DG_BERNOULLI ? 2
 static void dg__row_logq(const dg_problem *p, int d, dg_real *lq)
 {
     int c, K = p->K;
-    dg_real lse;
+    const dg_real *x;
+    dg_real m, lse;
     if (p->kind == DG_BERNOULLI) {
         lq[0] = dg_log_sigmoid(-p->logits[d]);
         lq[1] = dg_log_sigmoid(p->logits[d]);
         return;
     }
-    lse = dg_logsumexp(p->logits + (size_t)d * K, K);
-    for (c = 0; c < K; ++c) lq[c] = p->logits[(size_t)d * K + c] - lse;
+    x = p->logits + (size_t)d * K;
+    /* in the frame of the row's maximum: phi - logsumexp(phi) would lose the log of the sum
+       where phi is so large that it absorbs it (two tied logits of 1e17 would each get log q
+       = 0, and their probabilities would sum to 2) */
+    m = dg__max(x, K);
+    for (c = 0; c < K; ++c) lq[c] = x[c] - m;
+    lse = dg_logsumexp(lq, K);
+    for (c = 0; c < K; ++c) lq[c] -= lse;
 }
 
 /* The number of configurations of p, or cap when there are at least cap (cap <= 2^22). */

@@ -630,6 +630,40 @@ static void swor_weights(void)
     }
 }
 
+/* Logits so large that phi - logsumexp(phi) would drop the log of the sum (ties at 1e17):
+   log q comes from each row's maximum, so sum and sample's weights still sum to 1 (they summed
+   to 3 before, found by the fuzz harness), the unordered set's weights are finite, and a set
+   of every configuration gives dg_exact's gradient. */
+static void swor_huge_logits(void)
+{
+    static const dg_real lc[6] = {1e17, 1e17, -3e16, 2e17, 2e17, 2e17};
+    static dg_estimator e;
+    dg_problem p = dgt_problem(DG_CATEGORICAL, 2, 3, lc, dgt_f_cat23, NULL, NULL);
+    dg_real w[16], g[6], ex[6], value;
+    dg_info info;
+    int mi, samples, j, i;
+    CHECK_INT(dg_exact(&p, ex, &value), DG_OK);
+    p.weights = w;
+    for (mi = 0; mi < 2; ++mi)
+        for (samples = 2; samples <= 9; samples += 7) {
+            dg_config c;
+            double sum = 0;
+            memset(&c, 0, sizeof c);
+            c.method = mi ? DG_SUM_AND_SAMPLE : DG_UNORDERED_SET;
+            c.samples = samples;
+            c.seed = 60;
+            CHECK_INT(dgt_init(&e, &c), DG_OK);
+            CHECK_INT(dg_estimate(&e, &p, g, &info), DG_OK);
+            for (j = 0; j < samples; ++j) {
+                CHECK(w[j] >= 0 && w[j] <= 1);
+                sum += (double)w[j];
+            }
+            if (mi || samples == 9) CHECK_NEAR(sum, 1, DGT_TOL(1e-12, 1e-5));
+            if (samples == 9) /* every configuration: exact */
+                for (i = 0; i < 6; ++i) CHECK_NEAR(g[i], ex[i], DGT_TOL(1e-12, 1e-5) * (1 + fabs((double)ex[i])));
+        }
+}
+
 static void register_swor(void)
 {
     DGT_ADD(swor_gumbel_top_k_law);
@@ -641,4 +675,5 @@ static void register_swor(void)
     DGT_ADD(swor_complete_sets_are_exact);
     DGT_ADD(swor_sum_and_sample_unbiased);
     DGT_ADD(swor_weights);
+    DGT_ADD(swor_huge_logits);
 }
