@@ -4,8 +4,9 @@
    for Bernoulli or categorical latent variables z, given a user objective f: the samplers,
    softmax with temperature, the score-function family with its baselines, the relaxations and
    ReinMax, the control-variate estimators, the antithetic estimators, IndeCateR's local
-   expectations, exact enumeration, and VIMCO for the multi-sample bound of a model's
-   log p(x, z).
+   expectations, sampling without replacement (Gumbel-top-k, stochastic beam search, the
+   unordered set estimator, sum and sample), exact enumeration, and VIMCO for the multi-sample
+   bound of a model's log p(x, z).
    Fixed-size buffers only: no allocation, bounded stack, nothing beyond libc and libm.
 
    Do this:
@@ -32,6 +33,10 @@
       DG_MAX_ENUM        1048576  most configurations dg_exact enumerates (2^D or K^D)
       DG_EXACT_MAX_DIM   256      most logits dg_exact accepts (its buffers live on the stack)
       DG_RELAX_HIDDEN    10       tanh units of DG_RELAX's built-in surrogate net, 1..256
+      DG_MAX_SET         64       most configurations DG_UNORDERED_SET and DG_SUM_AND_SAMPLE
+                                  draw together (their cfg.samples), 2..1024 and at most
+                                  DG_MAX_SAMPLES: it bounds their DG_ESTIMATOR_REALS and a few
+                                  stack arrays of that many reals
       DG_ASSERT(x)       assert(x)  internal invariants only; inputs are checked with error codes.
                          #define DG_ASSERT(x) ((void)0) compiles it out (on a microcontroller
                          assert can pull in printf); <assert.h> is then not included
@@ -87,11 +92,13 @@
       dg_init, sized by dg_estimator_reals(cfg, problem) or, as a constant for static arrays,
       DG_ESTIMATOR_REALS(method, n, K): 12 to 16 n values for the score family and the
       relaxations, 18 n for REBAR, 18 n + 5 DG_RELAX_HIDDEN n for RELAX (8 n more for either
-      with cfg.tune), 12 n + cfg.samples for VIMCO, for a problem of n logits (e.g. 4-logit
+      with cfg.tune), 12 n + cfg.samples for VIMCO, 12 n + M (n + M + 8) for the M configurations
+      DG_UNORDERED_SET and DG_SUM_AND_SAMPLE draw together, for a problem of n logits (e.g. 4-logit
       REINFORCE with an EMA baseline: 1376 bytes + 49 values). A draw of the
       two-phase API (dg_ask) has its own array, sized by dg_draw_reals or DG_DRAW_REALS. No
       recompilation is needed for any problem size; the DG_MAX_* limits bound only the stack
-      (DG_MAX_K, DG_EXACT_MAX_DIM), the samples per call, dg_exact's enumeration and dg_stats.
+      (DG_MAX_K, DG_EXACT_MAX_DIM, DG_MAX_SET), the samples per call, dg_exact's enumeration
+      and dg_stats.
 
    STACK
       At the default configuration no function's own frame exceeds 16 KiB and no chain of calls
@@ -143,6 +150,8 @@
       DG_REINMAX           both    no (2)    yes           1 grad            yes
       DG_INDECATER         both    yes       no            1 + D (K - 1)     yes
       DG_VIMCO (3)         both    yes       no            1 (samples >= 2)  yes
+      DG_UNORDERED_SET     both    yes       no            M together (4)    yes
+      DG_SUM_AND_SAMPLE    both    yes       no            M together (4)    yes
 
       (1) The relaxations are biased for E_q f: Gumbel-softmax estimates the gradient of the
           relaxed objective E f(softmax_tau(phi + g)) (bias -> 0 as tau -> 0, variance ~ 1/tau);
@@ -156,6 +165,13 @@
           E log (1/K) sum_k p(x, z_k)/q(z_k) of K = samples draws, with f(z) = log p(x, z); it
           returns the bound (dg_info.bound) and the weights of the caller's own gradient
           (problem.weights). See DG_VIMCO beside dg_method.
+      (4) M = min(samples, configurations) distinct configurations (samples: default 4, at
+          most DG_MAX_SET) are one draw: the unordered set estimator (Kool, van Hoof & Welling
+          2020) weighs those of a stochastic beam search with its built-in leave-one-out
+          baseline; sum and sample (Liu et al. 2019) sums the M - 1 most probable exactly and
+          draws one from the rest. Both are exact when the M cover every configuration, and
+          return each point's weight in their estimate of E_q f (problem.weights). See the
+          notes beside dg_method.
 
    ERRORS
       Functions that can fail return int: DG_OK (0) or a negative code; dg_strerror names it.
@@ -186,6 +202,10 @@
                            docs/testing.md beside math, studies, benchmarks, threads and
                            portability; make check-docs builds and runs the programs of the
                            README and docs/ as C and C++; VAE figures redrawn, with ReinMax.
+                           sampling without replacement: dg_gumbel_top_k, dg_beam_search
+                           (stochastic beam search, the k most probable configurations),
+                           dg_set_ratios, DG_UNORDERED_SET and DG_SUM_AND_SAMPLE (numbered
+                           after DG_VIMCO), DG_MAX_SET.
       0.2.0  (2026-11-29)  speed: dg_rng is 8 xoshiro256** lanes stepped as one vector round
                            (streams differ from 0.1.0 for the same seed; blocks still equal
                            single draws, for any split); dg_gumbels, dg_logistics,
@@ -250,6 +270,9 @@
 #ifndef DG_RELAX_HIDDEN
 #define DG_RELAX_HIDDEN 10
 #endif
+#ifndef DG_MAX_SET
+#define DG_MAX_SET 64
+#endif
 
 #if defined(__GNUC__) || defined(__clang__)
 #define DG__MAYBE_UNUSED __attribute__((unused))
@@ -269,6 +292,7 @@ typedef char dg__check_max_samples_range[(DG_MAX_SAMPLES >= 2) ? 1 : -1];
 typedef char dg__check_max_enum_range[(DG_MAX_ENUM >= 2 && DG_MAX_ENUM <= 2147483647L) ? 1 : -1];
 typedef char dg__check_exact_dim_range[(DG_EXACT_MAX_DIM >= 2 && DG_EXACT_MAX_DIM <= 4096) ? 1 : -1];
 typedef char dg__check_relax_hidden_range[(DG_RELAX_HIDDEN >= 1 && DG_RELAX_HIDDEN <= 256) ? 1 : -1];
+typedef char dg__check_max_set_range[(DG_MAX_SET >= 2 && DG_MAX_SET <= 1024 && DG_MAX_SET <= DG_MAX_SAMPLES) ? 1 : -1];
 /* DG_REAL is float or double (or a type of the same size, as long double is on some targets):
    the elementary functions, the uniforms' grid and the temperature bounds are written for those
    two, so a wider long double would only carry double-precision results. */
@@ -376,6 +400,17 @@ DGDEF int dg_sample_categorical(dg_rng *r, const dg_real *logits, int K);
    dg_sample_categorical (lowest index on ties). When perturbed is not NULL it receives the K
    perturbed logits logits_k + g_k. Errors as dg_sample_categorical; perturbed untouched then. */
 DGDEF int dg_gumbel_max(dg_rng *r, const dg_real *logits, int K, dg_real *perturbed);
+
+/* Gumbel-top-k (Kool, van Hoof & Welling 2019, "Stochastic Beams and Where to Find Them",
+   ICML): the k largest of logits_i + g_i, g_i iid Gumbel(0,1), are k distinct classes drawn
+   without replacement from softmax(logits), in the order sequential sampling would draw them.
+   Writes the classes to top[0..k) in decreasing order of their perturbed logits (lowest index
+   first on ties) and, when keys is not NULL, those perturbed logits to keys[0..k).
+   Draws K Gumbels as dg_gumbel_max does, so k = 1 returns its class for the same rng.
+   Returns DG_OK; DG_EINVAL (r, logits or top NULL, K < 1, k outside [1, K]); DG_ECAPACITY
+   (K > DG_MAX_K); DG_EDOMAIN (a logit not finite). top and keys untouched on error.
+   Cost O(K k). Stack: 3 DG_MAX_K reals. */
+DGDEF int dg_gumbel_top_k(dg_rng *r, const dg_real *logits, int K, int k, int *top, dg_real *keys);
 
 /* Conditional Gumbel: writes to perturbed (K values) a draw of logits + g conditioned on
    argmax(logits + g) == b (Tucker et al. 2017, appendix): with E_k iid Exp(1) and
@@ -513,7 +548,9 @@ typedef struct dg_problem {
        dg_estimate, the points of a draw), which weigh the gradient of the caller's model:
        grad_theta L = sum_k w_k grad_theta log p(x, z_k). Written by dg_estimate and dg_tell
        (given the problem) only on success, like grad; must not overlap the other arrays.
-       Other methods ignore it. */
+       DG_UNORDERED_SET and DG_SUM_AND_SAMPLE write the same way each point's weight in their
+       estimate of E_q f (M = min(samples, configurations) values per example, example b's at
+       weights + b * M; see beside dg_method). Other methods ignore it. */
     dg_real *weights;
 } dg_problem;
 
@@ -580,11 +617,56 @@ typedef struct dg_problem {
        twice, dg_estimate draws its samples again from a copy of its rng, so its memory holds
        one point and the K values l_k, not K points.
 
+   Sampling without replacement. Both draw M = min(cfg.samples, configurations) distinct
+   configurations of the whole problem together, as one draw (cfg.samples: default 4, at most
+   DG_MAX_SET), and score them with s(z) = z - E_q z as above; q(z) is the probability of
+   configuration z. Both kinds, only f, M f-calls per draw, M points per draw (one per f-call).
+   DG_UNORDERED_SET  the unordered set estimator with its built-in baseline (Kool, van Hoof &
+       Welling 2020, "Estimating Gradients for Discrete Random Variables by Sampling without
+       Replacement", ICLR). S = M configurations drawn without replacement by stochastic beam
+       search (dg_beam_search), in the order of their keys. With P^{D\T}(A) the probability
+       that |A| draws without replacement from q, with the configurations T removed, give the
+       set A:
+         R(s) = P^{D\s}(S\s) / P(S),  R_s(s') = P^{D\{s,s'}}(S\{s,s'}) / P^{D\s}(S\s),  R_s(s) = 1,
+         b_s = sum_{s' in S} q(s') R_s(s') f(s'),
+         g = sum_{s in S} q(s) R(s) (f(s) - b_s) s(s).
+       Unbiased for every M. M = 1 is REINFORCE (no baseline: R(s) = 1/q(s), b_s = 0); when S
+       is every configuration, R = 1 and g is the exact gradient. The ratios come from the 2^M
+       subsets of S exactly for M <= 8, by numerical integration beyond (dg_set_ratios: O(M^2)
+       integrals of about 300 points each); a set holding all but 8 M epsilon of the mass is
+       treated as complete (R = 1). info.f_mean is sum_s q(s) R(s) f(s), an unbiased estimate
+       of E_q f; info.baseline the mean of the b_s. Cost per draw: M f-calls, O(D M C log M)
+       for the search (C classes per variable), O(2^M M) (M <= 8) or about 300 M^2 exps for
+       the ratios.
+   DG_SUM_AND_SAMPLE  sum and sample (Liu, Regier, Tripuraneni, Jordan & McAuliffe 2019,
+       "Rao-Blackwellized Stochastic Gradients for Discrete Distributions", ICML). C = the M - 1
+       most probable configurations (beam search without noise, exact for independent
+       variables; ties in probability broken by class order), r = 1 - q(C), u drawn from q
+       restricted to the configurations outside C (one uniform per variable); the points are C,
+       most probable first, then u:
+         g = sum_{z in C} q(z) f(z) s(z) + r f(u) s(u).
+       Unbiased for every M (C is fixed by the logits). M = 1 is REINFORCE; when C covers every
+       configuration there is no draw and g is the exact gradient (M - 1 configurations summed
+       and the last one forced is exact too). info.f_mean is sum_C q f + r f(u), unbiased for
+       E_q f; no baseline (info.baseline 0). Cost per draw: M f-calls, O(D M C log M).
+     For both, problem.weights, when not NULL, receives each point's weight w_j in info.f_mean
+     = sum_j w_j f(z_j) (q(s) R(s); q(z) and r; q(z) / q(S) for a complete set), M values per
+     example in the order of the points: sum_j w_j grad_theta f(z_j) is then an unbiased
+     estimate of the gradient of E_q f with respect to the parameters theta of the caller's
+     own f. cfg.baseline is ignored. The points are told in two passes, as VIMCO's (the ratios
+     and the baselines need every value first): dg_estimate evaluates f one point at a time
+     and keeps the M configurations' classes (M D values), their values and an M x M table of
+     ratios in the estimator's memory.
+
    Memory: the score-function methods reduce each draw to per-coordinate sums as it comes, so
    any M costs O(D*K) scratch in the estimator and no extra stack; ARM and DisARM keep one pair
    at a time, categorical ARM one draw's keys and its K swapped values of f, IndeCateR one draw
    and its differences f(x^(d<-k)) - f(x); VIMCO one point and its M values l_k (M more values
-   of the estimator's memory, and of a draw's per example).
+   of the estimator's memory, and of a draw's per example); DG_UNORDERED_SET and
+   DG_SUM_AND_SAMPLE one point, the M configurations' classes, their values and weights and an
+   M x M table: M (n + M + 8) values of the estimator's memory (a draw holds its M points,
+   their classes and M weights per example), and stack arrays of DG_MAX_SET and 2 DG_MAX_K
+   reals.
 
    DG_REINMAX, a straight-through estimator with a second-order correction, is documented with
    the relaxations (see "Relaxations" at dg_relaxed_grad_at). */
@@ -592,9 +674,11 @@ typedef enum dg_method {
     DG_EXACT = 1, DG_REINFORCE, DG_RLOO, DG_GUMBEL_SOFTMAX, DG_STRAIGHT_THROUGH,
     DG_GUMBEL_RAO, DG_MUPROP, DG_REBAR, DG_RELAX, DG_ARM, DG_DISARM, DG_REINMAX, DG_INDECATER,
     /* the multi-sample bound */
-    DG_VIMCO
+    DG_VIMCO,
+    /* sampling without replacement */
+    DG_UNORDERED_SET, DG_SUM_AND_SAMPLE
 } dg_method;
-#define DG__METHOD_LAST DG_VIMCO
+#define DG__METHOD_LAST DG_SUM_AND_SAMPLE
 
 /* Baselines of DG_REINFORCE (cfg.baseline; other methods ignore it). Every one is independent of
    the draw it is subtracted from, so the estimate stays unbiased; they differ in variance.
@@ -632,7 +716,9 @@ typedef struct dg_config {
     dg_method method;           /* required */
     int samples;                /* draws averaged per call: default 1 (RLOO: group size, VIMCO: the
                                    bound's K; default 2, an explicit value < 2 is DG_EINVAL); at
-                                   most DG_MAX_SAMPLES */
+                                   most DG_MAX_SAMPLES (UNORDERED_SET, SUM_AND_SAMPLE: the
+                                   configurations drawn together, default 4, at most
+                                   DG_MAX_SET) */
     dg_real tau;                /* relaxation temperature > 0: default 1 for GUMBEL_SOFTMAX,
                                    STRAIGHT_THROUGH and GUMBEL_RAO; 0.5 for REBAR and RELAX;
                                    REINMAX: default 1, at least 1 */
@@ -745,13 +831,16 @@ typedef struct dg_pending {
 /* An upper bound of dg_estimator_reals for any baseline, tuning and samples, as a constant
    expression for static arrays: method, n = D (Bernoulli) or D*K (categorical) logits, K
    classes (1 for Bernoulli). 0 for DG_EXACT, which needs no memory. DG_VIMCO's one value per
-   sample is counted at DG_MAX_SAMPLES. */
+   sample is counted at DG_MAX_SAMPLES, the M (n + M + 8) values of DG_UNORDERED_SET and
+   DG_SUM_AND_SAMPLE at M = DG_MAX_SET (dg_estimator_reals gives their exact need). */
 #define DG_ESTIMATOR_REALS(method, n, K)                                                        \
     ((method) == DG_EXACT ? (size_t)0                                                           \
      : (size_t)(n) * (size_t)(7 + DG__NWORK_BASE + ((method) == DG_RELAX ? 5 * DG_RELAX_HIDDEN : 0) + \
                               2 * (1 + DG__MAX2(7, (K)))) +                                     \
            (size_t)(2 * DG__MAX2(7, (K)) + 4) +                                                 \
-           (size_t)((method) == DG_VIMCO ? DG_MAX_SAMPLES : 0))
+           (size_t)((method) == DG_VIMCO ? DG_MAX_SAMPLES : 0) +                                \
+           ((method) == DG_UNORDERED_SET || (method) == DG_SUM_AND_SAMPLE                       \
+                ? (size_t)DG_MAX_SET * ((size_t)(n) + DG_MAX_SET + 8) : (size_t)0))
 
 /* An upper bound of dg_draw_reals (every method but DG_EXACT, whose draw holds its 2^D or K^D
    configurations), as a constant expression: n logits per example, K classes (1 for Bernoulli),
@@ -784,7 +873,9 @@ typedef struct dg_estimator {
 
 /* What one dg_estimate call did. */
 typedef struct dg_info {
-    dg_real f_mean;             /* mean of the f values evaluated at discrete samples */
+    dg_real f_mean;             /* mean of the f values evaluated at discrete samples
+                                   (DG_UNORDERED_SET, DG_SUM_AND_SAMPLE: their unbiased
+                                   estimate of E_q f, a weighted sum of those values) */
     int f_evals;                /* calls of f */
     int grad_evals;             /* calls of f_grad */
     dg_real learning_signal;    /* REINFORCE: f_mean - baseline, before any normalisation; for
@@ -792,7 +883,8 @@ typedef struct dg_info {
     dg_real baseline;           /* the baseline used for this call, averaged over draws (and,
                                    for DG_BASELINE_OPTIMAL, coordinates); DG_BASELINE_CV: mean
                                    b(z); RLOO: f_mean (the mean of the leave-one-out means);
-                                   0 for methods without one (ARM, DisARM) */
+                                   DG_UNORDERED_SET: the mean of its b_s; 0 for methods
+                                   without one (ARM, DisARM, DG_SUM_AND_SAMPLE) */
     dg_real eta, tau;           /* REBAR/RELAX: the values used for this call */
     dg_real surrogate_loss;     /* REBAR/RELAX: mean over the call's draws of a single draw's
                                    squared norm ||g||^2, which tuning lowers */
@@ -808,7 +900,9 @@ typedef struct dg_info {
    18 n + 5 DG_RELAX_HIDDEN n for RELAX (8 n more with cfg.tune), about (10 + K) n for
    categorical ARM; 0 for DG_EXACT. It covers one sample at a time, so
    cfg.samples does not enter (but for DG_VIMCO, which keeps one value per sample: 12 n +
-   cfg.samples): a dg_estimate call of M samples runs them one after the other.
+   cfg.samples; and for DG_UNORDERED_SET and DG_SUM_AND_SAMPLE, whose M = min(cfg.samples,
+   configurations) points are one draw: about 12 n + M (n + M + 8)): a dg_estimate call of M
+   samples runs them one after the other.
    Returns 0 for a cfg dg_init would refuse or a malformed shape (DG_EXACT needs 0 too).
    DG_ESTIMATOR_REALS(method, n, K) is an upper bound as a constant expression. */
 DGDEF size_t dg_estimator_reals(const dg_config *cfg, const dg_problem *shape);
@@ -824,7 +918,8 @@ DGDEF size_t dg_estimator_reals(const dg_config *cfg, const dg_problem *shape);
    Return value: DG_OK; DG_EINVAL for NULL e or cfg, memory NULL with count > 0, an unknown
      method or baseline, samples < 0, RLOO or VIMCO with an explicit samples < 2, tau < 0, NaN, infinite
      or subnormal (1/tau overflows), REINMAX with tau in (0, 1), ema_decay outside [0,1), eta or lr not finite, lr < 0;
-     DG_ECAPACITY for samples > DG_MAX_SAMPLES. e is untouched on error. */
+     DG_ECAPACITY for samples > DG_MAX_SAMPLES (DG_MAX_SET for DG_UNORDERED_SET and
+     DG_SUM_AND_SAMPLE). e is untouched on error. */
 DGDEF int dg_init(dg_estimator *e, const dg_config *cfg, dg_real *memory, size_t count);
 
 /* Writes an estimate of grad_phi E_q[f(z)] (same shape as p->logits) to grad: dg_ask, the
@@ -910,7 +1005,8 @@ typedef struct dg_draw {
 
 /* The dg_real values of memory dg_ask needs for a draw of problem p (with its batch) from e:
    batch * ((points per example + 2) n + the stored noise (+ cfg.samples for DG_VIMCO's
-   weights)). 0 for invalid arguments, or for a count too large for a size_t (DG_INDECATER's
+   weights; DG_UNORDERED_SET and DG_SUM_AND_SAMPLE: M D classes and M weights for their M
+   points)). 0 for invalid arguments, or for a count too large for a size_t (DG_INDECATER's
    draws grow as samples * D * K * n).
    DG_DRAW_REALS(method, n, K, samples, batch) is an upper bound as a constant expression. */
 DGDEF size_t dg_draw_reals(const dg_estimator *e, const dg_problem *p);
@@ -976,6 +1072,76 @@ DGDEF int dg_commit(dg_estimator *e);
    per configuration. grad and value untouched on error. Stack: 2 * DG_EXACT_MAX_DIM scalars
    and 2 * DG_EXACT_MAX_DIM long doubles. */
 DGDEF int dg_exact(const dg_problem *p, dg_real *grad, dg_real *value);
+
+/* ---------------------------------------------------------------------------------------------
+   Sampling without replacement: beam search and the unordered set's probabilities
+
+   The samplers and the set probabilities that DG_UNORDERED_SET and DG_SUM_AND_SAMPLE are built
+   on, for callers who sample or weigh sets themselves. A Bernoulli variable is the two classes
+   0 and 1 (probabilities sigmoid(-phi), sigmoid(phi)), as in dg_exact.
+   ------------------------------------------------------------------------------------------- */
+
+/* The dg_real values of work dg_beam_search needs for k beams over D variables. */
+#define DG_BEAM_WORK_REALS(D, k) ((size_t)(k) * ((size_t)(D) + 5))
+
+/* Beam search over the D independent variables of p (kind, D, K, logits; f is not used), one
+   variable at a time, keeping the k best partial configurations by their keys.
+   Stochastic (r not NULL): stochastic beam search (Kool, van Hoof & Welling 2019, algorithm 1):
+     the root's key is a Gumbel(0,1); each kept partial configuration y with key G_y and
+     log-probability phi_y gives its children y+c the keys of Gumbel(phi_y + log q_d(c)) draws
+     conditioned on their maximum being G_y: with G~_c those draws and Z their maximum,
+     G_{y+c} = -log(exp(-G_y) - exp(-Z) + exp(-G~_c)), computed in the stable form of the
+     paper's appendix. The k leaves are k distinct configurations drawn without replacement from
+     q (the Gumbel-top-k of all configurations), in the order sequential sampling would draw
+     them, and their keys the k largest perturbed log-probabilities log q(z) + g_z.
+   Deterministic (r NULL): the keys are the log-probabilities, and since the variables are
+     independent the k leaves are exactly the k most probable configurations (a prefix of one of
+     them is among the k most probable prefixes), most probable first; ties keep lower classes
+     of earlier variables first.
+   Parameters:
+     points     k configurations of n = D or D*K values, as f takes them (bits, one-hot rows).
+     log_probs  optional (may be NULL): log q(z) of each, k values.
+     keys       optional (may be NULL): their keys, k values.
+     work       count >= DG_BEAM_WORK_REALS(D, min(k, configurations)) values of scratch.
+   Return value: the number of configurations written, min(k, K^D or 2^D), >= 1; or DG_EINVAL
+     (p, points or work NULL, p's shape or batch invalid, k < 1); DG_ECAPACITY (K > DG_MAX_K,
+     k > DG_MAX_SAMPLES, count too small); DG_EDOMAIN (a logit not finite). Outputs untouched on
+     error; the rng moves only on success.
+   Cost: O(D k C log k) for C classes, D k C Gumbels when stochastic (plus one for the root).
+   Stack: 2 DG_MAX_K reals. */
+DGDEF int dg_beam_search(dg_rng *r, const dg_problem *p, int k, dg_real *points,
+                         dg_real *log_probs, dg_real *keys, dg_real *work, size_t count);
+
+/* How dg_set_ratios computes: the exact sum over subsets (k <= 8), the integral, or whichever
+   DG_UNORDERED_SET would use (exact for k <= 8, else the integral). */
+enum { DG_SET_AUTO = 0, DG_SET_EXACT = 1, DG_SET_INTEGRAL = 2 };
+
+/* The leave-one-out ratios of the unordered set estimator (Kool, van Hoof & Welling 2020) for a
+   set S of k distinct outcomes of a distribution with probabilities p_s = exp(log_p[s]) (the
+   rest of the domain has the probability r = 1 - sum_s p_s). With P^{D\T}(A) the probability
+   that |A| draws without replacement from the domain less T give the set A:
+     log_r1[s]         = log P^{D\s}(S\s) - log P(S)                       (k values)
+     log_r2[s k + s']  = log P^{D\{s,s'}}(S\{s,s'}) - log P^{D\s}(S\s),  0 for s' = s  (k*k)
+   Two ways, which tests/test_swor.c checks against each other and against the definition (a sum
+   over orderings):
+   DG_SET_EXACT  P^{D\T}(S\T) = W(S\T) for every subset A of S, W(empty) = 1,
+     W(A) = sum_{a in A} p_a W(A\a) / (r + p(A)), in log space: 2^k k terms, k <= 8.
+   DG_SET_INTEGRAL  the exponential race of the paper's appendix: with independent arrival times
+     Exp(p_i), S\T arrives before everything outside S, whatever T (removing T rescales time
+     alone), so P^{D\T}(S\T) = int_0^inf r e^(-r t) prod_{i in S\T} (1 - e^(-p_i t)) dt. The
+     integral is taken over x = log t by the trapezoid rule with step 1/5 on a range that holds
+     all but e^-40 of it (up to about 300 points; the integrand is smooth and doubly
+     exponentially small at both ends, so the rule converges geometrically: it agrees with
+     DG_SET_EXACT to about 1e-12 in double, to float's rounding in float).
+   A set whose outside probability r is at most 8 k epsilon is complete: every ratio is 1 (log
+   0), its limit as r -> 0.
+   Parameters: log_p finite, sum_s p_s <= 1 + 8 k epsilon; method DG_SET_*; log_r2 may be NULL.
+   Return value: DG_OK; DG_EINVAL (log_p or log_r1 NULL, k < 1, unknown method); DG_ECAPACITY
+     (k > DG_MAX_SET, DG_SET_EXACT with k > 8); DG_EDOMAIN (a log_p not finite, or the
+     probabilities sum above 1). Outputs untouched on error.
+   Cost: DG_SET_EXACT 2^k k exps; DG_SET_INTEGRAL about 300 k^2 (log_r2) or 300 k (log_r1 only)
+   exps and logs. Stack: 4 DG_MAX_SET + 2^8 reals. */
+DGDEF int dg_set_ratios(const dg_real *log_p, int k, int method, dg_real *log_r1, dg_real *log_r2);
 
 /* ---------------------------------------------------------------------------------------------
    Relaxations: DG_GUMBEL_SOFTMAX, DG_STRAIGHT_THROUGH, DG_GUMBEL_RAO
@@ -1991,6 +2157,40 @@ DGDEF int dg_gumbel_max(dg_rng *r, const dg_real *logits, int K, dg_real *pertur
     return best;
 }
 
+/* Does (ka, ca) rank above (kb, cb): the larger key, then the lower code (the earlier class)? */
+static int dg__ranks_above(dg_real ka, dg_real ca, dg_real kb, dg_real cb)
+{
+    return ka > kb || (ka == kb && ca < cb);
+}
+
+DGDEF int dg_gumbel_top_k(dg_rng *r, const dg_real *logits, int K, int k, int *top, dg_real *keys)
+{
+    int i, j, kept = 0, rc = dg__check_logits(logits, K);
+    dg_real g[DG_MAX_K], best_v[DG_MAX_K], best_i[DG_MAX_K]; /* on the stack: 3 DG_MAX_K scalars */
+    if (!r || !top) return DG_EINVAL;
+    if (rc) return rc;
+    if (k < 1 || k > K) return DG_EINVAL;
+    dg_gumbels(r, g, K); /* the draws of dg_gumbel_max */
+    /* the k best so far, best first; a class enters after every kept one it does not rank
+       above, so equal keys keep the lower index first */
+    for (i = 0; i < K; ++i) {
+        dg_real v = logits[i] + g[i];
+        if (kept == k && !dg__ranks_above(v, (dg_real)i, best_v[k - 1], best_i[k - 1])) continue;
+        j = kept < k ? kept++ : k - 1;
+        for (; j > 0 && dg__ranks_above(v, (dg_real)i, best_v[j - 1], best_i[j - 1]); --j) {
+            best_v[j] = best_v[j - 1];
+            best_i[j] = best_i[j - 1];
+        }
+        best_v[j] = v;
+        best_i[j] = (dg_real)i;
+    }
+    for (j = 0; j < k; ++j) {
+        top[j] = (int)best_i[j];
+        if (keys) keys[j] = best_v[j];
+    }
+    return DG_OK;
+}
+
 /* restrict on the element loops of the conditional samplers: with their arrays known apart and a
    trip count that is a multiple of 8, gcc vectorises them at -O2 too (as dg__map), where it
    would otherwise need -O3's runtime alias checks. */
@@ -2659,6 +2859,16 @@ static dg_real dg__default_tau(dg_method m)
 static void dg__cv_init(dg_cv_state *cv, const dg_config *c); /* control-variate section */
 static long dg__enum_count(const dg_problem *p);               /* exact section */
 static int dg__exact_fits(const dg_problem *p);
+static int dg__set_size(const dg_config *c, const dg_problem *p); /* without replacement */
+
+/* The methods that draw their samples together, without replacement. */
+static int dg__is_set(dg_method m) { return m == DG_UNORDERED_SET || m == DG_SUM_AND_SAMPLE; }
+
+/* Their scratch for a draw of k configurations of D variables, n logits: 7 k for the searches,
+   k (k + 3) for the tell, and k (n - D) more, so that with the k D classes of the prefix's
+   data the memory is k (n + k + 7), which grows with n as every method's does (a problem of
+   more logits must not fit the memory of fewer). */
+static long dg__set_work(int k, long n, int D) { return (long)k * (k + 7 + n - D); }
 
 /* Validates cfg and fills in its defaults; the rules of dg_init. */
 static int dg__config(const dg_config *cfg, dg_config *out)
@@ -2670,13 +2880,15 @@ static int dg__config(const dg_config *cfg, dg_config *out)
     if ((unsigned)c.baseline > (unsigned)DG__BASELINE_LAST) return DG_EINVAL; /* < 0 wraps above */
     if (c.samples < 0 || ((c.method == DG_RLOO || c.method == DG_VIMCO) && c.samples == 1))
         return DG_EINVAL;
-    if (c.samples > DG_MAX_SAMPLES) return DG_ECAPACITY;
+    if (c.samples > DG_MAX_SAMPLES || (dg__is_set(c.method) && c.samples > DG_MAX_SET))
+        return DG_ECAPACITY;
     if (!(c.tau >= 0) || !dg__finite(c.tau) || (c.tau > 0 && c.tau < DG__REAL_MIN)) return DG_EINVAL;
     if (c.method == DG_REINMAX && c.tau > 0 && c.tau < 1) return DG_EINVAL; /* see DG_REINMAX */
     if (!(c.ema_decay >= 0 && c.ema_decay < 1)) return DG_EINVAL;
     if (!dg__finite(c.eta) || !dg__finite(c.lr) || c.lr < 0) return DG_EINVAL;
     if (!dg__finite(c.baseline_value)) return DG_EINVAL;
-    if (c.samples == 0) c.samples = c.method == DG_RLOO || c.method == DG_VIMCO ? 2 : 1;
+    if (c.samples == 0)
+        c.samples = c.method == DG_RLOO || c.method == DG_VIMCO ? 2 : dg__is_set(c.method) ? 4 : 1;
     if (c.tau == 0) c.tau = dg__default_tau(c.method);
     if (c.ema_decay == 0) c.ema_decay = (dg_real)0.9;
     if (c.eta == 0) c.eta = 1;
@@ -2688,16 +2900,19 @@ static int dg__config(const dg_config *cfg, dg_config *out)
 /* Where an example's points and noise go: P0 points and Q0 values before its samples (MuProp's
    mean point, Gumbel-Rao's discrete sample, exact enumeration's configurations; the softmax rows
    of REBAR and RELAX), then Ps points and Qs values per sample. A method that keeps values
-   (keep per example: VIMCO's l_k, one per sample) tells its samples twice (dg__tell_again) and
-   keeps them in dg_estimate's window and in a draw's staging area, beside the estimate. */
+   (keep per example: VIMCO's l_k, one per sample; the set methods' weights) tells its samples
+   twice (dg__tell_again) and keeps them in dg_estimate's window and in a draw's staging area,
+   beside the estimate. W is scratch the method needs in the estimator's memory beyond its
+   work vectors, after the window (the set methods' searches and ratios). */
 typedef struct dg__shape {
     int P0, Ps, M;
     long Q0, Qs;
     int keep;
+    long W;
 } dg__shape;
 
 /* Whether method m tells its samples twice, and the values it keeps for an example of M. */
-static int dg__two_pass(dg_method m) { return m == DG_VIMCO; }
+static int dg__two_pass(dg_method m) { return m == DG_VIMCO || dg__is_set(m); }
 static int dg__keep(dg_method m, int M) { return dg__two_pass(m) ? M : 0; }
 
 /* DG_INDECATER's points per draw: x, then every other class of every variable. */
@@ -2715,7 +2930,7 @@ static int dg__shape_of(const dg_config *c, const dg_problem *p, dg__shape *s)
     s->P0 = s->Ps = 0;
     s->Q0 = s->Qs = 0;
     s->M = c->samples;
-    s->keep = dg__keep(c->method, c->samples);
+    s->W = 0;
     switch (c->method) {
     case DG_EXACT: {
         long count = dg__enum_count(p);
@@ -2759,7 +2974,17 @@ static int dg__shape_of(const dg_config *c, const dg_problem *p, dg__shape *s)
         break;
     }
     case DG_VIMCO: s->Ps = 1; s->Q0 = n; break; /* E_q z, as the score family's */
+    case DG_UNORDERED_SET:
+    case DG_SUM_AND_SAMPLE:
+        /* one point per "sample" of the drivers, as IndeCateR's; the prefix's data holds the
+           classes of the M configurations, which the search draws together */
+        s->M = dg__set_size(c, p);
+        s->Ps = 1;
+        s->Q0 = (long)s->M * p->D;
+        s->W = dg__set_work(s->M, n, p->D);
+        break;
     }
+    s->keep = dg__keep(c->method, s->M);
     return DG_OK;
 }
 
@@ -2772,6 +2997,7 @@ typedef struct dg__layout {
     dg_real *w1, *w1_m, *w1_v, *pend_dw1;           /* DG_RELAX: the net's first layer */
     dg_real *work;                                  /* DG__NWORK_BASE (+ hidden) vectors */
     dg_real *win;                                   /* dg_estimate's one-sample window */
+    dg_real *scratch;                               /* the shape's W values after it */
     size_t total;                                   /* dg_real values in all */
 } dg__layout;
 
@@ -2801,7 +3027,7 @@ static size_t dg__layout_of(const dg_config *c, int n_logits, const dg__shape *s
     L->n = n_logits;
     L->opt_fs2 = L->opt_s2 = L->pend_fs2 = L->pend_s2 = 0;
     L->w1 = L->w1_m = L->w1_v = L->pend_dw1 = 0;
-    L->work = L->win = 0;
+    L->work = L->win = L->scratch = 0;
     if (optimal) {
         DG__TAKE(L->opt_fs2, n);
         DG__TAKE(L->opt_s2, n);
@@ -2816,7 +3042,10 @@ static size_t dg__layout_of(const dg_config *c, int n_logits, const dg__shape *s
     }
     if (c->method != DG_EXACT) {
         DG__TAKE(L->work, (DG__NWORK_BASE + (net ? H : 0)) * n);
-        if (s) DG__TAKE(L->win, dg__window_size(c, s, n));
+        if (s) {
+            DG__TAKE(L->win, dg__window_size(c, s, n));
+            DG__TAKE(L->scratch, (size_t)s->W);
+        }
     }
 #undef DG__TAKE
     L->total = off;
@@ -2947,6 +3176,7 @@ typedef struct dg__acc {
     dg__vi_sums vi;             /* VIMCO's */
     dg_real f_sum, f_mean, loss;
     dg_real f_at;               /* IndeCateR: f at the current draw's sample */
+    dg_real baseline;           /* DG_UNORDERED_SET: the mean of its b_s */
     long evals;
     const dg__pts *prefix;
 } dg__acc;
@@ -4247,6 +4477,628 @@ static int dg__ic_tell_end(const dg__run *r, dg__acc *a, dg_info *info, dg__delt
 }
 
 /* ---------------------------------------------------------------------------------------------
+   sampling without replacement
+
+   Beam search (stochastic and deterministic), the sampler of the configurations outside a set,
+   the set probabilities of the unordered set estimator, and DG_UNORDERED_SET and
+   DG_SUM_AND_SAMPLE. Every variable is a row of classes: K for a categorical variable, 2 for a
+   Bernoulli one (classes 0 and 1 with log-probabilities log sigma(-phi), log sigma(phi)), as in
+   dg_exact. While a configuration is searched it is the row of its D classes in a table; it is
+   written out as a point (bits, one-hot rows) at the end.
+   ------------------------------------------------------------------------------------------- */
+static int dg__classes(const dg_problem *p) { return p->kind == DG_BERNOULLI ? 2 : p->K; }
+
+/* log q_d(c) for the classes c of variable d. */
+static void dg__row_logq(const dg_problem *p, int d, dg_real *lq)
+{
+    int c, K = p->K;
+    const dg_real *x;
+    dg_real m, lse;
+    if (p->kind == DG_BERNOULLI) {
+        lq[0] = dg_log_sigmoid(-p->logits[d]);
+        lq[1] = dg_log_sigmoid(p->logits[d]);
+        return;
+    }
+    x = p->logits + (size_t)d * K;
+    /* in the frame of the row's maximum: phi - logsumexp(phi) would lose the log of the sum
+       where phi is so large that it absorbs it (two tied logits of 1e17 would each get log q
+       = 0, and their probabilities would sum to 2) */
+    m = dg__max(x, K);
+    for (c = 0; c < K; ++c) lq[c] = x[c] - m;
+    lse = dg_logsumexp(lq, K);
+    for (c = 0; c < K; ++c) lq[c] -= lse;
+}
+
+/* The number of configurations of p, or cap when there are at least cap (cap <= 2^22). */
+static long dg__domain_capped(const dg_problem *p, long cap)
+{
+    long count = 1;
+    int d, C = dg__classes(p);
+    for (d = 0; d < p->D && count < cap; ++d) count *= C;
+    return count < cap ? count : cap;
+}
+
+/* The candidates of one level of a beam search: a binary heap of at most cap (key, log-prob,
+   code) triples, the lowest-ranked (dg__ranks_above) at the root, where a better one replaces
+   it. Codes are unique, so the ranking is total and the search deterministic. */
+typedef struct dg__heap {
+    dg_real *key, *lp, *code;
+    int size, cap;
+} dg__heap;
+
+/* Puts (key, lp, code) at i and moves it down within the first n entries. */
+static void dg__heap_sift(dg__heap *h, int i, int n, dg_real key, dg_real lp, dg_real code)
+{
+    int c;
+    for (;; i = c) {
+        c = 2 * i + 1;
+        if (c >= n) break;
+        if (c + 1 < n && dg__ranks_above(h->key[c], h->code[c], h->key[c + 1], h->code[c + 1])) ++c;
+        if (!dg__ranks_above(key, code, h->key[c], h->code[c])) break;
+        h->key[i] = h->key[c];
+        h->lp[i] = h->lp[c];
+        h->code[i] = h->code[c];
+    }
+    h->key[i] = key;
+    h->lp[i] = lp;
+    h->code[i] = code;
+}
+
+static void dg__heap_offer(dg__heap *h, dg_real key, dg_real lp, dg_real code)
+{
+    int i, up;
+    if (h->size == h->cap) {
+        if (dg__ranks_above(key, code, h->key[0], h->code[0])) dg__heap_sift(h, 0, h->size, key, lp, code);
+        return;
+    }
+    for (i = h->size++; i > 0; i = up) {
+        up = (i - 1) / 2;
+        if (!dg__ranks_above(h->key[up], h->code[up], key, code)) break;
+        h->key[i] = h->key[up];
+        h->lp[i] = h->lp[up];
+        h->code[i] = h->code[up];
+    }
+    h->key[i] = key;
+    h->lp[i] = lp;
+    h->code[i] = code;
+}
+
+/* Heap sort in place: the best first. */
+static void dg__heap_sort(dg__heap *h)
+{
+    int end;
+    for (end = h->size - 1; end > 0; --end) {
+        dg_real key = h->key[end], lp = h->lp[end], code = h->code[end];
+        h->key[end] = h->key[0];
+        h->lp[end] = h->lp[0];
+        h->code[end] = h->code[0];
+        dg__heap_sift(h, 0, end, key, lp, code);
+    }
+}
+
+/* A child's key in stochastic beam search (Kool et al. 2019, appendix B): g is its Gumbel draw
+   (location: its log-probability), Z the largest draw among its siblings, T its parent's key;
+   the result, -log(exp(-T) - exp(-Z) + exp(-g)), is the draw conditioned on the siblings'
+   maximum being T. With v = T - g + log(1 - exp(g - Z)) it is T - log(1 + e^v), written as
+   T - max(v, 0) - log1p(e^-|v|) so that nothing overflows; the maximum itself gets T. */
+static dg_real dg__gumbel_shift(dg_real T, dg_real Z, dg_real g)
+{
+    dg_real a, v;
+    if (!(g < Z)) return T;
+    a = g - Z;
+    v = T - g + (a > (dg_real)-0.6931471805599453 ? DG_LOG(-(dg_real)DG_EXPM1(a)) : DG_LOG1P(-DG_EXP(a)));
+    return T - (v > 0 ? v : 0) - DG_LOG1P(DG_EXP(-DG_FABS(v)));
+}
+
+/* Beam search with k beams (stochastic with rng, else by log-probability), k at most the number
+   of configurations. table receives the classes of the k configurations (row j: D values), best
+   first; work (5 k values) ends with their keys in work[0, k) and their log-probabilities in
+   work[k, 2k). lqt: the log-probabilities of every class (dg__logq_table), or NULL to compute
+   them level by level. While searching, table[j D + d] holds parent * C + class of beam j at
+   level d; the rows are traced back at the end.
+   The beams are kept in decreasing order of their keys, and no child's key is above its
+   parent's (the best child's is the parent's when stochastic; log q_d <= 0 else): once the
+   candidates are full and a beam's key does not rank above the worst kept, no later beam's
+   children can enter, and the level ends there (their noise is not drawn: that changes nothing
+   about the children kept, whose keys are what they would have been). */
+static void dg__beam(dg_rng *rng, const dg_problem *p, int k, const dg_real *lqt, dg_real *table,
+                     dg_real *work)
+{
+    dg_real lrow[DG_MAX_K], g[DG_MAX_K]; /* on the stack: 2 DG_MAX_K scalars */
+    dg_real *bk = work, *bl = work + k, *anc, *col, best;
+    const dg_real *lq;
+    dg__heap h;
+    int C = dg__classes(p), D = p->D, b = 1, d, j, c;
+    h.key = work + 2 * (size_t)k;
+    h.lp = work + 3 * (size_t)k;
+    h.code = work + 4 * (size_t)k;
+    h.cap = k;
+    bk[0] = rng ? dg_gumbel(rng) : 0;
+    bl[0] = 0;
+    for (d = 0; d < D; ++d) {
+        if (lqt) {
+            lq = lqt + (size_t)d * C;
+        } else {
+            dg__row_logq(p, d, lrow);
+            lq = lrow;
+        }
+        for (best = lq[0], c = 1; c < C; ++c) best = lq[c] > best ? lq[c] : best;
+        h.size = 0;
+        for (j = 0; j < b; ++j) {
+            dg_real z = 0;
+            /* the best key among beam j's children: no better than the worst kept ends it */
+            if (h.size == k && !(rng ? bk[j] > h.key[0] : bl[j] + best > h.key[0])) break;
+            if (rng) { /* the children's Gumbels at their log-probabilities, and their maximum */
+                dg__noise_block(rng, DG__MAP_GUMBEL, g, C);
+                for (c = 0; c < C; ++c) {
+                    g[c] += bl[j] + lq[c];
+                    if (c == 0 || g[c] > z) z = g[c];
+                }
+            }
+            for (c = 0; c < C; ++c) {
+                dg_real lp = bl[j] + lq[c];
+                dg__heap_offer(&h, rng ? dg__gumbel_shift(bk[j], z, g[c]) : lp, lp, (dg_real)(j * C + c));
+            }
+        }
+        dg__heap_sort(&h);
+        b = h.size;
+        for (j = 0; j < b; ++j) {
+            bk[j] = h.key[j];
+            bl[j] = h.lp[j];
+            table[(size_t)j * D + d] = h.code[j];
+        }
+    }
+    /* trace back: anc[j] is final beam j's ancestor at the level being read; each level's codes
+       are read for every beam before that level's column is overwritten with classes */
+    anc = h.key;
+    col = h.lp;
+    for (j = 0; j < b; ++j) anc[j] = (dg_real)j;
+    for (d = D - 1; d >= 0; --d) {
+        for (j = 0; j < b; ++j) col[j] = table[(size_t)anc[j] * D + d];
+        for (j = 0; j < b; ++j) {
+            int code = (int)col[j];
+            table[(size_t)j * D + d] = (dg_real)(code % C);
+            anc[j] = (dg_real)(code / C);
+        }
+    }
+}
+
+/* The points of count configurations given by their classes (table rows of D values). */
+static void dg__set_points(const dg_problem *p, const dg_real *table, int count, dg_real *z)
+{
+    int j, d, c, K = p->K, D = p->D;
+    size_t n = (size_t)dg__n(p);
+    for (j = 0; j < count; ++j) {
+        const dg_real *row = table + (size_t)j * D;
+        dg_real *zj = z + (size_t)j * n;
+        if (p->kind == DG_BERNOULLI) {
+            dg__copy(zj, row, D);
+            continue;
+        }
+        for (d = 0; d < D; ++d)
+            for (c = 0; c < K; ++c) zj[(size_t)d * K + c] = (dg_real)((int)row[d] == c);
+    }
+}
+
+/* log q_d(c) of every class of every variable (D C values), and log q(z) of a point. */
+static void dg__logq_table(const dg_problem *p, dg_real *lq)
+{
+    int d, C = dg__classes(p);
+    for (d = 0; d < p->D; ++d) dg__row_logq(p, d, lq + (size_t)d * C);
+}
+
+static dg_real dg__point_logq(const dg_problem *p, const dg_real *lq, const dg_real *z)
+{
+    int d, c, K = p->K, C = dg__classes(p);
+    dg_real s = 0;
+    for (d = 0; d < p->D; ++d) {
+        if (p->kind == DG_BERNOULLI) {
+            c = z[d] > (dg_real)0.5;
+        } else {
+            for (c = 0; c < K - 1 && !(z[(size_t)d * K + c] > (dg_real)0.5); ++c) {}
+        }
+        s += lq[(size_t)d * C + c];
+    }
+    return s;
+}
+
+/* A configuration drawn from q restricted to the configurations outside the t rows of top
+   (classes, from dg__beam) with log-probabilities top_lp, one uniform per variable, its classes
+   written to out (D values); there must be one outside. Variable by variable, class c is drawn
+   with probability proportional to the mass outside top under the prefix chosen so far and c:
+   relative to the prefix, q_d(c) (1 - sum over the top rows under prefix + c of their
+   probability given prefix + c), and exactly 0 when those rows are all of its configurations.
+   lqt: dg__logq_table. suf and act: t values of scratch each (each row's log-probability given
+   the prefix, and whether it is under the prefix). */
+static void dg__sample_outside(dg_rng *rng, const dg_problem *p, const dg_real *lqt,
+                               const dg_real *top, const dg_real *top_lp, int t, dg_real *out,
+                               dg_real *suf, dg_real *act)
+{
+    dg_real w[DG_MAX_K], under[DG_MAX_K]; /* on the stack: 2 DG_MAX_K scalars */
+    const dg_real *lq;
+    int cnt[DG_MAX_K];
+    int C = dg__classes(p), D = p->D, d, c, j, m, chosen;
+    long full = (long)t + 1, size;
+    /* below level d there are C^(D-1-d) configurations; counts are compared up to t + 1, which
+       C^m reaches */
+    for (m = 0, size = 1; size < full && C > 1; ++m) size *= C;
+    for (j = 0; j < t; ++j) {
+        suf[j] = top_lp[j];
+        act[j] = 1;
+    }
+    for (d = 0; d < D; ++d) {
+        dg_real u = dg_uniform(rng), total = 0;
+        int rest = D - 1 - d, open = 0;
+        if (rest >= m) size = full;
+        else for (size = 1, j = 0; j < rest; ++j) size *= C;
+        lq = lqt + (size_t)d * C;
+        for (c = 0; c < C; ++c) {
+            under[c] = 0;
+            cnt[c] = 0;
+        }
+        for (j = 0; j < t; ++j) {
+            if (!(act[j] > 0)) continue;
+            c = (int)top[(size_t)j * D + d];
+            cnt[c]++;
+            under[c] += DG_EXP(suf[j] - lq[c]);
+        }
+        for (c = 0; c < C; ++c) {
+            dg_real pc = DG_EXP(lq[c]);
+            if (cnt[c] == 0) w[c] = pc;
+            else if ((long)cnt[c] >= size) w[c] = 0;
+            else w[c] = under[c] < 1 ? pc * (1 - under[c]) : 0;
+            total += w[c];
+            open += (long)cnt[c] < size;
+        }
+        if (total > 0) {
+            chosen = dg__inverse_cdf(w, C, u * total);
+        } else { /* rounding left no weight where configurations remain: one of those classes */
+            int pick = (int)(u * (dg_real)open);
+            for (chosen = 0; chosen < C - 1; ++chosen)
+                if ((long)cnt[chosen] < size && pick-- == 0) break;
+        }
+        out[d] = (dg_real)chosen;
+        for (j = 0; j < t; ++j) {
+            if (!(act[j] > 0)) continue;
+            if ((int)top[(size_t)j * D + d] != chosen) act[j] = 0;
+            else suf[j] -= lq[chosen];
+        }
+    }
+}
+
+/* ---- the set probabilities (dg_set_ratios) ---------------------------------------------------- */
+#define DG__SET_EXACT_MAX 8
+#define DG__SET_STEP ((dg_real)0.2)
+#define DG__EPS (DG__IS_FLOAT ? (dg_real)FLT_EPSILON : (dg_real)DBL_EPSILON)
+
+/* 1 - sum_j exp(lp_j), the probability outside a set, summed with Neumaier's compensation. */
+static dg_real dg__set_rest(const dg_real *lp, int k)
+{
+    dg_real s = 1, c = 0, t, x;
+    int j;
+    for (j = 0; j < k; ++j) {
+        x = -DG_EXP(lp[j]);
+        t = s + x;
+        c += DG_FABS(s) >= DG_FABS(x) ? (s - t) + x : (x - t) + s;
+        s = t;
+    }
+    return s + c;
+}
+
+/* A set whose outside probability is within rounding of 0 has (numerically) all the mass. */
+static int dg__set_complete(dg_real rest, int k) { return !(rest > 8 * (dg_real)k * DG__EPS); }
+
+/* log W(A) for every subset A of the k <= 8 elements (bit j: element j): W(empty) = 1,
+   W(A) = sum_{a in A} p_a W(A \ a) / (rest + p(A)), the probability that drawing without
+   replacement from the domain less S \ A gives the elements of A first (an element a of A is
+   drawn first with probability p_a over the mass left, rest + p(A)), so P^{D\T}(S\T) =
+   W(S\T). All terms are positive: no cancellation. */
+static void dg__set_table(const dg_real *lp, int k, dg_real rest, dg_real *lw)
+{
+    int mask, j, full = 1 << k;
+    lw[0] = 0;
+    for (mask = 1; mask < full; ++mask) {
+        dg_real m = 0, sum = 0, mass = rest;
+        int first = 1;
+        for (j = 0; j < k; ++j) {
+            dg_real v;
+            if (!((mask >> j) & 1)) continue;
+            v = lp[j] + lw[mask ^ (1 << j)];
+            if (first || v > m) m = v;
+            first = 0;
+            mass += DG_EXP(lp[j]);
+        }
+        for (j = 0; j < k; ++j)
+            if ((mask >> j) & 1) sum += DG_EXP(lp[j] + lw[mask ^ (1 << j)] - m);
+        lw[mask] = dg__finite(m) ? m + DG_LOG(sum) - DG_LOG(mass) : m;
+    }
+}
+
+/* log(1 - exp(-e^y)): a factor of the integrand below at y = log(p t). */
+static dg_real dg__log1mexp_exp(dg_real y)
+{
+    dg_real u;
+    if (y < (dg_real)-40) return y; /* log(u - u^2/2 + ...) = y - u/2 + ..., u < 5e-18 */
+    u = DG_EXP(y);
+    if (u < (dg_real)0.6931471805599453) return DG_LOG(-(dg_real)DG_EXPM1(-u));
+    return DG_LOG1P(-DG_EXP(-u));
+}
+
+/* A running log-sum-exp: m the largest term so far, s the sum of exp(term - m). Terms below
+   e^-60 of the largest are dropped (the sums have at most a few hundred terms): their exps
+   would be subnormal, which costs a hundred times a normal one on most CPUs. */
+static void dg__lse_add(dg_real *m, dg_real *s, dg_real v, int first)
+{
+    if (first) {
+        *m = v;
+        *s = 1;
+    } else if (v > *m) {
+        *s = *m - v > (dg_real)-60 ? *s * DG_EXP(*m - v) + 1 : 1;
+        *m = v;
+    } else if (v - *m > (dg_real)-60) {
+        *s += DG_EXP(v - *m);
+    }
+}
+
+/* The probabilities of S and of the sets it leaves when one or two elements are taken out, in
+   log: returns log P(S); l1[s] = log P^{D\s}(S\s) (k values); when mat is not NULL, mat[s k + i]
+   = mat[i k + s] = log P^{D\{s,i}}(S\{s,i}) for s != i and mat[s k + s] = 0 (k x k values).
+   Exact (k <= DG__SET_EXACT_MAX) from dg__set_table, else by the integral
+     P^{D\T}(S\T) = int r e^(-r t) prod_{i in S\T} (1 - e^(-p_i t)) dt
+   over x = log t (dt = t dx): the trapezoid rule with step 1/5 on [x_lo, x_hi], all the sets in
+   one pass over the grid (the factors log(1 - e^(-p_i t)) are computed once per point), each a
+   running log-sum-exp: for s < i the pair of {s, i} is kept in (mat[s k + i], mat[i k + s]).
+   On the left the integrand of a set of m elements falls like e^((m+1) x) below t = 1/(r + p(A))
+   >= 1: x_lo leaves out e^-40 of it for the smallest m used (k - 2; the empty set is exact). On
+   the right it falls like (r t)^(m+1) e^(-r t): r t = k + 1 + 10 sqrt(k + 1) + 45 leaves out
+   e^-50. The integrand is smooth and doubly exponentially small at both ends, so the rule
+   converges geometrically in the step. */
+static dg_real dg__set_probs(const dg_real *lp, int k, dg_real rest, int exact, dg_real *l1,
+                             dg_real *mat)
+{
+    dg_real lam[DG_MAX_SET], m1[DG_MAX_SET], s1[DG_MAX_SET]; /* on the stack */
+    dg_real lw[1 << DG__SET_EXACT_MAX], lr, h = DG__SET_STEP, x_lo, x_hi, m0 = 0, s0 = 0, lps;
+    int i, s, j, steps, mmin = k - 2 > 1 ? k - 2 : 1, pairs = mat && k > 2;
+    if (exact) {
+        int full = (1 << k) - 1;
+        dg__set_table(lp, k, rest, lw);
+        for (s = 0; s < k; ++s) {
+            l1[s] = lw[full ^ (1 << s)];
+            if (mat)
+                for (i = 0; i < k; ++i) mat[(size_t)s * k + i] = i == s ? 0 : lw[full ^ (1 << s) ^ (1 << i)];
+        }
+        return lw[full];
+    }
+    lr = DG_LOG(rest);
+    x_lo = -(2 + (dg_real)41 / (dg_real)(mmin + 1));
+    x_hi = DG_LOG(((dg_real)(k + 1) + 10 * DG_SQRT((dg_real)(k + 1)) + 45) / rest);
+    steps = (int)((x_hi - x_lo) / h) + 1;
+    for (j = 0; j <= steps; ++j) {
+        dg_real x = x_lo + (dg_real)j * h, total = lr - rest * DG_EXP(x) + x;
+        for (i = 0; i < k; ++i) {
+            lam[i] = dg__log1mexp_exp(lp[i] + x);
+            total += lam[i];
+        }
+        dg__lse_add(&m0, &s0, total, j == 0);
+        for (s = 0; s < k; ++s) {
+            dg_real ts = total - lam[s];
+            dg__lse_add(&m1[s], &s1[s], ts, j == 0);
+            if (pairs)
+                for (i = s + 1; i < k; ++i)
+                    dg__lse_add(&mat[(size_t)s * k + i], &mat[(size_t)i * k + s], ts - lam[i], j == 0);
+        }
+    }
+    lps = m0 + DG_LOG(s0) + DG_LOG(h);
+    for (s = 0; s < k; ++s) l1[s] = k == 1 ? 0 : m1[s] + DG_LOG(s1[s]) + DG_LOG(h);
+    if (mat)
+        for (s = 0; s < k; ++s) {
+            mat[(size_t)s * k + s] = 0;
+            for (i = s + 1; i < k; ++i) {
+                dg_real v = pairs ? mat[(size_t)s * k + i] + DG_LOG(mat[(size_t)i * k + s]) + DG_LOG(h) : 0;
+                mat[(size_t)s * k + i] = mat[(size_t)i * k + s] = v;
+            }
+        }
+    return lps;
+}
+
+DGDEF int dg_set_ratios(const dg_real *log_p, int k, int method, dg_real *log_r1, dg_real *log_r2)
+{
+    dg_real l1[DG_MAX_SET], rest, lps;
+    int s, i;
+    if (!log_p || !log_r1 || k < 1 || method < DG_SET_AUTO || method > DG_SET_INTEGRAL) return DG_EINVAL;
+    if (k > DG_MAX_SET || (method == DG_SET_EXACT && k > DG__SET_EXACT_MAX)) return DG_ECAPACITY;
+    if (!dg__all_finite(log_p, k)) return DG_EDOMAIN;
+    rest = dg__set_rest(log_p, k);
+    if (!(rest >= -8 * (dg_real)k * DG__EPS)) return DG_EDOMAIN;
+    if (dg__set_complete(rest, k)) {
+        for (s = 0; s < k; ++s) log_r1[s] = 0;
+        if (log_r2) for (i = 0; i < k * k; ++i) log_r2[i] = 0;
+        return DG_OK;
+    }
+    lps = dg__set_probs(log_p, k, rest,
+                        method == DG_SET_EXACT || (method == DG_SET_AUTO && k <= DG__SET_EXACT_MAX),
+                        l1, log_r2);
+    for (s = 0; s < k; ++s) {
+        log_r1[s] = l1[s] - lps;
+        if (log_r2) /* in place: row s reads each entry once, and its mirror is another entry */
+            for (i = 0; i < k; ++i) if (i != s) log_r2[(size_t)s * k + i] -= l1[s];
+    }
+    return DG_OK;
+}
+
+DGDEF int dg_beam_search(dg_rng *r, const dg_problem *p, int k, dg_real *points,
+                         dg_real *log_probs, dg_real *keys, dg_real *work, size_t count)
+{
+    int rc = dg__check_shape(p, 0), b, j;
+    if (rc) return rc;
+    if (!points || !work || k < 1 || p->batch > 1) return DG_EINVAL;
+    if (k > DG_MAX_SAMPLES) return DG_ECAPACITY;
+    b = (int)dg__domain_capped(p, k);
+    if (count < DG_BEAM_WORK_REALS(p->D, b)) return DG_ECAPACITY;
+    if (!dg__all_finite(p->logits, dg__n(p))) return DG_EDOMAIN;
+    dg__beam(r, p, b, 0, work, work + (size_t)b * p->D);
+    dg__set_points(p, work, b, points);
+    for (j = 0; j < b; ++j) {
+        if (keys) keys[j] = work[(size_t)b * p->D + j];
+        if (log_probs) log_probs[j] = work[(size_t)b * p->D + b + j];
+    }
+    return b;
+}
+
+
+/* ---- the estimators ----------------------------------------------------------------------- */
+/* Work vectors of the tell: pi = E_q z, and log q_d(c) of every class (D C values, two slots:
+   a Bernoulli problem has 2 n of them), which the ask's searches use too. */
+enum { DG__W_SET_PI = 1, DG__W_SET_LQ = 2 /* and 3 */ };
+
+/* The configurations of a draw: min(samples, number of configurations). */
+static int dg__set_size(const dg_config *c, const dg_problem *p)
+{
+    return (int)dg__domain_capped(p, (long)c->samples);
+}
+
+/* Sum and sample: kt configurations summed, and one drawn outside them when has. */
+static void dg__sas_counts(const dg_config *c, const dg_problem *p, int *kt, int *has)
+{
+    long dom = dg__domain_capped(p, (long)c->samples + 1);
+    *kt = (int)(dom < c->samples - 1 ? dom : c->samples - 1);
+    *has = *kt < dom;
+}
+
+/* The draw's configurations, as the classes of each (M rows of D values in the prefix's data):
+   the stochastic beam search's, or the top M - 1 and one drawn outside them. Scratch: 5 M
+   values for a search, then the top rows' log-probabilities and the outside sampler's flags. */
+static void dg__set_ask_prefix(const dg__run *r, dg__pts *pre)
+{
+    const dg_problem *p = r->p;
+    int k = dg__set_size(&r->e->cfg, p), kt, has;
+    dg_real *table = pre->data, *work = r->L->scratch, *lqt = DG__W(r->L, DG__W_SET_LQ);
+    dg_real *top_lp = work + 5 * (size_t)k, *act = top_lp + k;
+    dg__logq_table(p, lqt);
+    if (r->e->cfg.method == DG_UNORDERED_SET) {
+        dg__beam(r->rng, p, k, lqt, table, work);
+        return;
+    }
+    dg__sas_counts(&r->e->cfg, p, &kt, &has);
+    if (kt > 0) dg__beam(0, p, kt, lqt, table, work);
+    /* the top rows' log-probabilities move out of work, which the outside sampler reuses */
+    dg__copy(top_lp, work + kt, kt);
+    if (has) dg__sample_outside(r->rng, p, lqt, table, top_lp, kt, table + (size_t)kt * p->D, work, act);
+}
+
+/* Point m: configuration m written out (bits, one-hot rows). */
+static void dg__set_ask_sample(const dg__run *r, int m, const dg__pts *pre, dg__pts *s)
+{
+    dg__set_points(r->p, pre->data + (size_t)m * r->p->D, 1, s->z);
+}
+
+static void dg__set_tell_begin(const dg__run *r, dg__acc *a)
+{
+    dg__probs(r->p, DG__W(r->L, DG__W_SET_PI));
+    dg__logq_table(r->p, DG__W(r->L, DG__W_SET_LQ));
+    a->f_mean = a->baseline = 0;
+}
+
+/* First pass, point m: log q(z_m) kept (where its weight goes later), f(z_m) in the scratch. */
+static int dg__set_tell_sample(const dg__run *r, dg__acc *a, int m, const dg__pts *s)
+{
+    a->kept[m] = dg__point_logq(r->p, DG__W(r->L, DG__W_SET_LQ), s->z);
+    r->L->scratch[m] = s->v[0];
+    return DG_OK;
+}
+
+/* c_j = (p_j / P)(f_j - B), B = sum p_j f_j / P, P = sum p_j: the exact gradient's coefficients
+   when the configurations are all there are (or all the mass there is), with the weights
+   w_j = p_j / P (which may overwrite lp: each is written after its last read). Returns B. */
+static dg_real dg__set_complete_coef(const dg_real *lp, const dg_real *f, int k, dg_real *coef,
+                                     dg_real *w)
+{
+    dg_real mass = 0, b = 0;
+    int j;
+    for (j = 0; j < k; ++j) mass += DG_EXP(lp[j]);
+    for (j = 0; j < k; ++j) b += DG_EXP(lp[j]) * f[j];
+    b /= mass;
+    for (j = 0; j < k; ++j) {
+        dg_real q = DG_EXP(lp[j]);
+        coef[j] = q * (f[j] - b) / mass;
+        w[j] = q / mass;
+    }
+    return b;
+}
+
+/* Once every value is known: the coefficients c_j of g = sum_j c_j s(z_j) (scratch [k, 2k)),
+   each point's weight in the estimate of E_q f (kept, over the log-probabilities), and
+   info's f_mean and baseline. Scratch: f at [0, k), then l1 (k) and the pairs' table (k k). */
+static void dg__set_coefs(const dg__run *r, dg__acc *a)
+{
+    const dg_problem *p = r->p;
+    int k = dg__set_size(&r->e->cfg, p), s, i, kt, has;
+    dg_real *lp = a->kept, *w = a->kept, *f = r->L->scratch, *coef = f + k, *l1 = coef + k;
+    dg_real *mat = l1 + k, rest, fmean = 0, bmean = 0, lps;
+    if (r->e->cfg.method == DG_SUM_AND_SAMPLE) {
+        dg__sas_counts(&r->e->cfg, p, &kt, &has);
+        if (!has) {
+            fmean = dg__set_complete_coef(lp, f, kt, coef, w);
+        } else {
+            rest = dg__set_rest(lp, kt);
+            if (!(rest > 0)) rest = 0;
+            for (s = 0; s < kt; ++s) {
+                w[s] = DG_EXP(lp[s]);
+                coef[s] = w[s] * f[s];
+                fmean += coef[s];
+            }
+            w[kt] = rest;
+            coef[kt] = rest * f[kt];
+            fmean += coef[kt];
+        }
+    } else {
+        rest = dg__set_rest(lp, k);
+        if (k == dg__domain_capped(p, (long)k + 1) || dg__set_complete(rest, k)) {
+            fmean = bmean = dg__set_complete_coef(lp, f, k, coef, w);
+        } else if (k == 1) { /* REINFORCE: R = 1/q, and no baseline */
+            coef[0] = fmean = f[0];
+            w[0] = 1;
+        } else {
+            lps = dg__set_probs(lp, k, rest, k <= DG__SET_EXACT_MAX, l1, mat);
+            for (s = 0; s < k; ++s) {
+                dg_real b = 0, ws;
+                for (i = 0; i < k; ++i)
+                    b += DG_EXP(lp[i] + (i == s ? 0 : mat[(size_t)s * k + i] - l1[s])) * f[i];
+                ws = DG_EXP(lp[s] + l1[s] - lps);
+                coef[s] = ws * (f[s] - b);
+                fmean += ws * f[s];
+                bmean += b / (dg_real)k;
+                l1[s] = ws; /* l1[s] is read for s alone: the weights wait there */
+            }
+            dg__copy(w, l1, k);
+        }
+    }
+    a->f_mean = fmean;
+    a->baseline = bmean;
+}
+
+/* Second pass, point m (the same point again): grad += c_m s(z_m). */
+static int dg__set_tell_again(const dg__run *r, dg__acc *a, int m, const dg__pts *pt)
+{
+    const dg_real *z = pt->z, *pi = DG__W(r->L, DG__W_SET_PI);
+    dg_real c, *grad = a->grad;
+    int i, n = dg__n(r->p), k = dg__set_size(&r->e->cfg, r->p);
+    if (m == 0) dg__set_coefs(r, a);
+    c = r->L->scratch[k + m];
+    if (m == 0) for (i = 0; i < n; ++i) grad[i] = c * (z[i] - pi[i]);
+    else for (i = 0; i < n; ++i) grad[i] += c * (z[i] - pi[i]);
+    return DG_OK;
+}
+
+static int dg__set_tell_end(const dg__run *r, dg__acc *a, dg_info *info, dg__delta *dl)
+{
+    (void)dl;
+    info->f_mean = a->f_mean;
+    info->baseline = a->baseline;
+    return dg__finish(r->p, a->grad, info);
+}
+
+/* ---------------------------------------------------------------------------------------------
    exact
    ------------------------------------------------------------------------------------------- */
 
@@ -4368,6 +5220,8 @@ static void dg__ask_prefix(const dg__run *r, dg__pts *pre)
     case DG_DISARM: if (r->p->kind == DG_BERNOULLI) dg__at_probs(r, pre); break;
     case DG_REINMAX: dg__rm_ask_prefix(r); break;
     case DG_INDECATER: dg__ic_ask_prefix(r); break;
+    case DG_UNORDERED_SET:
+    case DG_SUM_AND_SAMPLE: dg__set_ask_prefix(r, pre); break;
     }
 }
 
@@ -4391,6 +5245,8 @@ static void dg__ask_sample(const dg__run *r, int m, const dg__pts *pre, dg__pts 
         break;
     case DG_REINMAX: dg__rm_ask_sample(r, s); break;
     case DG_INDECATER: dg__ic_ask_sample(r, m, s); break;
+    case DG_UNORDERED_SET:
+    case DG_SUM_AND_SAMPLE: dg__set_ask_sample(r, m, pre, s); break;
     }
 }
 
@@ -4414,6 +5270,8 @@ static void dg__tell_begin(const dg__run *r, dg__acc *a, const dg__pts *pre)
     case DG_REINMAX: dg__rm_tell_begin(r, a); break;
     case DG_INDECATER: dg__ic_tell_begin(r, a); break;
     case DG_VIMCO: dg__vi_tell_begin(r, a, pre); break;
+    case DG_UNORDERED_SET:
+    case DG_SUM_AND_SAMPLE: dg__set_tell_begin(r, a); break;
     }
 }
 
@@ -4435,6 +5293,8 @@ static int dg__tell_sample(const dg__run *r, dg__acc *a, int m, const dg__pts *s
     case DG_REINMAX: return dg__rm_tell_sample(r, a, m, s);
     case DG_INDECATER: return dg__ic_tell_sample(r, a, m, s);
     case DG_VIMCO: return dg__vi_tell_sample(r, a, m, s);
+    case DG_UNORDERED_SET:
+    case DG_SUM_AND_SAMPLE: return dg__set_tell_sample(r, a, m, s);
     default: return DG_OK;
     }
 }
@@ -4444,6 +5304,8 @@ static int dg__tell_again(const dg__run *r, dg__acc *a, int m, const dg__pts *s)
 {
     switch (r->e->cfg.method) {
     case DG_VIMCO: return dg__vi_tell_again(r, a, m, s);
+    case DG_UNORDERED_SET:
+    case DG_SUM_AND_SAMPLE: return dg__set_tell_again(r, a, m, s);
     default: return DG_OK;
     }
 }
@@ -4469,6 +5331,8 @@ static int dg__tell_end(const dg__run *r, dg__acc *a, const dg__pts *pre, dg_inf
     case DG_REINMAX: return dg__rm_tell_end(r, a, info, dl);
     case DG_INDECATER: return dg__ic_tell_end(r, a, info, dl);
     case DG_VIMCO: return dg__vi_tell_end(r, a, info, dl);
+    case DG_UNORDERED_SET:
+    case DG_SUM_AND_SAMPLE: return dg__set_tell_end(r, a, info, dl);
     }
     return DG_EINVAL;
 }
@@ -5011,9 +5875,17 @@ DGDEF int dg_ask(dg_estimator *e, const dg_problem *p, dg_draw *d, dg_real *memo
 static int dg__draw_samples_match(const dg_config *c, const dg_draw *d)
 {
     long per;
+    dg_problem q;
     if (c->method == DG_EXACT) return d->M_ == 0;
-    if (c->method != DG_INDECATER) return d->M_ == c->samples;
+    if (c->method != DG_INDECATER && !dg__is_set(c->method)) return d->M_ == c->samples;
     if (d->D_ < 1 || d->K_ < 1 || d->K_ > DG_MAX_K || d->D_ > DG__MAX_N / d->K_) return 0;
+    if (dg__is_set(c->method)) { /* min(samples, configurations) of the draw's shape */
+        memset(&q, 0, sizeof q);
+        q.kind = (dg_kind)d->kind_;
+        q.D = d->D_;
+        q.K = d->K_;
+        return d->M_ == dg__set_size(c, &q);
+    }
     per = dg__ic_points((dg_kind)d->kind_, d->D_, d->K_);
     return d->M_ % c->samples == 0 && d->M_ / c->samples == per;
 }
@@ -5027,6 +5899,7 @@ static void dg__draw_shape(const dg_draw *d, dg__shape *s)
     s->Q0 = d->Q0_;
     s->Qs = d->Qs_;
     s->keep = dg__keep((dg_method)d->method_, d->M_);
+    s->W = dg__is_set((dg_method)d->method_) ? dg__set_work(d->M_, d->n, d->D_) : 0;
 }
 
 DGDEF int dg_point_needs(const dg_draw *d, int example, int j)

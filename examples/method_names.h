@@ -33,16 +33,21 @@ static const dgx_method_name dgx_methods[] = {
     {DG_RELAX, "relax"},
     /* the multi-sample bound */
     {DG_VIMCO, "vimco"},
+    /* sampling without replacement */
+    {DG_UNORDERED_SET, "unordered-set"},
+    {DG_SUM_AND_SAMPLE, "sum-and-sample"},
 };
 #define DGX_NMETHODS ((int)(sizeof dgx_methods / sizeof dgx_methods[0]))
 
-/* The method called name (also accepts the short forms gs, st, gr), or 0 when unknown. */
+/* The method called name (also accepts the short forms gs, st, gr, us, sas), or 0 when unknown. */
 DGX_UNUSED static dg_method dgx_method_by_name(const char *name)
 {
     int i;
     if (strcmp(name, "gs") == 0) return DG_GUMBEL_SOFTMAX;
     if (strcmp(name, "st") == 0) return DG_STRAIGHT_THROUGH;
     if (strcmp(name, "gr") == 0) return DG_GUMBEL_RAO;
+    if (strcmp(name, "us") == 0) return DG_UNORDERED_SET;
+    if (strcmp(name, "sas") == 0) return DG_SUM_AND_SAMPLE;
     for (i = 0; i < DGX_NMETHODS; ++i)
         if (strcmp(name, dgx_methods[i].name) == 0) return dgx_methods[i].method;
     return (dg_method)0;

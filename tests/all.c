@@ -22,6 +22,7 @@
 #include "test_asktell.c"
 #include "test_vimco.c"
 #include "test_reinmax_indecater.c"
+#include "test_swor.c"
 
 #ifndef DGT_LABEL
 #define DGT_LABEL "tests"
@@ -47,5 +48,6 @@ int main(int argc, char **argv)
     register_asktell();
     register_vimco();
     register_reinmax_indecater();
+    register_swor();
     return dgt_run(argc, argv, DGT_LABEL);
 }

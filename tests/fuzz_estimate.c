@@ -189,23 +189,38 @@ static int same_state(const dg_estimator *a, const dg_estimator *b)
            memcmp(&a->sf, &b->sf, sizeof a->sf) == 0 && memcmp(&a->cv, &b->cv, sizeof a->cv) == 0;
 }
 
-/* DG_VIMCO's weights (problem.weights): written on success, by VIMCO only, K of them in [0, 1]
-   summing to 1 */
+static int is_set_method(dg_method m) { return m == DG_UNORDERED_SET || m == DG_SUM_AND_SAMPLE; }
+
+/* The points of a draw of the sampling-without-replacement methods: min(samples, the problem's
+   configurations); the problem is valid. */
+static int set_points(const dg_problem *p, int samples)
+{
+    long count = 1;
+    int d, C = p->kind == DG_BERNOULLI ? 2 : p->K;
+    for (d = 0; d < p->D && count < samples; ++d) count *= C;
+    return count < samples ? (int)count : samples;
+}
+
+/* The weights (problem.weights): written on success, by VIMCO and the set methods only; K of
+   them in [0, 1] summing to 1 (VIMCO, sum and sample), or K finite and nonnegative (the
+   unordered set's q(s) R(s), whose sum is an estimate of 1) */
 #define FUZZ_WTS (DG_MAX_SAMPLES + 8)
 static dg_real wts[FUZZ_WTS];
-static void expect_weights(int rc, dg_method m, int K, const char *what)
+static void expect_weights(int rc, dg_method m, const dg_problem *p, int samples, const char *what)
 {
     double sum = 0;
-    int k;
-    if (rc != DG_OK || m != DG_VIMCO) {
+    int k, K = samples;
+    if (rc != DG_OK || (m != DG_VIMCO && !is_set_method(m))) {
         expect_untouched(wts, FUZZ_WTS, what, rc);
         return;
     }
+    if (is_set_method(m)) K = set_points(p, samples);
     for (k = 0; k < K; ++k) {
-        if (!(wts[k] >= 0 && wts[k] <= 1)) fail(what, rc);
+        if (!(wts[k] >= 0 && is_finite(wts[k]))) fail(what, rc);
+        if (m != DG_UNORDERED_SET && !(wts[k] <= 1)) fail(what, rc);
         sum += wts[k];
     }
-    if (!(fabs(sum - 1) <= 1e-3)) fail(what, rc);
+    if (m != DG_UNORDERED_SET && !(fabs(sum - 1) <= 1e-3)) fail(what, rc);
     expect_untouched(wts + K, FUZZ_WTS - K, what, rc);
 }
 
@@ -346,6 +361,91 @@ static void fuzz_rows(reader *r, const dg_real *logits, long nalloc)
     (void)dg_strerror(rc);
 }
 
+/* Sampling without replacement on the problem and on decoded log-probabilities: the beam
+   search's configurations are distinct valid points (or every configuration), with decreasing
+   keys; Gumbel-top-k's classes distinct, in range, keys decreasing; the set ratios finite for
+   moderate inputs; every refusal leaves the outputs (and the rng) untouched. */
+static void fuzz_without_replacement(reader *r, const dg_problem *p, const dg_real *logits, long nalloc)
+{
+    static dg_real pts[1L << 16], work[1L << 16], lp[64], keys[64], lpr[64], r1[64], r2[64 * 64];
+    int k = count(r, 9), rc, j, i, n = 0, top[DG_MAX_K], K = count(r, 8), m;
+    dg_rng rng, rng0;
+    dg_rng_seed(&rng, u64(r), 3);
+    if (p->D >= 1 && (p->kind == DG_BERNOULLI || (p->kind == DG_CATEGORICAL && p->K >= 1)) &&
+        (long)p->D * (p->kind == DG_BERNOULLI ? 1 : p->K) <= nalloc)
+        n = p->kind == DG_BERNOULLI ? p->D : p->D * p->K;
+    if (n > 0 && (long)k * n <= (1L << 16) && k <= 64) { /* the problem's logits are all there */
+        size_t wc = (u8(r) & 1) ? (size_t)(1L << 16) : (size_t)u8(r);
+        int stochastic = (int)(u8(r) & 1);
+        fill(pts, (long)k * n);
+        fill(keys, 64);
+        fill(lpr, 64);
+        rng0 = rng;
+        rc = dg_beam_search(stochastic ? &rng : NULL, p, k, pts, lpr, keys, work, wc);
+        if (rc < 0) {
+            if (!is_code(rc)) fail("dg_beam_search code", rc);
+            expect_untouched(pts, (long)k * n, "dg_beam_search points on error", rc);
+            expect_untouched(keys, 64, "dg_beam_search keys on error", rc);
+            expect_untouched(lpr, 64, "dg_beam_search log_probs on error", rc);
+            if (memcmp(&rng, &rng0, sizeof rng) != 0) fail("dg_beam_search moved the rng on error", rc);
+        } else {
+            if (rc < 1 || rc > k) fail("dg_beam_search count", rc);
+            for (j = 0; j < rc; ++j) {
+                const dg_real *z = pts + (size_t)j * n;
+                for (i = 0; i < n; ++i) if (!(z[i] == 0 || z[i] == 1)) fail("dg_beam_search point", rc);
+                for (m = 0; m < j; ++m)
+                    if (memcmp(z, pts + (size_t)m * n, (size_t)n * sizeof *z) == 0) fail("dg_beam_search repeated", rc);
+                if (j > 0 && keys[j] > keys[j - 1]) fail("dg_beam_search keys order", rc);
+                if (!(lpr[j] <= 1e-3)) fail("dg_beam_search log-probability above 0", rc);
+            }
+            if (rc < k) expect_untouched(pts + (size_t)rc * n, (long)(k - rc) * n, "dg_beam_search wrote past", rc);
+        }
+    } else {
+        (void)dg_beam_search(&rng, p, k, NULL, NULL, NULL, NULL, 0); /* refused, any shape */
+    }
+    /* Gumbel-top-k on the first K logits */
+    if (K >= 1 && K <= nalloc && K <= DG_MAX_K) {
+        int tk = count(r, 8);
+        for (j = 0; j < DG_MAX_K; ++j) top[j] = -5;
+        fill(keys, 64);
+        rc = dg_gumbel_top_k(&rng, logits, K, tk, top, (u8(r) & 1) ? keys : NULL);
+        if (rc == DG_OK) {
+            for (j = 0; j < tk; ++j) {
+                if (top[j] < 0 || top[j] >= K) fail("dg_gumbel_top_k class", rc);
+                for (m = 0; m < j; ++m) if (top[m] == top[j]) fail("dg_gumbel_top_k repeated", rc);
+                if (j > 0 && j < 64 && keys[j] > keys[j - 1]) fail("dg_gumbel_top_k keys order", rc);
+            }
+        } else {
+            if (!is_code(rc)) fail("dg_gumbel_top_k code", rc);
+            for (j = 0; j < DG_MAX_K; ++j) if (top[j] != -5) fail("dg_gumbel_top_k classes on error", rc);
+            expect_untouched(keys, 64, "dg_gumbel_top_k keys on error", rc);
+        }
+    } else if (K < 1 || K > DG_MAX_K) { /* refused before a logit is read */
+        if (dg_gumbel_top_k(&rng, logits, K, 1, top, NULL) == DG_OK) fail("dg_gumbel_top_k K out of range", K);
+    }
+    /* the set ratios of decoded log-probabilities: moderate ones scaled to sum below 1 */
+    {
+        int sk = count(r, 9), method = (int)(u8(r) % 4) - 1 + (int)(u8(r) == 255) * 100, calm = 1, k2;
+        k2 = sk >= 1 && sk <= 64 ? sk : 1;
+        for (j = 0; j < k2; ++j) {
+            lp[j] = r->n ? real(r) : (dg_real)(-1 - j);
+            if (!(lp[j] >= -600 && lp[j] <= 0)) calm = 0;
+        }
+        if (u8(r) & 1) /* mostly valid sets: p_j = exp(lp_j) / (k2 + 1) */
+            for (j = 0; j < k2; ++j) if (lp[j] >= -600 && lp[j] <= 0) lp[j] -= (dg_real)log(k2 + 1.0);
+        fill(r1, 64);
+        fill(r2, 64 * 64);
+        rc = dg_set_ratios(lp, sk, method, r1, (u8(r) & 1) ? r2 : NULL);
+        if (rc == DG_OK) {
+            if (calm) expect_finite(r1, sk, "dg_set_ratios log_r1", rc);
+        } else {
+            if (!is_code(rc)) fail("dg_set_ratios code", rc);
+            expect_untouched(r1, 64, "dg_set_ratios log_r1 on error", rc);
+            expect_untouched(r2, 64 * 64, "dg_set_ratios log_r2 on error", rc);
+        }
+    }
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -452,7 +552,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             obj.calls = 0;
             rc = dg_estimate(&est, &p, grad, &info);
             if (!is_code(rc)) fail("dg_estimate code", rc);
-            expect_weights(rc, est.cfg.method, est.cfg.samples, "dg_estimate weights");
+            expect_weights(rc, est.cfg.method, &p, est.cfg.samples, "dg_estimate weights");
             if (rc != DG_OK) {
                 expect_untouched(grad, nalloc, "dg_estimate gradient on error", rc);
                 if (memcmp(&info, &info_copy, sizeof info) != 0) fail("dg_estimate info on error", rc);
@@ -509,7 +609,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             rc = dg_tell(&est, &d, tell_p ? &p : NULL, vals, corrupt == 3 ? NULL : grads, grad, &info);
             if (!is_code(rc)) fail("dg_tell code", rc);
             /* without the problem, no weights */
-            expect_weights(tell_p ? rc : DG_EINVAL, est.cfg.method, est.cfg.samples, "dg_tell weights");
+            expect_weights(tell_p ? rc : DG_EINVAL, est.cfg.method, &p, est.cfg.samples, "dg_tell weights");
             if (rc != DG_OK) {
                 expect_untouched(grad, nalloc, "dg_tell gradient on error", rc);
                 if (memcmp(&info, &info_copy, sizeof info) != 0) fail("dg_tell info on error", rc);
@@ -617,6 +717,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
     }
 
+    fuzz_without_replacement(r, &p, logits, nalloc);
     fuzz_rows(r, logits, nalloc);
     free(logits);
     free(grad);

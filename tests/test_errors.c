@@ -13,7 +13,7 @@
 #define TE_SENT ((dg_real)-4242.25)
 /* A subnormal temperature: 1/tau overflows. */
 #define TE_TAU_SUBNORMAL ((dg_real)(DGT_FLOAT ? FLT_MIN : DBL_MIN) / 4)
-#define TE_NMETHODS 14
+#define TE_NMETHODS 16
 
 static void te_fill(dg_real *x, int n)
 {
@@ -36,7 +36,9 @@ static const char *te_method_name(dg_method m)
         "?", "EXACT", "REINFORCE", "RLOO", "GUMBEL_SOFTMAX", "STRAIGHT_THROUGH",
         "GUMBEL_RAO", "MUPROP", "REBAR", "RELAX", "ARM", "DISARM", "REINMAX", "INDECATER",
         /* the multi-sample bound */
-        "VIMCO"};
+        "VIMCO",
+        /* sampling without replacement */
+        "UNORDERED_SET", "SUM_AND_SAMPLE"};
     return (int)m >= 1 && (int)m <= TE_NMETHODS ? names[m] : "?";
 }
 
@@ -48,6 +50,18 @@ static int te_needs_grad(dg_method m)
 
 /* ARM has a categorical form (ARS); DisARM is Bernoulli only. */
 static int te_bernoulli_only(dg_method m) { return m == DG_DISARM; }
+
+/* The methods that draw their samples together, at most DG_MAX_SET of them. */
+static int te_set_method(dg_method m) { return m == DG_UNORDERED_SET || m == DG_SUM_AND_SAMPLE; }
+
+/* Their points per example: min(samples, configurations of D variables of C classes). */
+static int te_set_size(int samples, int D, int C)
+{
+    long count = 1;
+    int d;
+    for (d = 0; d < D && count < samples; ++d) count *= C;
+    return count < samples ? (int)count : samples;
+}
 
 /* A failed expectation, reported with what was being tried. */
 #if defined(__GNUC__) || defined(__clang__)
@@ -178,8 +192,9 @@ static void te_cv_mean_grad(const dg_real *logits, dg_real *grad, void *user)
 }
 
 static te_obj te_o;
-/* DG_VIMCO's weights output (problem.weights) of every problem here: written on success only,
-   by VIMCO only; room for a batch of two at DG_MAX_SAMPLES */
+/* The weights output (problem.weights) of every problem here: written on success only, by
+   VIMCO and the sampling-without-replacement methods only; room for a batch of two at
+   DG_MAX_SAMPLES */
 #define TE_NWTS (2 * DG_MAX_SAMPLES + 8)
 static dg_real te_wts[TE_NWTS];
 
@@ -369,6 +384,10 @@ static const te_setup te_setups[] = {
     {DG_INDECATER, 1, DG_BASELINE_NONE, 0, 0},
     {DG_INDECATER, 2, DG_BASELINE_NONE, 0, 0},
     {DG_VIMCO, 3, DG_BASELINE_NONE, 0, 0},
+    {DG_UNORDERED_SET, 3, DG_BASELINE_NONE, 0, 0},
+    {DG_UNORDERED_SET, 12, DG_BASELINE_NONE, 0, 0}, /* the integrals, on problems of > 12 */
+    {DG_SUM_AND_SAMPLE, 3, DG_BASELINE_NONE, 0, 0},
+    {DG_SUM_AND_SAMPLE, 1, DG_BASELINE_NONE, 0, 0},
 };
 #define TE_NSETUPS ((int)(sizeof te_setups / sizeof te_setups[0]))
 
@@ -601,6 +620,10 @@ static void errors_init_every_field(void)
         case 29: c.method = DG_REINMAX; c.tau = (dg_real)0.5; break; /* ReinMax: tau >= 1 */
         case 30: c.method = DG_REINMAX; c.tau = (dg_real)0.999; break;
         case 31: c.method = DG_REINMAX; c.tau = TE_TAU_SUBNORMAL; break;
+        case 32: c.method = DG_UNORDERED_SET; c.samples = DG_MAX_SET + 1; want = DG_ECAPACITY; break;
+        case 33: c.method = DG_SUM_AND_SAMPLE; c.samples = DG_MAX_SET + 1; want = DG_ECAPACITY; break;
+        case 34: c.method = DG_SUM_AND_SAMPLE; c.samples = -1; break;
+        case 35: c.method = DG_UNORDERED_SET; c.samples = INT_MIN; break;
         case 14: c.baseline = (dg_baseline)-1; break;
         case 15: c.baseline = (dg_baseline)(DG_BASELINE_CV + 1); break;
         case 16: c.baseline = DG_BASELINE_EMA; c.ema_decay = 1; break;
@@ -615,13 +638,13 @@ static void errors_init_every_field(void)
         case 25: c.method = DG_RELAX; c.lr = (dg_real)INFINITY; break;
         default: c.method = (dg_method)0; break;
         }
-        if (i > 31) break;
+        if (i > 35) break;
         ncase++;
         te_cases++;
         CHECK_INT(dgt_init(&e, &c), want);
         if (memcmp(&e, &copy, sizeof e) != 0) te_fail(__LINE__, "dg_init", "case %d wrote the estimator", i);
     }
-    CHECK_INT(ncase, 32);
+    CHECK_INT(ncase, 36);
     CHECK_INT(dgt_init(NULL, &c), DG_EINVAL);
     CHECK_INT(dgt_init(&e, NULL), DG_EINVAL);
     CHECK(memcmp(&e, &copy, sizeof e) == 0);
@@ -713,6 +736,24 @@ static void errors_samplers(void)
     TE_OUT("gumbel_max K over", dg_gumbel_max(&r, many, DG_MAX_K + 1, out), DG_ECAPACITY, DG_MAX_K + 1);
     TE_OUT("gumbel_max NaN", dg_gumbel_max(&r, nanv, 3, out), DG_EDOMAIN, 3);
     TE_OUT("gumbel_max inf", dg_gumbel_max(&r, infv, 3, out), DG_EDOMAIN, 3);
+    {
+        int top[4] = {-7, -7, -7, -7};
+        TE_OUT("gumbel_top_k NULL rng", dg_gumbel_top_k(NULL, ok, 3, 2, top, out), DG_EINVAL, 3);
+        TE_OUT("gumbel_top_k NULL logits", dg_gumbel_top_k(&r, NULL, 3, 2, top, out), DG_EINVAL, 3);
+        TE_OUT("gumbel_top_k NULL top", dg_gumbel_top_k(&r, ok, 3, 2, NULL, out), DG_EINVAL, 3);
+        TE_OUT("gumbel_top_k K = 0", dg_gumbel_top_k(&r, ok, 0, 1, top, out), DG_EINVAL, 3);
+        TE_OUT("gumbel_top_k k = 0", dg_gumbel_top_k(&r, ok, 3, 0, top, out), DG_EINVAL, 3);
+        TE_OUT("gumbel_top_k k = -1", dg_gumbel_top_k(&r, ok, 3, -1, top, out), DG_EINVAL, 3);
+        TE_OUT("gumbel_top_k k > K", dg_gumbel_top_k(&r, ok, 3, 4, top, out), DG_EINVAL, 3);
+        TE_OUT("gumbel_top_k k = INT_MIN", dg_gumbel_top_k(&r, ok, 3, INT_MIN, top, out), DG_EINVAL, 3);
+        TE_OUT("gumbel_top_k K over", dg_gumbel_top_k(&r, many, DG_MAX_K + 1, 2, top, out), DG_ECAPACITY, DG_MAX_K + 1);
+        TE_OUT("gumbel_top_k NaN", dg_gumbel_top_k(&r, nanv, 3, 2, top, out), DG_EDOMAIN, 3);
+        TE_OUT("gumbel_top_k inf", dg_gumbel_top_k(&r, infv, 3, 2, top, out), DG_EDOMAIN, 3);
+        CHECK(top[0] == -7 && top[1] == -7 && top[2] == -7 && top[3] == -7);
+        CHECK_INT(dg_gumbel_top_k(&r, ok, 3, 3, top, NULL), DG_OK); /* keys may be NULL */
+        CHECK(top[3] == -7 && top[0] != top[1] && top[1] != top[2] && top[0] != top[2]);
+        r = r0;
+    }
     TE_OUT("given_argmax NULL rng", dg_gumbel_given_argmax(NULL, ok, 3, 0, out), DG_EINVAL, 3);
     TE_OUT("given_argmax NULL logits", dg_gumbel_given_argmax(&r, NULL, 3, 0, out), DG_EINVAL, 3);
     TE_OUT("given_argmax b = K", dg_gumbel_given_argmax(&r, ok, 3, 3, out), DG_EINVAL, 3);
@@ -732,6 +773,91 @@ static void errors_samplers(void)
     CHECK_INT(dg_logistic_given_bit(&r, 0, 1, NULL), DG_EINVAL);
     CHECK(memcmp(&r, &r0, sizeof r) == 0);
 #undef TE_OUT
+}
+
+/* dg_beam_search and dg_set_ratios: every bad argument refused, outputs and rng untouched. */
+static void errors_without_replacement(void)
+{
+    static const dg_real lg[6] = {0.2, -0.5, 1.0, 1.5, 0.0, -2.0}, lg_nan[6] = {0.2, -0.5, NAN, 1.5, 0.0, -2.0};
+    static const dg_real lp_ok[3] = {-1.5, -2.0, -2.5}, lp_nan[3] = {-1.5, NAN, -2.5};
+    static const dg_real lp_over[3] = {-0.1, -0.2, -0.3}, lp_inf[3] = {-1, -INFINITY, -1};
+    dg_real pts[64], lpr[8], keys[8], work[64], r1[8], r2[64];
+    dg_problem p = te_small(DG_CATEGORICAL), q;
+    dg_rng r, r0;
+    char ctx[96];
+    int i, k;
+    dg_rng_seed(&r, 1, 2);
+    r0 = r;
+#define TE_BEAM(what, call, want)                                                           \
+    do {                                                                                    \
+        te_fill(pts, 64); te_fill(lpr, 8); te_fill(keys, 8);                                \
+        TE_RC(what, call, want);                                                            \
+        TE_UNTOUCHED(what, pts, 64); TE_UNTOUCHED(what, lpr, 8); TE_UNTOUCHED(what, keys, 8); \
+        if (memcmp(&r, &r0, sizeof r) != 0) te_fail(__LINE__, what, "the rng moved");       \
+    } while (0)
+    TE_BEAM("beam NULL problem", dg_beam_search(&r, NULL, 2, pts, lpr, keys, work, 64), DG_EINVAL);
+    TE_BEAM("beam NULL points", dg_beam_search(&r, &p, 2, NULL, lpr, keys, work, 64), DG_EINVAL);
+    TE_BEAM("beam NULL work", dg_beam_search(&r, &p, 2, pts, lpr, keys, NULL, 64), DG_EINVAL);
+    TE_BEAM("beam k = 0", dg_beam_search(&r, &p, 0, pts, lpr, keys, work, 64), DG_EINVAL);
+    TE_BEAM("beam k = INT_MIN", dg_beam_search(&r, &p, INT_MIN, pts, lpr, keys, work, 64), DG_EINVAL);
+    TE_BEAM("beam k over", dg_beam_search(&r, &p, DG_MAX_SAMPLES + 1, pts, lpr, keys, work, 64), DG_ECAPACITY);
+    TE_BEAM("beam k = INT_MAX", dg_beam_search(&r, &p, INT_MAX, pts, lpr, keys, work, 64), DG_ECAPACITY);
+    TE_BEAM("beam work short", dg_beam_search(&r, &p, 2, pts, lpr, keys, work, DG_BEAM_WORK_REALS(2, 2) - 1),
+            DG_ECAPACITY);
+    q = p; q.logits = lg_nan;
+    TE_BEAM("beam logit NaN", dg_beam_search(&r, &q, 2, pts, lpr, keys, work, 64), DG_EDOMAIN);
+    q = p; q.logits = NULL;
+    TE_BEAM("beam logits NULL", dg_beam_search(&r, &q, 2, pts, lpr, keys, work, 64), DG_EINVAL);
+    q = p; q.K = 0;
+    TE_BEAM("beam K = 0", dg_beam_search(&r, &q, 2, pts, lpr, keys, work, 64), DG_EINVAL);
+    q = p; q.K = DG_MAX_K + 1; q.D = 1;
+    TE_BEAM("beam K over", dg_beam_search(&r, &q, 2, pts, lpr, keys, work, 64), DG_ECAPACITY);
+    q = p; q.kind = (dg_kind)0;
+    TE_BEAM("beam kind 0", dg_beam_search(&r, &q, 2, pts, lpr, keys, work, 64), DG_EINVAL);
+    q = p; q.D = -1;
+    TE_BEAM("beam D = -1", dg_beam_search(&r, &q, 2, pts, lpr, keys, work, 64), DG_EINVAL);
+    q = p; q.batch = 2;
+    TE_BEAM("beam batch 2", dg_beam_search(&r, &q, 2, pts, lpr, keys, work, 64), DG_EINVAL);
+#undef TE_BEAM
+    /* the exact work size does; every configuration when k is larger; optional outputs */
+    te_fill(pts, 64);
+    CHECK_INT(dg_beam_search(&r, &p, 20, pts, NULL, NULL, work, DG_BEAM_WORK_REALS(2, 9)), 9);
+    CHECK(te_touched(pts + 54, 10) < 0);
+    p.logits = lg;
+    CHECK_INT(dg_beam_search(NULL, &p, 3, pts, lpr, keys, work, DG_BEAM_WORK_REALS(2, 3)), 3);
+    /* dg_set_ratios */
+    for (k = 0; k < 8; ++k) {
+        int method = k % 3;
+        const dg_real *lp = lp_ok;
+        int n = 3, want = DG_EINVAL;
+        dg_real *o1 = r1, *o2 = r2;
+        switch (k) {
+        case 0: lp = NULL; break;
+        case 1: o1 = NULL; break;
+        case 2: n = 0; break;
+        case 3: method = 3; break;
+        case 4: method = -1; break;
+        case 5: lp = lp_nan; want = DG_EDOMAIN; break;
+        case 6: lp = lp_over; want = DG_EDOMAIN; break;
+        default: lp = lp_inf; want = DG_EDOMAIN; break;
+        }
+        snprintf(ctx, sizeof ctx, "dg_set_ratios case %d", k);
+        te_fill(r1, 8);
+        te_fill(r2, 64);
+        TE_RC(ctx, dg_set_ratios(lp, n, method, o1, o2), want);
+        TE_UNTOUCHED(ctx, r1, 8);
+        TE_UNTOUCHED(ctx, r2, 64);
+    }
+    {
+        static dg_real big[DG_MAX_SET + 1];
+        for (i = 0; i <= DG_MAX_SET; ++i) big[i] = (dg_real)-10;
+        te_fill(r1, 8);
+        TE_RC("dg_set_ratios k over", dg_set_ratios(big, DG_MAX_SET + 1, DG_SET_INTEGRAL, r1, NULL), DG_ECAPACITY);
+        TE_RC("dg_set_ratios exact k = 9", dg_set_ratios(big, 9, DG_SET_EXACT, r1, NULL), DG_ECAPACITY);
+        TE_RC("dg_set_ratios k = INT_MAX", dg_set_ratios(big, INT_MAX, DG_SET_AUTO, r1, NULL), DG_ECAPACITY);
+        TE_UNTOUCHED("dg_set_ratios over capacity", r1, 8);
+    }
+    CHECK_INT(dg_set_ratios(lp_ok, 3, DG_SET_EXACT, r1, NULL), DG_OK); /* log_r2 may be NULL */
 }
 
 static void errors_conditional_at(void)
@@ -1022,8 +1148,20 @@ static void errors_extreme_inputs(void)
                 }
                 if (!(info.f_mean - info.f_mean == 0))
                     te_fail(__LINE__, ctx, "info.f_mean not finite (step %d)", t);
-                if (s->m != DG_VIMCO && te_touched(te_wts, TE_NWTS) >= 0)
+                if (s->m != DG_VIMCO && !te_set_method(s->m) && te_touched(te_wts, TE_NWTS) >= 0)
                     te_fail(__LINE__, ctx, "weights written by a method without them (step %d)", t);
+                if (te_set_method(s->m)) { /* M weights in [0, 1] (sum and sample: summing to 1) */
+                    double sum = 0;
+                    int M = te_set_size(s->samples, tc->D, tc->kind == DG_BERNOULLI ? 2 : tc->K), k;
+                    int ok = te_touched(te_wts + M, TE_NWTS - M) < 0;
+                    for (k = 0; k < M; ++k) {
+                        ok = ok && te_wts[k] >= 0 && (te_wts[k] <= 1 || s->m == DG_UNORDERED_SET) &&
+                             te_wts[k] - te_wts[k] == 0;
+                        sum += te_wts[k];
+                    }
+                    if (!ok || (s->m == DG_SUM_AND_SAMPLE && !(fabs(sum - 1) <= DGT_TOL(1e-9, 1e-4))))
+                        te_fail(__LINE__, ctx, "%d weights (sum %g) wrong (step %d)", M, sum, t);
+                }
                 if (s->m == DG_VIMCO) { /* K weights in [0, 1] summing to 1, the bound finite */
                     double sum = 0;
                     int k, ok = te_touched(te_wts + s->samples, TE_NWTS - s->samples) < 0;
@@ -1240,10 +1378,11 @@ static void errors_samples_at_capacity(void)
             dg_method m = (dg_method)mi;
             dg_kind kind = ki ? DG_CATEGORICAL : DG_BERNOULLI;
             dg_problem p = te_small(kind);
-            dg_config c = te_config(m, DG_MAX_SAMPLES);
+            int most = te_set_method(m) ? DG_MAX_SET : DG_MAX_SAMPLES;
+            dg_config c = te_config(m, most);
             int n = kind == DG_BERNOULLI ? 3 : 6, rc;
             c.tune = m == DG_REBAR || m == DG_RELAX;
-            te_ctx(ctx, sizeof ctx, m, kind, "samples = DG_MAX_SAMPLES");
+            te_ctx(ctx, sizeof ctx, m, kind, te_set_method(m) ? "samples = DG_MAX_SET" : "samples = DG_MAX_SAMPLES");
             TE_RC(ctx, dgt_init(&te_e, &c), DG_OK);
             te_fill(te_grad, n);
             rc = dg_estimate(&te_e, &p, te_grad, NULL);
@@ -1257,7 +1396,7 @@ static void errors_samples_at_capacity(void)
                     te_fail(__LINE__, ctx, "gradient element %d = %g", i, (double)te_grad[i]);
                     break;
                 }
-            c.samples = DG_MAX_SAMPLES + 1;
+            c.samples = most + 1;
             TE_RC(ctx, dgt_init(&te_e, &c), DG_ECAPACITY);
         }
 }
@@ -1461,8 +1600,8 @@ static void errors_ask_tell(void)
             te_ctx(ctx, sizeof ctx, m, kind, "tell: the stored noise changed");
             {
                 /* the last value hashed: before the staging of the estimate (n values) and,
-                   for VIMCO, its weights (one per sample) */
-                size_t last = need - (size_t)n - (m == DG_VIMCO ? (size_t)c.samples : 0) - 1;
+                   for VIMCO and the set methods, its weights (one per sample: 2 <= 8, 9) */
+                size_t last = need - (size_t)n - (m == DG_VIMCO || te_set_method(m) ? (size_t)c.samples : 0) - 1;
                 dg_real kept = te_dmem[0][last];
                 te_dmem[0][last] = kept + 1;
                 te_tell_fails(__LINE__, ctx, &te_e, &d, &p, te_vals, te_grads, DG_ESTATE);
@@ -1579,6 +1718,7 @@ static void register_errors(void)
     DGT_ADD(errors_init_every_field);
     DGT_ADD(errors_exact);
     DGT_ADD(errors_samplers);
+    DGT_ADD(errors_without_replacement);
     DGT_ADD(errors_conditional_at);
     DGT_ADD(errors_softmax_family);
     DGT_ADD(errors_stats);
