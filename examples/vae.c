@@ -17,7 +17,10 @@
    per example the problem's f(z) is the decoder's negative log-likelihood -log p(x|z), with
    df/dz by backpropagation through the decoder for the methods that need it. The decoder gets
    its gradient at the samples the estimator evaluated: the discrete ones (averaged) when there
-   are any, else (Gumbel-softmax) the relaxed ones. Reported -ELBO values are single-sample
+   are any, else (Gumbel-softmax) the relaxed ones. The set methods (unordered-set,
+   sum-and-sample) evaluate M distinct configurations, not M draws from q: their estimate of
+   E_q f is sum_j w_j f(z_j) with the weights problem.weights returns, and the decoder's
+   gradient is weighted the same way, sum_j w_j grad f(z_j) (a plain mean would be biased). Reported -ELBO values are single-sample
    estimates at discrete z ~ q (nats, lower is better), so relaxed and discrete methods are
    measured the same way.
 
@@ -499,27 +502,35 @@ static double now(void)
 }
 
 /* Decoder gradient for one example at the recorded samples: the discrete ones when there are
-   any, else the relaxed ones. Returns the mean NLL at discrete samples, or -1 when none. */
-static dg_real decoder_step(vae *v, example_ctx *c, dg_real scale)
+   any, else the relaxed ones; with weights (the set methods' problem.weights, one per recorded
+   call) each sample counts by its weight instead, since their points are not draws from q
+   and a plain mean over them would be biased. Returns the NLL at discrete samples (their mean,
+   or the weighted sum), or -1 when none. */
+static dg_real decoder_step(vae *v, example_ctx *c, dg_real scale, const dg_real *weights)
 {
     int i, ndisc = 0, use_disc;
     dg_real nll = 0;
     for (i = 0; i < c->nrec; ++i) ndisc += c->rec_discrete[i];
     use_disc = ndisc > 0;
     for (i = 0; i < c->nrec; ++i) {
+        dg_real w = weights ? weights[i] : (dg_real)1 / (use_disc ? ndisc : c->nrec);
         if (c->rec_discrete[i] != use_disc) continue;
         bernoulli_nll(mlp_forward(&v->dec, c->rec_z[i], &c->t), c->x, c->a_grad);
-        mlp_backward(&v->dec, &c->t, c->a_grad, scale / (use_disc ? ndisc : c->nrec), 1, NULL);
-        if (use_disc) nll += c->rec_f[i];
+        mlp_backward(&v->dec, &c->t, c->a_grad, scale * w, 1, NULL);
+        if (use_disc) nll += w * c->rec_f[i];
     }
-    return use_disc ? nll / ndisc : -1;
+    return use_disc ? nll : -1;
 }
+
+/* Whether the method estimates E_q f as a weighted sum over distinct points, whose weights
+   (problem.weights) must then weigh the decoder's gradient too. */
+static int weighted_points(dg_method m) { return m == DG_UNORDERED_SET || m == DG_SUM_AND_SAMPLE; }
 
 /* The buffers of the batched step: rows for the encoder (one per example) and for the decoder
    (one per point of the batch's draw). */
 typedef struct batch_bufs {
     int rows;                                       /* decoder rows the buffers hold */
-    dg_real *x, *phi, *g, *values, *grads, *scale, *draw_mem;
+    dg_real *x, *phi, *g, *values, *grads, *scale, *weights, *draw_mem;
     size_t draw_count;
     int *want_dx;
     dg_real *eact[MAXL + 1], *edelta[MAXL + 1], *dact[MAXL + 1], *ddelta[MAXL + 1];
@@ -530,7 +541,7 @@ static void bufs_free(void)
 {
     int l;
     free(bb.x); free(bb.phi); free(bb.g); free(bb.values); free(bb.grads); free(bb.scale);
-    free(bb.draw_mem); free(bb.want_dx);
+    free(bb.weights); free(bb.draw_mem); free(bb.want_dx);
     for (l = 0; l <= MAXL; ++l) { free(bb.eact[l]); free(bb.edelta[l]); free(bb.dact[l]); free(bb.ddelta[l]); }
     memset(&bb, 0, sizeof bb);
 }
@@ -557,9 +568,10 @@ static void bufs_rows(const vae *v, int N)
 {
     int l;
     if (bb.rows >= N) return;
-    free(bb.values); free(bb.grads); free(bb.scale); free(bb.want_dx);
+    free(bb.values); free(bb.grads); free(bb.scale); free(bb.weights); free(bb.want_dx);
     bb.rows = N > 1 ? N : 1;
     bb.values = zeros((size_t)bb.rows);
+    bb.weights = zeros((size_t)bb.rows);
     bb.grads = zeros((size_t)bb.rows * v->nz);
     bb.scale = zeros((size_t)bb.rows);
     bb.want_dx = (int *)calloc((size_t)bb.rows, sizeof(int));
@@ -571,6 +583,25 @@ static void bufs_rows(const vae *v, int N)
         bb.dact[l] = zeros((size_t)bb.rows * w);
         bb.ddelta[l] = zeros((size_t)bb.rows * w);
     }
+}
+
+/* The end of a batched step, after the tell: the commit, and the encoder's gradient (the
+   estimates in bb.g plus the KL's, averaged over the batch). Returns loss. */
+static double encoder_step(vae *v, int B, double loss, int *rc_out)
+{
+    int b, j, n = v->nz;
+    dg_commit(&est);
+    for (b = 0; b < B; ++b) {
+        dg_real *gb = bb.g + (size_t)b * n;
+        kl_uniform(v, bb.phi + (size_t)b * n, gb);
+        for (j = 0; j < n; ++j) gb[j] /= B;
+        bb.scale[b] = 1;
+        bb.want_dx[b] = 0;
+    }
+    memcpy(bb.edelta[v->enc.n], bb.g, (size_t)B * n * sizeof *bb.g);
+    mlp_backward_rows(&v->enc, B, bb.eact, bb.edelta, bb.scale, bb.want_dx);
+    *rc_out = DG_OK;
+    return loss;
 }
 
 /* One training step through ask, tell and commit: the encoder over the batch's B examples at
@@ -603,6 +634,22 @@ static double train_step_batched(vae *v, const options *o, dg_problem *p, const 
         bb.values[r] = bernoulli_nll(a, x, bb.ddelta[v->dec.n] + (size_t)r * NPIX);
         bb.scale[r] = 0;
     }
+    if (weighted_points(est.cfg.method)) { /* the weights come with the tell: the decoder after it */
+        p->weights = bb.weights;
+        rc = dg_tell(&est, &d, p, bb.values, NULL, bb.g, NULL);
+        p->weights = NULL;
+        if (rc != DG_OK) { *rc_out = rc; return 0; }
+        for (b = 0; b < B; ++b) {
+            for (j = 0; j < P; ++j) {
+                r = b * P + j;
+                bb.scale[r] = bb.weights[r] / (dg_real)B;
+                loss += bb.weights[r] * bb.values[r];
+            }
+            loss += kl_uniform(v, bb.phi + (size_t)b * n, NULL);
+        }
+        mlp_backward_rows(&v->dec, B * P, bb.dact, bb.ddelta, bb.scale, bb.want_dx);
+        return encoder_step(v, B, loss, rc_out);
+    }
     /* which points teach the decoder: each example's discrete ones, else its relaxed ones */
     for (b = 0; b < B; ++b) {
         int ndisc = 0, nrel = 0, use_disc;
@@ -631,19 +678,7 @@ static double train_step_batched(vae *v, const options *o, dg_problem *p, const 
         if (bb.want_dx[r]) memcpy(bb.grads + (size_t)r * n, bb.ddelta[0] + (size_t)r * n, (size_t)n * sizeof *bb.grads);
     rc = dg_tell(&est, &d, p, bb.values, d.needs_grad ? bb.grads : NULL, bb.g, NULL);
     if (rc != DG_OK) { *rc_out = rc; return 0; }
-    dg_commit(&est);
-    /* the encoder: the estimate plus the KL's gradient, averaged over the batch */
-    for (b = 0; b < B; ++b) {
-        dg_real *gb = bb.g + (size_t)b * n;
-        kl_uniform(v, bb.phi + (size_t)b * n, gb);
-        for (j = 0; j < n; ++j) gb[j] /= B;
-        bb.scale[b] = 1;
-        bb.want_dx[b] = 0;
-    }
-    memcpy(bb.edelta[v->enc.n], bb.g, (size_t)B * n * sizeof *bb.g);
-    mlp_backward_rows(&v->enc, B, bb.eact, bb.edelta, bb.scale, bb.want_dx);
-    *rc_out = DG_OK;
-    return loss;
+    return encoder_step(v, B, loss, rc_out);
 }
 
 static void run_method(vae *v, const vae *init, dg_method method, const options *o,
@@ -653,7 +688,7 @@ static void run_method(vae *v, const vae *init, dg_method method, const options 
     dg_problem p;
     dg_info info;
     dg_rng data_rng, aux_rng;
-    dg_real phi[MAXW], g[MAXW], z[MAXW];
+    dg_real phi[MAXW], g[MAXW], z[MAXW], weights[MAXREC];
     const char *name = dgx_method_name_of(method);
     double t_start = now(), train_sum = 0, t_eval = 0;
     int train_count = 0, step, b, rc;
@@ -719,6 +754,7 @@ static void run_method(vae *v, const vae *init, dg_method method, const options 
             load_example(train, i, ctx.x);
             memcpy(phi, mlp_forward(&v->enc, ctx.x, &ctx.t), (size_t)v->nz * sizeof *phi);
             ctx.nrec = ctx.ncalls = 0;
+            p.weights = weighted_points(method) ? weights : NULL;
             rc = dg_estimate(&est, &p, g, &info);
             if (rc != DG_OK) {
                 res->rc = rc;
@@ -730,7 +766,7 @@ static void run_method(vae *v, const vae *init, dg_method method, const options 
             mlp_forward(&v->enc, ctx.x, &ctx.t);
             for (j = 0; j < v->nz; ++j) g[j] /= o->batch;
             mlp_backward(&v->enc, &ctx.t, g, 1, 1, NULL);
-            nll = decoder_step(v, &ctx, (dg_real)1 / o->batch);
+            nll = decoder_step(v, &ctx, (dg_real)1 / o->batch, p.weights);
             if (nll < 0) { /* only relaxed samples were seen: measure at a discrete one */
                 sample_latent(v, phi, &aux_rng, z);
                 nll = bernoulli_nll(mlp_forward(&v->dec, z, &ctx.t), ctx.x, NULL);
