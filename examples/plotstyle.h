@@ -38,6 +38,8 @@ static const dgx_style dgx_styles[] = {
     {DG_EXACT, DG_BASELINE_NONE, "exact", 12, SVGPLOT_DOTTED},
     {DG_INDECATER, DG_BASELINE_NONE, "IndeCateR", 13, SVGPLOT_SOLID},
     {DG_REINMAX, DG_BASELINE_NONE, "ReinMax", 14, SVGPLOT_DASHED},
+    {DG_UNORDERED_SET, DG_BASELINE_NONE, "unordered set", 15, SVGPLOT_SOLID},
+    {DG_SUM_AND_SAMPLE, DG_BASELINE_NONE, "sum and sample", 16, SVGPLOT_SOLID},
 };
 #define DGX_NSTYLES ((int)(sizeof dgx_styles / sizeof dgx_styles[0]))
 

@@ -35,7 +35,7 @@
 #include <string.h>
 
 #define SVGPLOT_MAX_SERIES 24
-#define SVGPLOT_NCOLORS 15
+#define SVGPLOT_NCOLORS 17
 #define SVGPLOT_NDASHES 3
 #if defined(__GNUC__) || defined(__clang__)
 #define SVGPLOT_UNUSED __attribute__((unused))
@@ -65,11 +65,12 @@ typedef struct svgplot {
     svgplot_series series[SVGPLOT_MAX_SERIES];
 } svgplot;
 
-/* Fifteen colours that stay apart on white, in line and in legend: strong hues first, then
+/* Seventeen colours that stay apart on white, in line and in legend: strong hues first, then
    darker and lighter ones. */
 static const char *const svgplot__colors[SVGPLOT_NCOLORS] = {
     "#1f77b4", "#17a2b8", "#3b3b98", "#ff7f0e", "#8c8c00", "#2ca02c", "#8c564b",
-    "#9467bd", "#d62728", "#e377c2", "#7f7f7f", "#c08a00", "#000000", "#aa3377", "#66ccee"
+    "#9467bd", "#d62728", "#e377c2", "#7f7f7f", "#c08a00", "#000000", "#aa3377", "#66ccee",
+    "#5b3a00", "#a0d060"
 };
 static const char *const svgplot__dashes[SVGPLOT_NDASHES] = { "", "7,4", "1.5,3" };
 

@@ -77,8 +77,15 @@ static const toy_method methods[] = {
        index) and their published numbers */
     {DG_REINMAX, DG_BASELINE_NONE, 0, 0, ""},
     {DG_INDECATER, DG_BASELINE_NONE, 0, 0, ""},
+    /* M = 2 distinct configurations, RLOO's 2 f-calls: both the bit has, so exact here */
+    {DG_UNORDERED_SET, DG_BASELINE_NONE, 2, 0, " (M = 2)"},
+    {DG_SUM_AND_SAMPLE, DG_BASELINE_NONE, 2, 0, " (M = 2)"},
 };
 #define NMETHODS ((int)(sizeof methods / sizeof methods[0]))
+/* An estimator's memory for one logit, any method: RELAX's surrogate net or the set methods'
+   table of DG_MAX_SET configurations, whichever is larger. */
+#define TOY_MEM_MAX(a, b) ((a) > (b) ? (a) : (b))
+#define TOY_MEM TOY_MEM_MAX(DG_ESTIMATOR_REALS(DG_RELAX, 1, 1), DG_ESTIMATOR_REALS(DG_UNORDERED_SET, 1, 1))
 #define MAXSEEDS 64
 
 static char method_names[NMETHODS][48];
@@ -129,7 +136,7 @@ static int measure_variance(const dg_estimator *e, const dg_problem *prob, int d
                             double *var)
 {
     static dg_estimator copy;
-    static dg_real copy_mem[DG_ESTIMATOR_REALS(DG_RELAX, 1, 1)];
+    static dg_real copy_mem[TOY_MEM];
     dg_stats stats;
     dg_real g;
     int i, rc;
@@ -153,7 +160,7 @@ static void run_method(const toy_method *m, dg_real t, const options *o, int met
                        unsigned long seed, toy_run *r)
 {
     static dg_estimator e;
-    static dg_real mem[DG_ESTIMATOR_REALS(DG_RELAX, 1, 1)]; /* one logit, any method */
+    static dg_real mem[TOY_MEM];
     dg_config cfg;
     dg_problem prob;
     dg_rng noise;

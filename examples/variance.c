@@ -5,7 +5,9 @@
    where estimators differ most (Tucker et al. 2017, Grathwohl et al. 2018). For each t and phi
    the program draws N estimates per method and prints the variance of one estimate, measured
    as the mean of (estimate - g)^2, beside the closed form (docs/math.md, "Closed forms on the
-   one-bit toy").
+   one-bit toy"). IndeCateR and the set methods (M = 2 distinct configurations: both the bit
+   has) are exact on this problem; the program exits with status 1 if their variance is not 0
+   within rounding.
 
    Build and run:  make variance   (or: cc -std=c99 -O2 -I. examples/variance.c -lm) */
 #include <math.h>
@@ -40,17 +42,23 @@ static double closed_form(int row, double t, double p)
     case 5: return (2 * D * D / 3) * (0.125 - pow(0.5 - m, 3)) - g * g;
     case 6: return 0.5 * D * D * M * M * m * (1 - 2 * m);
     case 7: return p * (1 - p) * ((1 - p) * (1 - t) * (1 - t) + p * t * t) - g * g; /* ReinMax */
-    default: return 0; /* IndeCateR: one variable, nothing left to sample */
+    default: return 0; /* IndeCateR: one variable, nothing left to sample; the set methods:
+                          M = 2 distinct configurations are both the bit has, so their
+                          estimate is the exact gradient */
     }
 }
 
 int main(void)
 {
     static dg_estimator e;
-    static dg_real mem[DG_ESTIMATOR_REALS(DG_REINFORCE, 1, 1)]; /* its memory: one logit */
-    static const char *names[9] = {"REINFORCE", "REINFORCE, c = E f", "REINFORCE, EMA c",
-                                   "REINFORCE, optimal c", "RLOO, 2 samples", "ARM", "DisARM",
-                                   "ReinMax, tau = 1", "IndeCateR"};
+    /* its memory: one logit, and the set methods' table of M = 2 configurations */
+    static dg_real mem[DG_ESTIMATOR_REALS(DG_UNORDERED_SET, 1, 1) > DG_ESTIMATOR_REALS(DG_REINFORCE, 1, 1)
+                           ? DG_ESTIMATOR_REALS(DG_UNORDERED_SET, 1, 1)
+                           : DG_ESTIMATOR_REALS(DG_REINFORCE, 1, 1)];
+    static const char *names[11] = {"REINFORCE", "REINFORCE, c = E f", "REINFORCE, EMA c",
+                                    "REINFORCE, optimal c", "RLOO, 2 samples", "ARM", "DisARM",
+                                    "ReinMax, tau = 1", "IndeCateR", "unordered set, M = 2",
+                                    "sum and sample, M = 2"};
     static const double ts[3] = {0.45, 0.49, 0.499};
     static const double phis[2] = {0.0, -1.0986122886681098}; /* logit(.25) */
     const long N = 400000, warm = 200;
@@ -71,7 +79,7 @@ int main(void)
             target_t = ts[i];
             printf("t = %.3f, phi = %+.4f (p = %.2f), gradient %.4e\n", ts[i], phis[j], p, g);
             printf("  %-22s %12s %12s %9s\n", "estimator", "measured", "closed form", "ratio");
-            for (row = 0; row < 9; ++row) {
+            for (row = 0; row < 11; ++row) {
                 dg_config c = {0};
                 double sum2 = 0, want = closed_form(row, ts[i], p);
                 long n;
@@ -89,6 +97,8 @@ int main(void)
                 if (row == 6) c.method = DG_DISARM;
                 if (row == 7) c.method = DG_REINMAX;
                 if (row == 8) c.method = DG_INDECATER;
+                if (row == 9) { c.method = DG_UNORDERED_SET; c.samples = 2; }
+                if (row == 10) { c.method = DG_SUM_AND_SAMPLE; c.samples = 2; }
                 if (dg_init(&e, &c, mem, sizeof mem / sizeof mem[0]) != DG_OK) return 1;
                 for (n = 0; n < warm; ++n) dg_estimate(&e, &prob, &grad, NULL);
                 for (n = 0; n < N; ++n) {
@@ -102,6 +112,10 @@ int main(void)
                     sum2 += d * d;
                 }
                 sum2 /= (double)N;
+                if (row >= 8 && sum2 > 1e-20) { /* exact by construction: any spread is a bug */
+                    printf("  %s: variance %.4e where the estimate is exact\n", names[row], sum2);
+                    return 1;
+                }
                 if (want < 0)
                     printf("  %-22s %12.4e %12s %9s\n", names[row], sum2, "-", "-");
                 else if (want < 1e-12)

@@ -22,8 +22,14 @@ for t in t0.45 t0.499; do
     # REINFORCE, f(b) (b - 1/2), is f(1)/2 or -f(0)/2 with probability 1/2 each: its variance is
     # ((f(1) + f(0)) / 4)^2, and the sample variance of 100 draws lies within a few percent of it.
     # DisARM's variance is exactly 0 there (docs/math.md), which the CSV writes as a log of -inf.
+    # The set methods draw M = 2 distinct configurations, both the bit has: their estimate is
+    # the exact gradient at every step, a variance of exactly 0.
     awk -F, -v tag="$t" '
         NR == 1 { next }
+        $2 ~ /^(unordered set|sum and sample)/ {
+            seen_set++
+            if ($7 != "-inf") { print tag ": " $2 " variance at step " $3 " is not 0 (log " $7 ")"; bad = 1 }
+        }
         $3 == 0 {
             t = $1; want = t * t + (1 - 2 * t) / 2
             if ($6 - want > 1e-6 || want - $6 > 1e-6) { print tag ": " $2 " loss at step 0 is " $6 ", not " want; bad = 1 }
@@ -41,6 +47,7 @@ for t in t0.45 t0.499; do
         }
         END {
             if (!seen_reinforce || !seen_disarm) { print tag ": no REINFORCE or DisARM rows at step 0"; bad = 1 }
+            if (seen_set != 14) { print tag ": " seen_set " rows of the set methods, expected 2 x 7"; bad = 1 }
             exit bad
         }' "$dir/toy-$t.csv" || fail "toy-$t.csv does not match the closed forms"
 done
