@@ -176,9 +176,13 @@ mutation-ci:
 
 # Score-function and antithetic estimators: each one's measured variance on the one-Bernoulli
 # toy next to the closed forms of docs/math.md.
-.PHONY: variance
+.PHONY: variance variance-d200
 variance: $(BUILD)/variance
 	./$(BUILD)/variance
+# The same estimators at matched f-call cost on D = 200 Bernoulli variables, an additive and a
+# coupled f (examples/variance_d200.c).
+variance-d200: $(BUILD)/variance_d200
+	./$(BUILD)/variance_d200
 
 # ---------------------------------------------------------------------------------------------
 # Installation, quick start check, toy problems and their plots.
