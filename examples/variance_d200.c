@@ -11,13 +11,17 @@
    one seeded stream; the program prints, per estimator, the f-calls of one estimate, the summed
    variance over the coordinates sum_d Var(ghat_d) (unbiased sample variances), and the squared
    distance of the mean estimate from g over its expected size under no bias, sum_d Var / N:
-   about 1 (a chi-square with D degrees of freedom over NVAR, so 1 +- 0.2 at three sigma) for an
-   unbiased estimator, far above it for a biased one.
+   1 on average for an unbiased estimator, growing with N for a biased one. Its spread depends
+   on how the coordinates' errors correlate: independent errors make it a chi-square with D
+   degrees of freedom over D (1 +- 0.3 at three sigma), but errors that all follow one shared
+   quantity (IndeCateR's and ReinMax's on the coupled problem, which move with the sampled sum)
+   make it nearly a chi-square with 1 degree of freedom, anywhere from 0.001 to 8.
 
    The estimators make 4 f-calls per estimate where they can: REINFORCE (no baseline) and RLOO
    with 4 samples, ARM and DisARM with 2 pairs, the unordered set and sum-and-sample with M = 4
    distinct configurations. IndeCateR makes D + 1 = 201 per draw (one draw), so it is reported
-   at its own cost; ReinMax makes one f_grad call and is biased. VIMCO is left out: it
+   at its own cost; ReinMax makes one f_grad call (biased in general, but both f here are
+   quadratic on binary vectors, where at tau = 1 its mean is the exact gradient). VIMCO is left out: it
    estimates the gradient of a multi-sample bound, not of E_q f.
 
    Build and run:  make variance-d200   (or: cc -std=c99 -O2 -I. examples/variance_d200.c -lm)
