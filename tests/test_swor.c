@@ -473,10 +473,12 @@ static void swor_unordered_set_unbiased(void)
     c.samples = 1;
     DGT_CHECK_UNBIASED(&c, &b3, 130000, 4.5);
     c.samples = 2;
+    dgt_report_label = "unordered set M = 2, Bernoulli D = 3";
     DGT_CHECK_UNBIASED(&c, &b3, 66000, 4.5);
     c.samples = 5;
     DGT_CHECK_UNBIASED(&c, &b3, 6000, 4.5);
     c.samples = 3;
+    dgt_report_label = "unordered set M = 3, categorical D = 2 K = 3";
     DGT_CHECK_UNBIASED(&c, &c23, 14000, 4.5);
     c.samples = 10; /* the integrals */
     DGT_CHECK_UNBIASED(&c, &b5, 14000, 4.5);
@@ -547,10 +549,12 @@ static void swor_sum_and_sample_unbiased(void)
     c.samples = 1;
     DGT_CHECK_UNBIASED(&c, &b3, 130000, 4.5);
     c.samples = 3;
+    dgt_report_label = "sum and sample M = 3, Bernoulli D = 3";
     DGT_CHECK_UNBIASED(&c, &b3, 37000, 4.5);
     c.samples = 6;
     DGT_CHECK_UNBIASED(&c, &b3, 20000, 4.5);
     c.samples = 4;
+    dgt_report_label = "sum and sample M = 4, categorical D = 2 K = 3";
     DGT_CHECK_UNBIASED(&c, &c23, 180000, 4.5);
     c.samples = 8;
     DGT_CHECK_UNBIASED(&c, &b5, 125000, 4.5);
