@@ -206,6 +206,10 @@
                            (stochastic beam search, the k most probable configurations),
                            dg_set_ratios, DG_UNORDERED_SET and DG_SUM_AND_SAMPLE (numbered
                            after DG_VIMCO), DG_MAX_SET.
+                           examples: the set methods in the toy, make variance (exact at M = 2
+                           on one bit, checked) and both VAE models (the decoder weighted by
+                           problem.weights); make variance-d200 (matched f-call cost on 200
+                           Bernoulli variables); docs/studies.md measures the new estimators.
       0.2.0  (2026-11-29)  speed: dg_rng is 8 xoshiro256** lanes stepped as one vector round
                            (streams differ from 0.1.0 for the same seed; blocks still equal
                            single draws, for any split); dg_gumbels, dg_logistics,
