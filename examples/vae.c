@@ -20,7 +20,8 @@
    are any, else (Gumbel-softmax) the relaxed ones. The set methods (unordered-set,
    sum-and-sample) evaluate M distinct configurations, not M draws from q: their estimate of
    E_q f is sum_j w_j f(z_j) with the weights problem.weights returns, and the decoder's
-   gradient is weighted the same way, sum_j w_j grad f(z_j) (a plain mean would be biased). Reported -ELBO values are single-sample
+   gradient is weighted the same way, sum_j w_j grad f(z_j) (a plain mean would be biased);
+   their train -ELBO is that weighted sum plus the KL. Test -ELBO values are single-sample
    estimates at discrete z ~ q (nats, lower is better), so relaxed and discrete methods are
    measured the same way.
 
@@ -502,9 +503,10 @@ static double now(void)
 }
 
 /* Decoder gradient for one example at the recorded samples: the discrete ones when there are
-   any, else the relaxed ones; with weights (the set methods' problem.weights, one per recorded
-   call) each sample counts by its weight instead, since their points are not draws from q
-   and a plain mean over them would be biased. Returns the NLL at discrete samples (their mean,
+   any, else the relaxed ones; with weights (the set methods' problem.weights: dg_estimate calls
+   f once per point, in the order of the points, so one per recorded call) each sample counts
+   by its weight instead, since their points are not draws from q and a plain mean over them
+   would be biased. Returns the NLL at discrete samples (their mean,
    or the weighted sum), or -1 when none. */
 static dg_real decoder_step(vae *v, example_ctx *c, dg_real scale, const dg_real *weights)
 {
