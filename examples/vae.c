@@ -21,7 +21,11 @@
    sum-and-sample) evaluate M distinct configurations, not M draws from q: their estimate of
    E_q f is sum_j w_j f(z_j) with the weights problem.weights returns, and the decoder's
    gradient is weighted the same way, sum_j w_j grad f(z_j) (a plain mean would be biased);
-   their train -ELBO is that weighted sum plus the KL. Test -ELBO values are single-sample
+   their train -ELBO is that weighted sum plus the KL. vimco trains another objective, the
+   multi-sample bound L = log (1/K) sum_k p(x, z_k) / q(z_k) of K = --samples draws (default 2):
+   its f is log p(x, z) = log p(z) - NLL, the encoder follows the estimate of grad L (no KL term:
+   the bound has it inside), the decoder sum_k w_k grad NLL(z_k) with VIMCO's weights, and its
+   train column is -L (at most the -ELBO for K = 1). Test -ELBO values are single-sample
    estimates at discrete z ~ q (nats, lower is better), so relaxed and discrete methods are
    measured the same way.
 
@@ -357,9 +361,16 @@ static dg_real kl_uniform(const vae *v, const dg_real *phi, dg_real *grad)
     return kl;
 }
 
+/* log p(z) under the uniform prior, the same for every z: -D log 2, or -D log K. */
+static dg_real log_prior(const vae *v)
+{
+    return -(dg_real)v->D * (dg_real)log(v->kind == DG_BERNOULLI ? 2.0 : (double)v->K);
+}
+
 /* What the objective callbacks see for one example, and what they record. */
 typedef struct example_ctx {
     vae *v;
+    int log_joint;           /* DG_VIMCO: f is log p(x, z) = log p(z) - NLL, not the NLL */
     dg_real x[NPIX];
     trace t;
     dg_real a_grad[NPIX];
@@ -391,7 +402,7 @@ static dg_real f_nll(const dg_real *z, void *user)
     example_ctx *c = (example_ctx *)user;
     dg_real f = bernoulli_nll(mlp_forward(&c->v->dec, z, &c->t), c->x, NULL);
     record(c, z, f);
-    return f;
+    return c->log_joint ? log_prior(c->v) - f : f;
 }
 
 static dg_real f_nll_grad(const dg_real *z, dg_real *dz, void *user)
@@ -588,15 +599,16 @@ static void bufs_rows(const vae *v, int N)
 }
 
 /* The end of a batched step, after the tell: the commit, and the encoder's gradient (the
-   estimates in bb.g plus the KL's, averaged over the batch). Returns loss. */
+   estimates in bb.g plus the KL's, averaged over the batch; for DG_VIMCO, whose estimate is of
+   the bound's gradient, to be raised, its negation and no KL). Returns loss. */
 static double encoder_step(vae *v, int B, double loss, int *rc_out)
 {
-    int b, j, n = v->nz;
+    int b, j, n = v->nz, vimco = est.cfg.method == DG_VIMCO;
     dg_commit(&est);
     for (b = 0; b < B; ++b) {
         dg_real *gb = bb.g + (size_t)b * n;
-        kl_uniform(v, bb.phi + (size_t)b * n, gb);
-        for (j = 0; j < n; ++j) gb[j] /= B;
+        if (!vimco) kl_uniform(v, bb.phi + (size_t)b * n, gb);
+        for (j = 0; j < n; ++j) gb[j] /= vimco ? -B : B;
         bb.scale[b] = 1;
         bb.want_dx[b] = 0;
     }
@@ -635,6 +647,17 @@ static double train_step_batched(vae *v, const options *o, dg_problem *p, const 
         bb.want_dx[r] = need == DG_NEED_GRAD;
         bb.values[r] = bernoulli_nll(a, x, bb.ddelta[v->dec.n] + (size_t)r * NPIX);
         bb.scale[r] = 0;
+    }
+    if (est.cfg.method == DG_VIMCO) { /* f = log p(x, z); the loss is -L, the decoder's w_k NLL_k */
+        dg_info info;
+        for (r = 0; r < B * P; ++r) bb.values[r] = log_prior(v) - bb.values[r];
+        p->weights = bb.weights;
+        rc = dg_tell(&est, &d, p, bb.values, NULL, bb.g, &info);
+        p->weights = NULL;
+        if (rc != DG_OK) { *rc_out = rc; return 0; }
+        for (r = 0; r < B * P; ++r) bb.scale[r] = bb.weights[r] / (dg_real)B;
+        mlp_backward_rows(&v->dec, B * P, bb.dact, bb.ddelta, bb.scale, bb.want_dx);
+        return encoder_step(v, B, -(double)info.bound * B, rc_out);
     }
     if (weighted_points(est.cfg.method)) { /* the weights come with the tell: the decoder after it */
         p->weights = bb.weights;
@@ -695,13 +718,6 @@ static void run_method(vae *v, const vae *init, dg_method method, const options 
     double t_start = now(), train_sum = 0, t_eval = 0;
     int train_count = 0, step, b, rc;
 
-    if (method == DG_VIMCO) { /* another objective: f = log p(x, z), the decoder weighted by w_k */
-        memset(res, 0, sizeof *res);
-        res->rc = DG_EUNSUPPORTED;
-        printf("%-16s not in this example: it trains the multi-sample bound (f = log p(x, z)), not the ELBO\n",
-               name);
-        return;
-    }
     mlp_copy_params(&v->enc, &init->enc);
     mlp_copy_params(&v->dec, &init->dec);
     memset(&cfg, 0, sizeof cfg);
@@ -728,6 +744,7 @@ static void run_method(vae *v, const vae *init, dg_method method, const options 
     p.f_grad = f_nll_grad;
     p.user = &ctx;
     ctx.v = v;
+    ctx.log_joint = method == DG_VIMCO;
     dg_rng_seed(&data_rng, o->seed, 1);
     dg_rng_seed(&aux_rng, o->seed, 2);
     if (!o->unbatched) {
@@ -756,19 +773,21 @@ static void run_method(vae *v, const vae *init, dg_method method, const options 
             load_example(train, i, ctx.x);
             memcpy(phi, mlp_forward(&v->enc, ctx.x, &ctx.t), (size_t)v->nz * sizeof *phi);
             ctx.nrec = ctx.ncalls = 0;
-            p.weights = weighted_points(method) ? weights : NULL;
+            p.weights = weighted_points(method) || method == DG_VIMCO ? weights : NULL;
             rc = dg_estimate(&est, &p, g, &info);
             if (rc != DG_OK) {
                 res->rc = rc;
                 printf("%-16s %s: skipped\n", name, dg_strerror(rc));
                 return;
             }
-            kl = kl_uniform(v, phi, g);
+            /* DG_VIMCO: g is the bound's gradient, to be raised, and the bound has no KL term */
+            kl = method == DG_VIMCO ? 0 : kl_uniform(v, phi, g);
             /* the encoder's trace was overwritten by the decoder calls: run it again */
             mlp_forward(&v->enc, ctx.x, &ctx.t);
-            for (j = 0; j < v->nz; ++j) g[j] /= o->batch;
+            for (j = 0; j < v->nz; ++j) g[j] /= method == DG_VIMCO ? -o->batch : o->batch;
             mlp_backward(&v->enc, &ctx.t, g, 1, 1, NULL);
             nll = decoder_step(v, &ctx, (dg_real)1 / o->batch, p.weights);
+            if (method == DG_VIMCO) nll = -info.bound; /* the loss: -L */
             if (nll < 0) { /* only relaxed samples were seen: measure at a discrete one */
                 sample_latent(v, phi, &aux_rng, z);
                 nll = bernoulli_nll(mlp_forward(&v->dec, z, &ctx.t), ctx.x, NULL);
