@@ -338,8 +338,11 @@ static void limits_categorical_long_rows(void)
             if ((long double)logits[k] > m) m = logits[k];
         }
         for (k = 0; k < K; ++k) s += expl((long double)logits[k] - m);
-        for (k = 0, cum[0] = 0; k < K; ++k)
-            cum[k] = (k ? cum[k - 1] : 0) + expl((long double)logits[k] - m) / s;
+        /* two statements: tcc 0.9.27 loses a conditional's long double across the call to expl */
+        for (k = 0; k < K; ++k) {
+            cum[k] = expl((long double)logits[k] - m) / s;
+            if (k) cum[k] += cum[k - 1];
+        }
         memset(counts, 0, sizeof counts);
         dg_rng_seed(&r, 77, (uint64_t)K);
         for (i = 0; i < N; ++i) {
