@@ -59,7 +59,8 @@
       Every per-element computation is done in DG_REAL: a float build does float math, and on a
       single-precision FPU (Cortex-M4F) links no double arithmetic outside two exceptions:
       dg_exact sums its 2^D or K^D terms in long double (double where long double is double,
-      as on ARM; dg_estimate links it for DG_EXACT), and dg_stats accumulates in double.
+      as on ARM), as does the DG_EXACT method through the same sweep, and dg_stats
+      accumulates in double.
       Where FLT_EVAL_METHOD is not 0 (x87; s390x float in ISO C modes), which evaluates wider
       than the type, the kernels round their rounding steps to the type themselves: the
       answers are as right as elsewhere, though not bit-identical to other targets'. The rest
@@ -5710,14 +5711,19 @@ DGDEF int dg_relaxed_grad_at(dg_estimator *e, const dg_problem *p, const dg_real
 static size_t dg__draw_q(const dg__shape *s) { return (size_t)s->Q0 + (size_t)s->M * (size_t)s->Qs; }
 static size_t dg__draw_p(const dg__shape *s) { return (size_t)s->P0 + (size_t)s->M * (size_t)s->Ps; }
 
+/* a * b and a + b saturating at the largest size_t: overflow checks in integers, since a
+   float build must not link double arithmetic for them (a Cortex-M4F has no double FPU). */
+static size_t dg__size_mul(size_t a, size_t b) { return b && a > (size_t)-1 / b ? (size_t)-1 : a * b; }
+static size_t dg__size_add(size_t a, size_t b) { return a > (size_t)-1 - b ? (size_t)-1 : a + b; }
+
 /* 0 when the count does not fit a size_t (a 32-bit target asked for billions of values, as
    IndeCateR's quadratic draws can): no draw needs 0 values, so 0 means "cannot". */
 static size_t dg__draw_size(const dg__shape *s, size_t n, size_t B)
 {
-    double approx = (double)B * ((double)dg__draw_p(s) * (double)n + 2 * (double)n + (double)dg__draw_q(s) +
-                                 (double)s->keep);
-    if (approx >= (double)((size_t)-1) / 2) return 0;
-    return B * (dg__draw_p(s) * n + n + dg__draw_q(s) + n + (size_t)s->keep);
+    size_t per = dg__size_add(dg__size_add(dg__size_mul(dg__draw_p(s), n), 2 * n),
+                              dg__size_add(dg__draw_q(s), (size_t)s->keep));
+    size_t all = dg__size_mul(B, per);
+    return all >= (size_t)-1 / 2 ? 0 : all;
 }
 
 static size_t dg__draw_qd(const dg_draw *d) { return (size_t)d->Q0_ + (size_t)d->M_ * (size_t)d->Qs_; }

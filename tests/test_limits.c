@@ -5,7 +5,7 @@
    baseline_input ignored by every baseline but NVIL's; dg_log_softmax and dg_softmax at tau = 0
    writing every entry; categorical sampling of rows longer than 16 and of DG_MAX_K classes
    against an inverse CDF computed here, and the inverse CDF's fallback when rounding leaves the
-   target at or above the whole sum. */
+   target at or above the whole sum; dg_draw_reals of a draw too large to count in a size_t. */
 #include "common.h"
 #include <float.h>
 
@@ -338,8 +338,11 @@ static void limits_categorical_long_rows(void)
             if ((long double)logits[k] > m) m = logits[k];
         }
         for (k = 0; k < K; ++k) s += expl((long double)logits[k] - m);
-        for (k = 0, cum[0] = 0; k < K; ++k)
-            cum[k] = (k ? cum[k - 1] : 0) + expl((long double)logits[k] - m) / s;
+        /* two statements: tcc 0.9.27 loses a conditional's long double across the call to expl */
+        for (k = 0; k < K; ++k) {
+            cum[k] = expl((long double)logits[k] - m) / s;
+            if (k) cum[k] += cum[k - 1];
+        }
         memset(counts, 0, sizeof counts);
         dg_rng_seed(&r, 77, (uint64_t)K);
         for (i = 0; i < N; ++i) {
@@ -553,6 +556,27 @@ static void limits_conditional_logistic_extreme_uniforms(void)
     CHECK_INT(bad, 0);
 }
 
+/* A draw whose size does not fit a size_t (IndeCateR's 1 + D(K - 1) points per sample, 1024
+   samples, a batch of 4: about 2^32 values, beyond a 32-bit target's count): dg_draw_reals says
+   0, not a count that wrapped around; where the size fits, it counts at least those points. */
+static void limits_draw_size_beyond_size_t(void)
+{
+    static dg_estimator e;
+    dg_real logit = 0;
+    dg_problem p = dgt_problem(DG_CATEGORICAL, 4, 256, &logit, lm_f, NULL, NULL);
+    dg_config c;
+    uint64_t points = (uint64_t)4 * (1 + 4 * 255) * 1024 * (4 * 256);
+    size_t got;
+    memset(&c, 0, sizeof c);
+    c.method = DG_INDECATER;
+    c.samples = 1024;
+    p.batch = 4;
+    CHECK_INT(dgt_init(&e, &c), DG_OK);
+    got = dg_draw_reals(&e, &p); /* reads no logit: one suffices */
+    if (points >= (uint64_t)((size_t)-1 / 2)) CHECK(got == 0);
+    else CHECK(got >= points);
+}
+
 static void register_limits(void)
 {
     DGT_ADD(limits_nan_at_every_lane);
@@ -564,6 +588,7 @@ static void register_limits(void)
     DGT_ADD(limits_conditional_noise_every_value);
     DGT_ADD(limits_sampling_ties_resolve_as_documented);
     DGT_ADD(limits_conditional_logistic_extreme_uniforms);
+    DGT_ADD(limits_draw_size_beyond_size_t);
 #ifndef DGT_SEPARATE_IMPL
     DGT_ADD(limits_inverse_cdf_fallback);
 #endif
