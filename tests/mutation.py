@@ -60,8 +60,8 @@ EQUIV = os.path.join(TESTS, "mutation-equivalent.txt")
 # --------------------------------------------------------------------------------------------
 # Lexing the implementation section
 # --------------------------------------------------------------------------------------------
-OPERATORS = sorted("""<<= >>= -> ++ -- << >> <= >= == != && || += -= *= /= %= &= |= ^=
-                      + - * / % < > = ! ~ & | ^ ? : ; , . ( ) [ ] { }""".split(),
+OPERATORS = sorted("""<<= >>= -> ++ -- << >> <= >= == != && || += -= *= /= %= &= |= ^= ##
+                      + - * / % < > = ! ~ & | ^ ? : ; , . ( ) [ ] { } #""".split(),
                    key=len, reverse=True)
 KEYWORDS_BEFORE_UNARY = {"return", "case", "sizeof", "else", "do"}
 BUILTIN_TYPES = {"void", "char", "short", "int", "long", "float", "double", "signed", "unsigned",
@@ -95,7 +95,8 @@ def lex(src, begin, end):
             # a directive ends at a newline not escaped by a backslash
             if macro is not None and not src[i - 1] == "\\":
                 macro = None
-            line_start = True
+            # a continued #define's next line is still its body (# there is stringizing)
+            line_start = macro is None
             i += 1
             continue
         if c in " \t\r\f\v" or (c == "\\" and i + 1 < end and src[i + 1] == "\n"):
