@@ -21,10 +21,11 @@ survivors are built and run again as one unit (with the white-box tests), with -
 and with the large limits of the test matrix (-DDG_MAX_DIM=4096 -DDG_MAX_K=2048); see
 stages_for. A mutant that survives them is compiled by gcc in each configuration of CODE (the
 implementation alone, every static function kept) and its object compared with the unmutated
-one's: where only x87 math or AVX2 builds differ (code under the header's #if for them), the
-suite is built and run natively in that configuration (-mfpmath=387, -mavx2 -mfma); where no
-configuration differs, the mutant is "dead here" (its code is not compiled on this machine, or
-the compiler proves it the same) and is counted apart, like an unbuildable one.
+one's: where only small limits, x87 math or AVX2 builds differ (code under the header's #if
+for them), the suite is built and run natively in each of those (-DDG_MAX_DIM=40
+-DDG_MAX_K=20, -mfpmath=387, -mavx2 -mfma); where no configuration differs, the mutant is
+"dead here" (its code is not compiled on this machine, or the compiler proves it the same) and
+is counted apart, like an unbuildable one.
 
 Equivalent mutants (no test can tell them apart from the original) are listed in
 tests/mutation-equivalent.txt, one per line, tab-separated:
@@ -572,14 +573,17 @@ SANITIZE = ("sanitize", ["-fsanitize=address,undefined", "-fno-sanitize-recover=
 
 
 # The configurations whose object code tells whether a survivor changes anything: the stages'
-# (double, float, large limits) and two this machine runs natively although the stages do not
-# build them: x87 math (FLT_EVAL_METHOD 2, the header's excess-precision path) and AVX2 (the
-# vectorised double kernels, DG__VECTOR_F64). EXTRA: the stages that run those two.
+# (double, float, large limits) and those this machine runs natively although the stages do not
+# build them: small limits (DG_MAX_DIM < 256, whose blocks are smaller), x87 math
+# (FLT_EVAL_METHOD 2, the header's excess-precision path) and AVX2 (the vectorised double
+# kernels, DG__VECTOR_F64). EXTRA: the stages that run the latter.
+SMALL = ["-DDG_MAX_DIM=40", "-DDG_MAX_K=20"]
 CODE = [("double", []), ("float", ["-DDG_REAL=float"]),
-        ("bigdim", ["-DDG_MAX_DIM=4096", "-DDG_MAX_K=2048"]),
+        ("bigdim", ["-DDG_MAX_DIM=4096", "-DDG_MAX_K=2048"]), ("smalldim", SMALL),
         ("x87", ["-mfpmath=387"]), ("x87-float", ["-mfpmath=387", "-DDG_REAL=float"]),
         ("avx2", ["-mavx2", "-mfma"])]
-EXTRA = {"x87": ("x87", ["-mfpmath=387"], False, "gcc"),
+EXTRA = {"smalldim": ("smalldim", SMALL, False, "gcc"),
+         "x87": ("x87", ["-mfpmath=387"], False, "gcc"),
          "x87-float": ("x87-float", ["-mfpmath=387", "-DDG_REAL=float"], False, "gcc"),
          "avx2": ("avx2", ["-mavx2", "-mfma"], False, "gcc")}
 
@@ -788,8 +792,10 @@ def campaign(args, src, sample, equivalents, base):
         if not changed:
             return "dead", "the same object code in every configuration (%s)" % ", ".join(
                 c[0] for c in CODE)
-        for name in changed:
-            if name not in EXTRA or not extra_limit(name):
+        # code the stages above built and ran is not run again; code only the other
+        # configurations compile is
+        for name in changed if not [c for c in changed if c not in EXTRA] else []:
+            if not extra_limit(name):
                 continue
             exe, err = ws.build(text, args, EXTRA[name], build_timeout)
             if not exe:
