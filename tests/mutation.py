@@ -19,7 +19,13 @@ run fails, crashes or exceeds the limit; it is unbuildable when the compiler rej
 counted). The fast build recompiles only the implementation (two translation units); its
 survivors are built and run again as one unit (with the white-box tests), with -DDG_REAL=float,
 and with the large limits of the test matrix (-DDG_MAX_DIM=4096 -DDG_MAX_K=2048); see
-stages_for.
+stages_for. A mutant that survives them is compiled by gcc in each configuration of CODE (the
+implementation alone, every static function kept) and its object compared with the unmutated
+one's: where only small limits, x87 math or AVX2 builds differ (code under the header's #if
+for them), the suite is built and run natively in each of those (-DDG_MAX_DIM=40
+-DDG_MAX_K=20, -mfpmath=387, -mavx2 -mfma); where no configuration differs, the mutant is
+"dead here" (its code is not compiled on this machine, or the compiler proves it the same) and
+is counted apart, like an unbuildable one.
 
 Equivalent mutants (no test can tell them apart from the original) are listed in
 tests/mutation-equivalent.txt, one per line, tab-separated:
@@ -30,7 +36,8 @@ lines of the same function with the same text (0 for the first). No line numbers
 survive edits elsewhere in the header. Listed mutants are not run (--run-equivalent runs them
 and reports any that are killed, i.e. not equivalent after all) and are excluded from the score.
 
-Score = killed / (killed + survived), over buildable mutants that are not listed as equivalent.
+Score = killed / (killed + survived), over buildable mutants that are not listed as equivalent
+and not dead here.
 Prints the survivors with their function and line, a table per section of the header, and
 writes a CSV (--csv). --min-score makes the exit status fail below that percentage (CI).
 
@@ -60,8 +67,8 @@ EQUIV = os.path.join(TESTS, "mutation-equivalent.txt")
 # --------------------------------------------------------------------------------------------
 # Lexing the implementation section
 # --------------------------------------------------------------------------------------------
-OPERATORS = sorted("""<<= >>= -> ++ -- << >> <= >= == != && || += -= *= /= %= &= |= ^=
-                      + - * / % < > = ! ~ & | ^ ? : ; , . ( ) [ ] { }""".split(),
+OPERATORS = sorted("""<<= >>= -> ++ -- << >> <= >= == != && || += -= *= /= %= &= |= ^= ##
+                      + - * / % < > = ! ~ & | ^ ? : ; , . ( ) [ ] { } #""".split(),
                    key=len, reverse=True)
 KEYWORDS_BEFORE_UNARY = {"return", "case", "sizeof", "else", "do"}
 BUILTIN_TYPES = {"void", "char", "short", "int", "long", "float", "double", "signed", "unsigned",
@@ -95,7 +102,8 @@ def lex(src, begin, end):
             # a directive ends at a newline not escaped by a backslash
             if macro is not None and not src[i - 1] == "\\":
                 macro = None
-            line_start = True
+            # a continued #define's next line is still its body (# there is stringizing)
+            line_start = macro is None
             i += 1
             continue
         if c in " \t\r\f\v" or (c == "\\" and i + 1 < end and src[i + 1] == "\n"):
@@ -450,7 +458,7 @@ class Workspace:
     """A temporary copy of the test sources next to a header of our choosing."""
 
     def __init__(self, base, index, tests):
-        self.dir = os.path.join(base, "w%d" % index)
+        self.dir = os.path.join(base, "w%s" % index)
         os.makedirs(os.path.join(self.dir, "tests"))
         for name in os.listdir(tests):
             if name.endswith((".c", ".h")):
@@ -473,13 +481,14 @@ class Workspace:
         """Builds the suite against header_text for a stage (name, flags, two_units). A
         two-unit stage compiles only tests/impl.c against the header and links it with the
         test files compiled once (-DDGT_SEPARATE_IMPL: all but the white-box tests)."""
-        name, flags, two_units = stage
+        name, flags, two_units = stage[:3]
+        cc = stage[3] if len(stage) > 3 else args.cc
         with open(os.path.join(self.dir, "discgrad.h"), "w", encoding="utf-8") as f:
             f.write(header_text)
         exe = os.path.join(self.dir, "suite")
         if os.path.exists(exe):
             os.remove(exe)
-        base = [args.cc, "-std=c99", args.opt, "-w"] + flags
+        base = [cc, "-std=c99", args.opt, "-w"] + flags
         tests = os.path.join(self.dir, "tests")
         if not two_units:
             err = self.compile(base + [os.path.join(tests, "all.c"), "-o", exe, "-lm"], timeout)
@@ -492,8 +501,26 @@ class Workspace:
                 return None, err
         impl = os.path.join(self.dir, "impl.o")
         err = self.compile(base + ["-c", os.path.join(tests, "impl.c"), "-o", impl], timeout) or \
-            self.compile([args.cc, obj, impl, "-o", exe, "-lm"], timeout)
+            self.compile([cc, obj, impl, "-o", exe, "-lm"], timeout)
         return (None, err) if err else (exe, "")
+
+    def code(self, header_text, config, timeout):
+        """The object code of the implementation against header_text in one configuration of
+        CODE (gcc, every static and inline function kept, so the white-box tests' helpers
+        count), or None when it does not build."""
+        name, flags = config
+        with open(os.path.join(self.dir, "discgrad.h"), "w", encoding="utf-8") as f:
+            f.write(header_text)
+        obj = os.path.join(self.dir, "code-%s.o" % name)
+        if os.path.exists(obj):
+            os.remove(obj)
+        err = self.compile(["gcc", "-std=c99", "-O1", "-w", "-fkeep-static-functions",
+                            "-fkeep-inline-functions"] + flags +
+                           ["-c", os.path.join(self.dir, "tests", "impl.c"), "-o", obj], timeout)
+        if err:
+            return None
+        with open(obj, "rb") as f:
+            return f.read()
 
     def run(self, exe, cpu_limit):
         """Runs the suite with a limit on its CPU time (not wall time, which depends on what
@@ -543,6 +570,22 @@ RERUNS = [("1tu", [], False),
           ("bigdim", ["-DDG_MAX_DIM=4096", "-DDG_MAX_K=2048"], False)]
 SANITIZE = ("sanitize", ["-fsanitize=address,undefined", "-fno-sanitize-recover=all",
                          "-fno-omit-frame-pointer"], False)
+
+
+# The configurations whose object code tells whether a survivor changes anything: the stages'
+# (double, float, large limits) and those this machine runs natively although the stages do not
+# build them: small limits (DG_MAX_DIM < 256, whose blocks are smaller), x87 math
+# (FLT_EVAL_METHOD 2, the header's excess-precision path) and AVX2 (the vectorised double
+# kernels, DG__VECTOR_F64). EXTRA: the stages that run the latter.
+SMALL = ["-DDG_MAX_DIM=40", "-DDG_MAX_K=20"]
+CODE = [("double", []), ("float", ["-DDG_REAL=float"]),
+        ("bigdim", ["-DDG_MAX_DIM=4096", "-DDG_MAX_K=2048"]), ("smalldim", SMALL),
+        ("x87", ["-mfpmath=387"]), ("x87-float", ["-mfpmath=387", "-DDG_REAL=float"]),
+        ("avx2", ["-mavx2", "-mfma"])]
+EXTRA = {"smalldim": ("smalldim", SMALL, False, "gcc"),
+         "x87": ("x87", ["-mfpmath=387"], False, "gcc"),
+         "x87-float": ("x87-float", ["-mfpmath=387", "-DDG_REAL=float"], False, "gcc"),
+         "avx2": ("avx2", ["-mavx2", "-mfma"], False, "gcc")}
 
 
 def stages_for(m):
@@ -701,6 +744,36 @@ def campaign(args, src, sample, equivalents, base):
             return 2
     lock = threading.Lock()
     done = [0]
+    # the unmutated object code of each CODE configuration, and whether the unmutated suite
+    # passes in each EXTRA stage (with that stage's limit per run), found when first needed
+    code0 = {}
+    extra0 = {}
+    extra_lock = threading.Lock()
+
+    def extra_limit(name):
+        with extra_lock:
+            if name not in extra0:
+                ws = Workspace(base, "x" + name, args.tests)
+                exe, err = ws.build(src, args, EXTRA[name], build_timeout)
+                cpu0 = resource.getrusage(resource.RUSAGE_CHILDREN).ru_utime
+                status, detail = ws.run(exe, 3600) if exe else ("killed", err)
+                cpu = resource.getrusage(resource.RUSAGE_CHILDREN).ru_utime - cpu0
+                extra0[name] = max(timeout, 4 * cpu) if status == "survived" else None
+                if status != "survived":
+                    print("mutation.py: the unmutated suite fails in the %s build (%s); its "
+                          "mutants are reported as survivors" % (name, detail), flush=True)
+            return extra0[name]
+
+    def changed_code(text, ws):
+        """The CODE configurations in which the mutated header compiles to other code."""
+        changed = []
+        for config in CODE:
+            with extra_lock:
+                if config[0] not in code0:
+                    code0[config[0]] = ws.code(src, config, build_timeout)
+            if ws.code(text, config, build_timeout) != code0[config[0]]:
+                changed.append(config[0])
+        return changed
 
     def classify(m, ws):
         text = mutate_text(src, m)
@@ -715,7 +788,22 @@ def campaign(args, src, sample, equivalents, base):
             status, detail = ws.run(exe, timeout)
             if status == "killed":
                 return ("killed" if stage is FAST else "killed-" + stage[0]), detail
-        return "survived", note
+        changed = changed_code(text, ws)
+        if not changed:
+            return "dead", "the same object code in every configuration (%s)" % ", ".join(
+                c[0] for c in CODE)
+        # code the stages above built and ran is not run again; code only the other
+        # configurations compile is
+        for name in changed if not [c for c in changed if c not in EXTRA] else []:
+            if not extra_limit(name):
+                continue
+            exe, err = ws.build(text, args, EXTRA[name], build_timeout)
+            if not exe:
+                continue
+            status, detail = ws.run(exe, extra_limit(name))
+            if status == "killed":
+                return "killed-" + name, detail
+        return "survived", (note + "; " if note else "") + "code differs in " + ", ".join(changed)
 
     def work(m):
         with lock:
@@ -760,7 +848,7 @@ def report(args, sample):
     scored = killed + survived
     score = 100.0 * killed / scored if scored else 100.0
 
-    print("\nper section (killed / scored, then equivalent and unbuildable):")
+    print("\nper section (killed / scored, then equivalent, dead here and unbuildable):")
     sections = []
     for m in sample:
         if m.section not in sections:
@@ -769,9 +857,10 @@ def report(args, sample):
         ms = [m for m in sample if m.section == s]
         k = sum(m.status.startswith("killed") for m in ms)
         sv = sum(m.status == "survived" for m in ms)
-        print("  %-28s %4d / %-4d %6.1f%%   equivalent %d, unbuildable %d" % (
+        print("  %-28s %4d / %-4d %6.1f%%   equivalent %d, dead %d, unbuildable %d" % (
             s, k, k + sv, 100.0 * k / (k + sv) if k + sv else 100.0,
-            sum(m.status == "equivalent" for m in ms), sum(m.status == "unbuildable" for m in ms)))
+            sum(m.status == "equivalent" for m in ms), sum(m.status == "dead" for m in ms),
+            sum(m.status == "unbuildable" for m in ms)))
 
     survivors = [m for m in sample if m.status == "survived"]
     if survivors:
@@ -797,12 +886,19 @@ def report(args, sample):
             w.writerow([m.id, m.status, m.section, m.function, m.line, m.op, m.original,
                         m.mutated, m.detail, "%.1f" % m.seconds])
 
+    dead = [m for m in sample if m.status == "dead"]
+    if dead:
+        print("\ndead here (the same object code in every configuration; not scored):")
+        for m in dead:
+            print("  line %d, %s: %s" % (m.line, m.function, m.mutated))
+
     print("\nmutation score %.1f%%: %d killed (%d by the fast build, %s), %d survived; "
-          "%d equivalent, %d unbuildable; seed %d, %d mutants; CSV %s" % (
+          "%d equivalent, %d dead here, %d unbuildable; seed %d, %d mutants; CSV %s" % (
               score, killed, counts.get("killed", 0),
-              ", ".join("%d by the %s build" % (counts.get("killed-" + st[0], 0), st[0])
-                        for st in RERUNS), survived,
-              counts.get("equivalent", 0), counts.get("unbuildable", 0), args.seed,
+              ", ".join("%d by the %s build" % (counts.get("killed-" + st, 0), st)
+                        for st in [r[0] for r in RERUNS] + list(EXTRA)), survived,
+              counts.get("equivalent", 0), counts.get("dead", 0),
+              counts.get("unbuildable", 0), args.seed,
               len(sample), os.path.relpath(args.csv, ROOT)))
     if args.min_score is not None and score < args.min_score:
         print("mutation.py: score %.1f%% is below %.1f%%" % (score, args.min_score))

@@ -479,6 +479,60 @@ static void asktell_memory_sizes(void)
     }
 }
 
+/* NVIL's normalisation learns the pooled moments of l = f - b(x) over every draw told since the
+   last commit, however they came: after the first commit its mean and (population) variance
+   are those of all the draws' l, computed here from the values told. A batch of three examples
+   of their own b(x), and three draws of one example each told before one commit. */
+static void asktell_normalisation_pools_every_draw(void)
+{
+    static dg_estimator e;
+    static dg_real mem[3][AT_DRAW_MAX / 4];
+    const dg_real inputs[3] = {(dg_real)0.3, (dg_real)-2.5, (dg_real)1.7};
+    dg_config c;
+    int way;
+    memset(&c, 0, sizeof c);
+    c.method = DG_REINFORCE;
+    c.baseline = DG_BASELINE_INPUT;
+    c.normalize = 1;
+    c.samples = 3;
+    c.seed = 8;
+    for (way = 0; way < 2; ++way) {
+        dg_problem p = at_problem(DG_BERNOULLI, way == 0 ? 3 : 1);
+        dg_draw d[3];
+        dg_real g[3 * 6];
+        long double sum = 0, sum_sq = 0, mean, var;
+        int t, b, j, count = 0;
+        CHECK_INT(dgt_init(&e, &c), DG_OK);
+        p.baseline_inputs = way == 0 ? inputs : NULL;
+        for (t = 0; t < (way == 0 ? 1 : 3); ++t) {
+            p.logits = at_logits + (way == 0 ? 0 : t * 6);
+            CHECK_INT(dg_ask(&e, &p, &d[t], mem[t], AT_DRAW_MAX / 4), DG_OK);
+        }
+        for (t = 0; t < (way == 0 ? 1 : 3); ++t) {
+            p.logits = at_logits + (way == 0 ? 0 : t * 6);
+            p.baseline_input = inputs[t];
+            at_evaluate(&d[t], &p, at_values, at_grads);
+            for (b = 0; b < d[t].batch; ++b)
+                for (j = 0; j < d[t].per_example; ++j) {
+                    long double l = (long double)at_values[b * d[t].per_example + j] -
+                                    (long double)inputs[way == 0 ? b : t];
+                    if (dg_point_needs(&d[t], b, j) == DG_NEED_NONE) continue;
+                    sum += l;
+                    sum_sq += l * l;
+                    count++;
+                }
+            CHECK_INT(dg_tell(&e, &d[t], &p, at_values, at_grads, g, NULL), DG_OK);
+        }
+        CHECK_INT(count, 9);
+        CHECK_INT(dg_commit(&e), DG_OK);
+        mean = sum / count;
+        var = sum_sq / count - mean * mean;
+        CHECK(var > 1); /* the spread the normalisation divides by */
+        CHECK_REL(e.sf.sig_mean, mean, DGT_TOL(1e-12, 1e-5), 1);
+        CHECK_REL(e.sf.sig_var, var, DGT_TOL(1e-12, 1e-5), 1);
+    }
+}
+
 static void register_asktell(void)
 {
     DGT_ADD(asktell_equals_estimate);
@@ -487,4 +541,5 @@ static void register_asktell(void)
     DGT_ADD(asktell_episode_commit_bias);
     DGT_ADD(asktell_batch_unbiased);
     DGT_ADD(asktell_memory_sizes);
+    DGT_ADD(asktell_normalisation_pools_every_draw);
 }

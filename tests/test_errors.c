@@ -1656,6 +1656,39 @@ static void errors_ask_tell(void)
     }
 }
 
+/* A shape the method refuses needs no draw: dg_draw_reals is 0 where dg_ask refuses the problem
+   before reading a logit, DG_EXACT beyond DG_MAX_ENUM configurations (DG_ECAPACITY) and DisARM
+   on categorical variables (DG_EUNSUPPORTED); at exactly DG_MAX_ENUM configurations the draw is
+   counted. */
+static void errors_refused_shapes_have_no_draw_size(void)
+{
+    static dg_estimator e;
+    static dg_real lg[64];
+    dg_real dm[8];
+    dg_draw d;
+    dg_config c = te_config(DG_EXACT, 0);
+    dg_problem p;
+    int kind, D;
+    for (kind = 0; kind < 2; ++kind) {
+        int K = kind ? 4 : 2;
+        long count = 1;
+        for (D = 0; count <= DG_MAX_ENUM / K; ++D) count *= K; /* K^D <= DG_MAX_ENUM < K^(D+1) */
+        CHECK_INT(dgt_init(&e, &c), DG_OK);
+        p = te_problem(kind ? DG_CATEGORICAL : DG_BERNOULLI, D, kind ? K : 0, lg);
+        CHECK(dg_draw_reals(&e, &p) > 0);
+        p = te_problem(kind ? DG_CATEGORICAL : DG_BERNOULLI, D + 1, kind ? K : 0, lg);
+        CHECK(dg_draw_reals(&e, &p) == 0);
+        CHECK_INT(dg_ask(&e, &p, &d, dm, 8), DG_ECAPACITY);
+    }
+    c = te_config(DG_DISARM, 2);
+    CHECK_INT(dgt_init(&e, &c), DG_OK);
+    p = te_small(DG_CATEGORICAL);
+    CHECK(dg_draw_reals(&e, &p) == 0);
+    CHECK_INT(dg_ask(&e, &p, &d, dm, 8), DG_EUNSUPPORTED);
+    p = te_small(DG_BERNOULLI);
+    CHECK(dg_draw_reals(&e, &p) > 0);
+}
+
 /* DG_BASELINE_INPUT and DG_BASELINE_CV read the problem at tell time: without it, or with a
    NaN b(x) among a batch's, the tell fails and changes nothing; with OPTIMAL sums of one size
    pending, a tell or dg_estimate of another size is DG_ESTATE until the commit. */
@@ -1731,5 +1764,6 @@ static void register_errors(void)
     DGT_ADD(errors_tau_schedule_and_set_tau);
     DGT_ADD(errors_ask_tell);
     DGT_ADD(errors_tell_extras_and_pending);
+    DGT_ADD(errors_refused_shapes_have_no_draw_size);
     DGT_ADD(errors_summary);
 }

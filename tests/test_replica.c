@@ -140,10 +140,12 @@ static int rp_run(const rp_case *k, dg_kind kind, int D, int K, const dg_real *l
     return bad;
 }
 
-/* Every case on a problem, Bernoulli only where the method is (DisARM). */
+/* Every case on a problem, Bernoulli only where the method is (DisARM); none where the problem
+   exceeds the limits (builds with small ones). */
 static int rp_all_cases(dg_kind kind, int D, int K, const dg_real *logits, uint64_t seed)
 {
     int i, bad = 0;
+    if (K > DG_MAX_K || (kind == DG_BERNOULLI ? D : D * K) > DG_MAX_DIM) return 0;
     for (i = 0; i < RP_NCASES; ++i) {
         if (kind == DG_CATEGORICAL && rp_cases[i].method == DG_DISARM) continue;
         bad += rp_run(&rp_cases[i], kind, D, K, logits, seed + (uint64_t)i);

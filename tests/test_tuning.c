@@ -307,6 +307,40 @@ static void tuning_rebar_long_run_matches_reference(void)
     CHECK_INT(bad, 0);
 }
 
+/* A problem of another size starts RELAX's learned state afresh (documented): an estimator that
+   tuned eta, tau and its net on calls of 5 logits, then given 7, gives the bits of a fresh
+   estimator of the same configuration at the same point of the stream: the estimate, dg_info
+   and the learned state after the call. */
+static void tuning_relax_new_size_starts_afresh(void)
+{
+    static dg_estimator used, fresh;
+    static dg_real lg[7] = {0.4, -1.1, 0.9, 0.2, -0.3, 1.6, -0.7};
+    dg_config c = tg_config(DG_RELAX, 2, 0.8, 0.6, 77);
+    dg_real gu[7], gf[7];
+    dg_info iu, iff;
+    ref_obj o;
+    dg_problem p;
+    int t;
+    memset(&o, 0, sizeof o);
+    o.q = 0.8;
+    o.r = 0.6;
+    o.offset = 1.5;
+    o.mult = 1;
+    CHECK_INT(dgt_init(&used, &c), DG_OK);
+    CHECK_INT(dgt_init(&fresh, &c), DG_OK);
+    p = ref_problem(DG_BERNOULLI, 5, 1, lg, &o);
+    for (t = 0; t < 6; ++t) CHECK_INT(dg_estimate(&used, &p, gu, &iu), DG_OK);
+    CHECK(used.cv.eta != fresh.cv.eta && used.cv.log_tau != fresh.cv.log_tau &&
+          used.cv.net.b2 != 0); /* it learned something to forget */
+    fresh.rng = used.rng;
+    p = ref_problem(DG_BERNOULLI, 7, 1, lg, &o);
+    CHECK_INT(dg_estimate(&used, &p, gu, &iu), DG_OK);
+    CHECK_INT(dg_estimate(&fresh, &p, gf, &iff), DG_OK);
+    CHECK(memcmp(gu, gf, sizeof gu) == 0);
+    CHECK(memcmp(&iu, &iff, sizeof iu) == 0);
+    CHECK(memcmp(&used.cv, &fresh.cv, sizeof used.cv) == 0);
+}
+
 #ifndef DGT_SEPARATE_IMPL
 /* White box (the net lives in private fields, as in test_cv.c's white-box checks; not in the
    two-unit build): dg_init, over memory filled with 0xA5, starts RELAX's surrogate net as
@@ -358,6 +392,7 @@ static void register_tuning(void)
     DGT_ADD(tuning_tau_moves_downhill);
     DGT_ADD(tuning_relax_eta_follows_adam);
     DGT_ADD(tuning_rebar_long_run_matches_reference);
+    DGT_ADD(tuning_relax_new_size_starts_afresh);
 #ifndef DGT_SEPARATE_IMPL
     DGT_ADD(tuning_relax_net_starts_as_documented);
 #endif

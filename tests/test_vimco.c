@@ -134,32 +134,39 @@ static dg_problem tv_problem(dg_kind kind, int D, int K, const dg_real *logits)
 
 static const dg_real tv_logits_b3[3] = {0.3, -1.2, 2.0};
 static const dg_real tv_logits_c23[6] = {0.2, -0.5, 1.0, 1.5, 0.0, -2.0};
+static const dg_real tv_logits_20[20] = {0.3, -1.2, 2.0, 0.7, -0.4, 1.1, -2.2, 0.0, 0.9, -0.6,
+                                         1.4, 0.2, -1.7, 0.5, 0.8, -0.1, 1.9, -0.9, 0.6, -1.3};
 
 /* Single draws against the reference: every coordinate of the estimate, each weight, the bound,
-   the baseline and f_mean, for both kinds and several K. */
+   the baseline and f_mean, for both kinds, several K, and problems of fewer and of more than 8
+   logits (3 bits, 2 rows of 3; 19 bits, 4 rows of 5), where the sums go by lanes. */
 static void vimco_draws_against_reference(void)
 {
     static dg_estimator e;
     static dg_real dmem[1 << 14];
     static const int Ks[4] = {2, 3, 5, 16};
-    int kind, ki, t, i, k, worst_failures = 0;
+    int kind, ki, t, i, k, big, worst_failures = 0;
     double worst = 0;
+    for (big = 0; big < 2; ++big)
     for (kind = DG_BERNOULLI; kind <= DG_CATEGORICAL; ++kind)
         for (ki = 0; ki < 4; ++ki) {
-            dg_problem p = kind == DG_BERNOULLI ? tv_problem(DG_BERNOULLI, 3, 0, tv_logits_b3)
-                                                : tv_problem(DG_CATEGORICAL, 2, 3, tv_logits_c23);
+            dg_problem p = kind == DG_BERNOULLI
+                               ? (big ? tv_problem(DG_BERNOULLI, 19, 0, tv_logits_20)
+                                      : tv_problem(DG_BERNOULLI, 3, 0, tv_logits_b3))
+                               : (big ? tv_problem(DG_CATEGORICAL, 4, 5, tv_logits_20)
+                                      : tv_problem(DG_CATEGORICAL, 2, 3, tv_logits_c23));
             dg_config c;
             int K = Ks[ki], n = tv_m.n;
             memset(&c, 0, sizeof c);
             c.method = DG_VIMCO;
             c.samples = K;
             c.seed = 5;
-            c.stream = (uint64_t)(kind * 10 + ki);
+            c.stream = (uint64_t)(big * 100 + kind * 10 + ki);
             CHECK_INT(dgt_init(&e, &c), DG_OK);
             for (t = 0; t < 40; ++t) {
                 dg_draw d;
-                dg_real vals[16], g[8], wts[16];
-                tv_real l[16], rg[8], rw[16], rb, rbase, scale;
+                dg_real vals[16], g[20], wts[16];
+                tv_real l[16], rg[20], rw[16], rb, rbase, scale;
                 dg_info info;
                 double tol = DGT_TOL(1e-12, 2e-5), err;
                 p.weights = wts;
