@@ -8,7 +8,7 @@ BUILD    = build
 LDLIBS   = -lm
 
 # The test matrix: name, then how that binary is built (see the rules below).
-MATRIX   = gcc-c99 clang-c99 gxx-cxx11 gcc-float gcc-static gcc-2tu gcc-bigdim
+MATRIX   = gcc-c99 clang-c99 gxx-cxx11 gcc-float gcc-static gcc-2tu gcc-bigdim gcc-methods
 TEST_SRC = tests/all.c tests/common.h tests/test.h tests/reference.h $(wildcard tests/test_*.c) discgrad.h
 
 .PHONY: all test test-build examples clean
@@ -33,6 +33,21 @@ $(BUILD)/test-gcc-2tu: $(TEST_SRC) tests/impl.c | $(BUILD)
 # 2048 classes. The header's stack grows with DG_MAX_K, so no -Wstack-usage here.
 $(BUILD)/test-gcc-bigdim: $(TEST_SRC) | $(BUILD)
 	gcc -std=c99 $(STRICT) $(OPT) -DDG_MAX_DIM=4096 -DDG_MAX_K=2048 -DDGT_LABEL='"gcc-bigdim"' tests/all.c -o $@ $(LDLIBS)
+
+# DG_METHODS: a build of three methods against a build of all (tests/methods.c); nm shows the
+# left-out methods' code gone from the three's object (REBAR/RELAX, ARM/ARS, IndeCateR, the set
+# methods, MuProp, ReinMax), and present in the full one's, so the check can fail.
+METHODS_GONE = dg__(cv|net|ars|at|ic|set|beam|mp|rm)_
+$(BUILD)/test-gcc-methods: tests/methods.c tests/methods_impl.c tests/methods_lib.h tests/test.h discgrad.h | $(BUILD)
+	gcc -std=c99 $(STRICT) $(OPT) -DDGT_METHODS_LIB=dgt_all_methods -c tests/methods_impl.c -o $(BUILD)/methods-all.o
+	gcc -std=c99 $(STRICT) $(OPT) -DDGT_SUBSET -DDGT_METHODS_LIB=dgt_three_methods -c tests/methods_impl.c \
+	    -o $(BUILD)/methods-three.o
+	@all=$$(nm $(BUILD)/methods-all.o | grep -cE '$(METHODS_GONE)'); \
+	    three=$$(nm $(BUILD)/methods-three.o | grep -E '$(METHODS_GONE)' | tr '\n' ' '); \
+	    if [ "$$all" -lt 5 ] || [ -n "$$three" ]; then \
+	        echo "DG_METHODS: the full object has $$all of the left-out methods' functions;" \
+	             "the three's still has: $$three"; exit 1; fi
+	gcc -std=c99 $(STRICT) $(OPT) tests/methods.c $(BUILD)/methods-all.o $(BUILD)/methods-three.o -o $@ $(LDLIBS)
 
 test-build: $(addprefix $(BUILD)/test-,$(MATRIX))
 

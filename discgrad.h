@@ -37,6 +37,13 @@
                                   draw together (their cfg.samples), 2..1024 and at most
                                   DG_MAX_SAMPLES: it bounds their DG_ESTIMATOR_REALS and a few
                                   stack arrays of that many reals
+      DG_METHODS         all      the methods the implementation compiles in, a mask of
+                                  DG_METHOD_BIT(m), e.g. (DG_METHOD_BIT(DG_REINFORCE) |
+                                  DG_METHOD_BIT(DG_GUMBEL_SOFTMAX)); dg_init refuses the others
+                                  with DG_EUNSUPPORTED, and with optimisation on (-O1 and up,
+                                  -Os) their code is not linked: a microcontroller's flash
+                                  holds only what it runs. The samplers, the softmax family
+                                  and dg_exact stay whatever the mask
       DG_ASSERT(x)       assert(x)  internal invariants only; inputs are checked with error codes.
                          #define DG_ASSERT(x) ((void)0) compiles it out (on a microcontroller
                          assert can pull in printf); <assert.h> is then not included
@@ -190,7 +197,9 @@
                            -ffast-math and x87 without C's rounding refused at compile time;
                            float builds call libm's float functions; the noise's stack blocks
                            shrink with DG_MAX_DIM; -Os keeps one copy of each kernel; make
-                           cross (other CPUs under qemu-user), make mcu (a Cortex-M4F).
+                           cross (other CPUs under qemu-user), make mcu (a Cortex-M4F);
+                           DG_METHODS compiles in only the methods a program names (the
+                           Cortex-M4F example: 18.0 KB of flash instead of 33.9 KB).
                            speed: a draw's hash runs 8 vectorised lanes (a batch of 64
                            REINFORCE problems asks and tells in 40% fewer instructions), the
                            relaxations form phi + noise in the noise's pass, the same bits;
@@ -684,6 +693,9 @@ typedef enum dg_method {
     DG_UNORDERED_SET, DG_SUM_AND_SAMPLE
 } dg_method;
 #define DG__METHOD_LAST DG_SUM_AND_SAMPLE
+/* The bit of method m in DG_METHODS (see CONFIGURATION), and the mask of every method. */
+#define DG_METHOD_BIT(m) (1ul << (m))
+#define DG_ALL_METHODS (DG_METHOD_BIT(DG__METHOD_LAST + 1) - 2ul)
 
 /* Baselines of DG_REINFORCE (cfg.baseline; other methods ignore it). Every one is independent of
    the draw it is subtracted from, so the estimate stays unbiased; they differ in variance.
@@ -1323,6 +1335,19 @@ DGDEF double dg_stats_sem(const dg_stats *s, int i);
 #include <assert.h>
 #define DG_ASSERT(x) assert(x)
 #endif
+#ifndef DG_METHODS
+#define DG_METHODS DG_ALL_METHODS
+#endif
+/* Whether method m is compiled in. The drivers switch on DG__METHOD_OF, which the compiler knows
+   lies in 0..31, and label each method's case with DG__CASE: a method left out of DG_METHODS
+   gets a negative label no method can equal, so its code is unreachable and dropped (dg__config
+   refuses such a method, so none reaches the switches). */
+#define DG__METHOD_ON(m) ((DG_METHODS >> (int)(m)) & 1ul)
+#define DG__CASE(m) case (DG__METHOD_ON(m) ? (int)(m) : -1 - (int)(m))
+#define DG__METHOD_OF(c) ((int)(c)->method & 31)
+/* Whether m is method x and x is compiled in: the tests outside the switches that lead to one
+   method's code. */
+#define DG__IS(m, x) (DG__METHOD_ON(x) && (int)(m) == (int)(x))
 /* exp, log and log1p default to the vectorisable kernels below (libm with DG_USE_LIBM). libm's
    functions are called through dg__libm_*, which pick the one of dg_real's type: expf, logf,
    log1pf, expm1f, sqrtf, fabsf for float (a float build does float math), the double ones for
@@ -2867,7 +2892,13 @@ static int dg__exact_fits(const dg_problem *p);
 static int dg__set_size(const dg_config *c, const dg_problem *p); /* without replacement */
 
 /* The methods that draw their samples together, without replacement. */
-static int dg__is_set(dg_method m) { return m == DG_UNORDERED_SET || m == DG_SUM_AND_SAMPLE; }
+static int dg__is_set(dg_method m) { return DG__IS(m, DG_UNORDERED_SET) || DG__IS(m, DG_SUM_AND_SAMPLE); }
+
+/* Whether an estimator's method is one this build has (an uninitialised estimator's may not be). */
+static int dg__method_compiled(dg_method m)
+{
+    return (int)m >= DG_EXACT && (int)m <= DG__METHOD_LAST && DG__METHOD_ON(m);
+}
 
 /* Their scratch for a draw of k configurations of D variables, n logits: 7 k for the searches,
    k (k + 3) for the tell, and k (n - D) more, so that with the k D classes of the prefix's
@@ -2882,6 +2913,7 @@ static int dg__config(const dg_config *cfg, dg_config *out)
     if (!cfg) return DG_EINVAL;
     memcpy(&c, cfg, sizeof c); /* padding too: an estimator's bytes are its configuration's */
     if ((int)c.method < DG_EXACT || (int)c.method > DG__METHOD_LAST) return DG_EINVAL;
+    if (!DG__METHOD_ON(c.method)) return DG_EUNSUPPORTED; /* left out of DG_METHODS */
     if ((unsigned)c.baseline > (unsigned)DG__BASELINE_LAST) return DG_EINVAL; /* < 0 wraps above */
     if (c.samples < 0 || ((c.method == DG_RLOO || c.method == DG_VIMCO) && c.samples == 1))
         return DG_EINVAL;
@@ -2917,7 +2949,7 @@ typedef struct dg__shape {
 } dg__shape;
 
 /* Whether method m tells its samples twice, and the values it keeps for an example of M. */
-static int dg__two_pass(dg_method m) { return m == DG_VIMCO || dg__is_set(m); }
+static int dg__two_pass(dg_method m) { return DG__IS(m, DG_VIMCO) || dg__is_set(m); }
 static int dg__keep(dg_method m, int M) { return dg__two_pass(m) ? M : 0; }
 
 /* DG_INDECATER's points per draw: x, then every other class of every variable. */
@@ -2932,27 +2964,28 @@ static long dg__ic_points(dg_kind kind, int D, int K)
 static int dg__shape_of(const dg_config *c, const dg_problem *p, dg__shape *s)
 {
     long n = dg__n(p);
+    if (!dg__method_compiled(c->method)) return DG_EINVAL; /* an estimator's garbage */
     s->P0 = s->Ps = 0;
     s->Q0 = s->Qs = 0;
     s->M = c->samples;
     s->W = 0;
-    switch (c->method) {
-    case DG_EXACT: {
+    switch (DG__METHOD_OF(c)) {
+    DG__CASE(DG_EXACT): {
         long count = dg__enum_count(p);
         if (count < 0) return DG_ECAPACITY;
         s->P0 = (int)count;
         s->M = 0;
         break;
     }
-    case DG_REINFORCE:
-    case DG_RLOO: s->Ps = 1; s->Q0 = n; break; /* E_q z, the draws' and the tell's */
-    case DG_GUMBEL_SOFTMAX: s->Ps = 1; break;
-    case DG_STRAIGHT_THROUGH: s->Ps = 1; s->Qs = n; break;
-    case DG_GUMBEL_RAO: s->P0 = 1; s->Qs = n; break;
-    case DG_MUPROP: s->P0 = 1; s->Ps = 1; break;
-    case DG_REBAR:
-    case DG_RELAX: s->Ps = c->tune ? 7 : 3; s->Q0 = n; s->Qs = n; break;
-    case DG_ARM:
+    DG__CASE(DG_REINFORCE):
+    DG__CASE(DG_RLOO): s->Ps = 1; s->Q0 = n; break; /* E_q z, the draws' and the tell's */
+    DG__CASE(DG_GUMBEL_SOFTMAX): s->Ps = 1; break;
+    DG__CASE(DG_STRAIGHT_THROUGH): s->Ps = 1; s->Qs = n; break;
+    DG__CASE(DG_GUMBEL_RAO): s->P0 = 1; s->Qs = n; break;
+    DG__CASE(DG_MUPROP): s->P0 = 1; s->Ps = 1; break;
+    DG__CASE(DG_REBAR):
+    DG__CASE(DG_RELAX): s->Ps = c->tune ? 7 : 3; s->Q0 = n; s->Qs = n; break;
+    DG__CASE(DG_ARM):
         if (p->kind == DG_CATEGORICAL) {
             s->Ps = p->K;
             s->Qs = (long)p->D + p->K + 1;
@@ -2962,13 +2995,13 @@ static int dg__shape_of(const dg_config *c, const dg_problem *p, dg__shape *s)
             s->Qs = n;
         }
         break;
-    case DG_DISARM:
+    DG__CASE(DG_DISARM):
         if (p->kind == DG_CATEGORICAL) return DG_EUNSUPPORTED;
         s->Ps = 2;
         s->Q0 = 2 * n;
         break;
-    case DG_REINMAX: s->Ps = 1; break;
-    case DG_INDECATER: {
+    DG__CASE(DG_REINMAX): s->Ps = 1; break;
+    DG__CASE(DG_INDECATER): {
         /* one point per "sample" of the drivers: dg_estimate then evaluates the 1 + D (K - 1)
            points of a draw one at a time, in O(n) memory, and a draw's points are its cfg.samples
            draws' points in order */
@@ -2978,9 +3011,9 @@ static int dg__shape_of(const dg_config *c, const dg_problem *p, dg__shape *s)
         s->M = (int)(per * c->samples);
         break;
     }
-    case DG_VIMCO: s->Ps = 1; s->Q0 = n; break; /* E_q z, as the score family's */
-    case DG_UNORDERED_SET:
-    case DG_SUM_AND_SAMPLE:
+    DG__CASE(DG_VIMCO): s->Ps = 1; s->Q0 = n; break; /* E_q z, as the score family's */
+    DG__CASE(DG_UNORDERED_SET):
+    DG__CASE(DG_SUM_AND_SAMPLE):
         /* one point per "sample" of the drivers, as IndeCateR's; the prefix's data holds the
            classes of the M configurations, which the search draws together */
         s->M = dg__set_size(c, p);
@@ -3608,7 +3641,7 @@ enum {
 
 static int dg__is_relaxation(dg_method m)
 {
-    return m == DG_GUMBEL_SOFTMAX || m == DG_STRAIGHT_THROUGH || m == DG_GUMBEL_RAO;
+    return DG__IS(m, DG_GUMBEL_SOFTMAX) || DG__IS(m, DG_STRAIGHT_THROUGH) || DG__IS(m, DG_GUMBEL_RAO);
 }
 
 /* GUMBEL_RAO's one discrete sample: x = phi + noise, from the rng or the caller's noise. */
@@ -5206,100 +5239,100 @@ DGDEF int dg_exact(const dg_problem *p, dg_real *grad, dg_real *value)
 /* ---------------------------------------------------------------------------------------------
    ask, tell, commit: the drivers
    ------------------------------------------------------------------------------------------- */
-static int dg__is_cv(dg_method m) { return m == DG_REBAR || m == DG_RELAX; }
+static int dg__is_cv(dg_method m) { return DG__IS(m, DG_REBAR) || DG__IS(m, DG_RELAX); }
 
 static void dg__ask_prefix(const dg__run *r, dg__pts *pre)
 {
-    switch (r->e->cfg.method) {
-    case DG_EXACT: dg__exact_sweep(r->p, pre->z, 0, 0, 0); break;
-    case DG_REINFORCE:
-    case DG_RLOO:
-    case DG_VIMCO: dg__sf_ask_prefix(r, pre); break;
-    case DG_GUMBEL_SOFTMAX:
-    case DG_STRAIGHT_THROUGH:
-    case DG_GUMBEL_RAO: dg__rx_ask_prefix(r, pre); break;
-    case DG_MUPROP: dg__mp_ask_prefix(r, pre); break;
-    case DG_REBAR:
-    case DG_RELAX: dg__cv_ask_prefix(r, pre); break;
-    case DG_ARM:
-    case DG_DISARM: if (r->p->kind == DG_BERNOULLI) dg__at_probs(r, pre); break;
-    case DG_REINMAX: dg__rm_ask_prefix(r); break;
-    case DG_INDECATER: dg__ic_ask_prefix(r); break;
-    case DG_UNORDERED_SET:
-    case DG_SUM_AND_SAMPLE: dg__set_ask_prefix(r, pre); break;
+    switch (DG__METHOD_OF(&r->e->cfg)) {
+    DG__CASE(DG_EXACT): dg__exact_sweep(r->p, pre->z, 0, 0, 0); break;
+    DG__CASE(DG_REINFORCE):
+    DG__CASE(DG_RLOO):
+    DG__CASE(DG_VIMCO): dg__sf_ask_prefix(r, pre); break;
+    DG__CASE(DG_GUMBEL_SOFTMAX):
+    DG__CASE(DG_STRAIGHT_THROUGH):
+    DG__CASE(DG_GUMBEL_RAO): dg__rx_ask_prefix(r, pre); break;
+    DG__CASE(DG_MUPROP): dg__mp_ask_prefix(r, pre); break;
+    DG__CASE(DG_REBAR):
+    DG__CASE(DG_RELAX): dg__cv_ask_prefix(r, pre); break;
+    DG__CASE(DG_ARM):
+    DG__CASE(DG_DISARM): if (r->p->kind == DG_BERNOULLI) dg__at_probs(r, pre); break;
+    DG__CASE(DG_REINMAX): dg__rm_ask_prefix(r); break;
+    DG__CASE(DG_INDECATER): dg__ic_ask_prefix(r); break;
+    DG__CASE(DG_UNORDERED_SET):
+    DG__CASE(DG_SUM_AND_SAMPLE): dg__set_ask_prefix(r, pre); break;
     }
 }
 
 static void dg__ask_sample(const dg__run *r, int m, const dg__pts *pre, dg__pts *s)
 {
-    switch (r->e->cfg.method) {
-    case DG_EXACT: break;
-    case DG_REINFORCE:
-    case DG_RLOO:
-    case DG_VIMCO: dg__sf_ask_sample(r, pre, s); break;
-    case DG_GUMBEL_SOFTMAX:
-    case DG_STRAIGHT_THROUGH:
-    case DG_GUMBEL_RAO: dg__rx_ask_sample(r, m, s); break;
-    case DG_MUPROP: dg__mp_ask_sample(r, s); break;
-    case DG_REBAR:
-    case DG_RELAX: dg__cv_ask_sample(r, pre, s); break;
-    case DG_ARM:
-    case DG_DISARM:
+    switch (DG__METHOD_OF(&r->e->cfg)) {
+    DG__CASE(DG_EXACT): break;
+    DG__CASE(DG_REINFORCE):
+    DG__CASE(DG_RLOO):
+    DG__CASE(DG_VIMCO): dg__sf_ask_sample(r, pre, s); break;
+    DG__CASE(DG_GUMBEL_SOFTMAX):
+    DG__CASE(DG_STRAIGHT_THROUGH):
+    DG__CASE(DG_GUMBEL_RAO): dg__rx_ask_sample(r, m, s); break;
+    DG__CASE(DG_MUPROP): dg__mp_ask_sample(r, s); break;
+    DG__CASE(DG_REBAR):
+    DG__CASE(DG_RELAX): dg__cv_ask_sample(r, pre, s); break;
+    DG__CASE(DG_ARM):
+    DG__CASE(DG_DISARM):
         if (r->p->kind == DG_BERNOULLI) dg__at_ask_sample(r, pre, s);
         else dg__ars_ask_sample(r, s);
         break;
-    case DG_REINMAX: dg__rm_ask_sample(r, s); break;
-    case DG_INDECATER: dg__ic_ask_sample(r, m, s); break;
-    case DG_UNORDERED_SET:
-    case DG_SUM_AND_SAMPLE: dg__set_ask_sample(r, m, pre, s); break;
+    DG__CASE(DG_REINMAX): dg__rm_ask_sample(r, s); break;
+    DG__CASE(DG_INDECATER): dg__ic_ask_sample(r, m, s); break;
+    DG__CASE(DG_UNORDERED_SET):
+    DG__CASE(DG_SUM_AND_SAMPLE): dg__set_ask_sample(r, m, pre, s); break;
     }
 }
 
 static void dg__tell_begin(const dg__run *r, dg__acc *a, const dg__pts *pre)
 {
-    switch (r->e->cfg.method) {
-    case DG_EXACT: break;
-    case DG_REINFORCE:
-    case DG_RLOO: dg__sf_tell_begin(r, a, pre); break;
-    case DG_GUMBEL_SOFTMAX:
-    case DG_STRAIGHT_THROUGH:
-    case DG_GUMBEL_RAO: dg__rx_tell_begin(r, a, pre); break;
-    case DG_MUPROP: dg__mp_tell_begin(r, a, pre); break;
-    case DG_REBAR:
-    case DG_RELAX: dg__cv_tell_begin(r, a, pre); break;
-    case DG_ARM:
-    case DG_DISARM:
+    switch (DG__METHOD_OF(&r->e->cfg)) {
+    DG__CASE(DG_EXACT): break;
+    DG__CASE(DG_REINFORCE):
+    DG__CASE(DG_RLOO): dg__sf_tell_begin(r, a, pre); break;
+    DG__CASE(DG_GUMBEL_SOFTMAX):
+    DG__CASE(DG_STRAIGHT_THROUGH):
+    DG__CASE(DG_GUMBEL_RAO): dg__rx_tell_begin(r, a, pre); break;
+    DG__CASE(DG_MUPROP): dg__mp_tell_begin(r, a, pre); break;
+    DG__CASE(DG_REBAR):
+    DG__CASE(DG_RELAX): dg__cv_tell_begin(r, a, pre); break;
+    DG__CASE(DG_ARM):
+    DG__CASE(DG_DISARM):
         if (r->p->kind == DG_BERNOULLI) dg__at_tell_begin(r, a, pre);
         else dg__ars_tell_begin(r, a);
         break;
-    case DG_REINMAX: dg__rm_tell_begin(r, a); break;
-    case DG_INDECATER: dg__ic_tell_begin(r, a); break;
-    case DG_VIMCO: dg__vi_tell_begin(r, a, pre); break;
-    case DG_UNORDERED_SET:
-    case DG_SUM_AND_SAMPLE: dg__set_tell_begin(r, a); break;
+    DG__CASE(DG_REINMAX): dg__rm_tell_begin(r, a); break;
+    DG__CASE(DG_INDECATER): dg__ic_tell_begin(r, a); break;
+    DG__CASE(DG_VIMCO): dg__vi_tell_begin(r, a, pre); break;
+    DG__CASE(DG_UNORDERED_SET):
+    DG__CASE(DG_SUM_AND_SAMPLE): dg__set_tell_begin(r, a); break;
     }
 }
 
 static int dg__tell_sample(const dg__run *r, dg__acc *a, int m, const dg__pts *s, dg__delta *dl)
 {
-    switch (r->e->cfg.method) {
-    case DG_REINFORCE:
-    case DG_RLOO: return dg__sf_tell_sample(r, a, m, s);
-    case DG_GUMBEL_SOFTMAX:
-    case DG_STRAIGHT_THROUGH:
-    case DG_GUMBEL_RAO: return dg__rx_tell_sample(r, a, m, s);
-    case DG_MUPROP: return dg__mp_tell_sample(r, a, s);
-    case DG_REBAR:
-    case DG_RELAX: return dg__cv_tell_sample(r, a, s, dl);
-    case DG_ARM:
-    case DG_DISARM:
+    switch (DG__METHOD_OF(&r->e->cfg)) {
+    DG__CASE(DG_REINFORCE):
+    DG__CASE(DG_RLOO): return dg__sf_tell_sample(r, a, m, s);
+    DG__CASE(DG_GUMBEL_SOFTMAX):
+    DG__CASE(DG_STRAIGHT_THROUGH):
+    DG__CASE(DG_GUMBEL_RAO): return dg__rx_tell_sample(r, a, m, s);
+    DG__CASE(DG_MUPROP): return dg__mp_tell_sample(r, a, s);
+    DG__CASE(DG_REBAR):
+    DG__CASE(DG_RELAX): return dg__cv_tell_sample(r, a, s, dl);
+    DG__CASE(DG_ARM):
+    DG__CASE(DG_DISARM):
         if (r->p->kind == DG_BERNOULLI) return dg__at_tell_sample(r, a, m, s);
         return dg__ars_tell_sample(r, a, s);
-    case DG_REINMAX: return dg__rm_tell_sample(r, a, m, s);
-    case DG_INDECATER: return dg__ic_tell_sample(r, a, m, s);
-    case DG_VIMCO: return dg__vi_tell_sample(r, a, m, s);
-    case DG_UNORDERED_SET:
-    case DG_SUM_AND_SAMPLE: return dg__set_tell_sample(r, a, m, s);
+    DG__CASE(DG_REINMAX): return dg__rm_tell_sample(r, a, m, s);
+    DG__CASE(DG_INDECATER): return dg__ic_tell_sample(r, a, m, s);
+    DG__CASE(DG_VIMCO): return dg__vi_tell_sample(r, a, m, s);
+    DG__CASE(DG_UNORDERED_SET):
+    DG__CASE(DG_SUM_AND_SAMPLE): return dg__set_tell_sample(r, a, m, s);
     default: return DG_OK;
     }
 }
@@ -5307,10 +5340,10 @@ static int dg__tell_sample(const dg__run *r, dg__acc *a, int m, const dg__pts *s
 /* The second pass of a two-pass method (dg__two_pass): sample m told again, with its point. */
 static int dg__tell_again(const dg__run *r, dg__acc *a, int m, const dg__pts *s)
 {
-    switch (r->e->cfg.method) {
-    case DG_VIMCO: return dg__vi_tell_again(r, a, m, s);
-    case DG_UNORDERED_SET:
-    case DG_SUM_AND_SAMPLE: return dg__set_tell_again(r, a, m, s);
+    switch (DG__METHOD_OF(&r->e->cfg)) {
+    DG__CASE(DG_VIMCO): return dg__vi_tell_again(r, a, m, s);
+    DG__CASE(DG_UNORDERED_SET):
+    DG__CASE(DG_SUM_AND_SAMPLE): return dg__set_tell_again(r, a, m, s);
     default: return DG_OK;
     }
 }
@@ -5318,26 +5351,26 @@ static int dg__tell_again(const dg__run *r, dg__acc *a, int m, const dg__pts *s)
 static int dg__tell_end(const dg__run *r, dg__acc *a, const dg__pts *pre, dg_info *info,
                         dg__delta *dl)
 {
-    switch (r->e->cfg.method) {
-    case DG_EXACT: {
+    switch (DG__METHOD_OF(&r->e->cfg)) {
+    DG__CASE(DG_EXACT): {
         int rc = dg__exact_sweep(r->p, 0, pre->v, a->grad, &info->f_mean);
         return rc ? rc : (dg__all_finite(a->grad, dg__n(r->p)) ? DG_OK : DG_EDOMAIN);
     }
-    case DG_REINFORCE: return dg__reinforce_tell_end(r, a, info, dl);
-    case DG_RLOO: return dg__rloo_tell_end(r, a, info, dl);
-    case DG_GUMBEL_SOFTMAX:
-    case DG_STRAIGHT_THROUGH:
-    case DG_GUMBEL_RAO: return dg__rx_tell_end(r, a, info, dl);
-    case DG_MUPROP: return dg__mp_tell_end(r, a, info, dl);
-    case DG_REBAR:
-    case DG_RELAX: return dg__cv_tell_end(r, a, info, dl);
-    case DG_ARM:
-    case DG_DISARM: return dg__at_tell_end(r, a, info, dl);
-    case DG_REINMAX: return dg__rm_tell_end(r, a, info, dl);
-    case DG_INDECATER: return dg__ic_tell_end(r, a, info, dl);
-    case DG_VIMCO: return dg__vi_tell_end(r, a, info, dl);
-    case DG_UNORDERED_SET:
-    case DG_SUM_AND_SAMPLE: return dg__set_tell_end(r, a, info, dl);
+    DG__CASE(DG_REINFORCE): return dg__reinforce_tell_end(r, a, info, dl);
+    DG__CASE(DG_RLOO): return dg__rloo_tell_end(r, a, info, dl);
+    DG__CASE(DG_GUMBEL_SOFTMAX):
+    DG__CASE(DG_STRAIGHT_THROUGH):
+    DG__CASE(DG_GUMBEL_RAO): return dg__rx_tell_end(r, a, info, dl);
+    DG__CASE(DG_MUPROP): return dg__mp_tell_end(r, a, info, dl);
+    DG__CASE(DG_REBAR):
+    DG__CASE(DG_RELAX): return dg__cv_tell_end(r, a, info, dl);
+    DG__CASE(DG_ARM):
+    DG__CASE(DG_DISARM): return dg__at_tell_end(r, a, info, dl);
+    DG__CASE(DG_REINMAX): return dg__rm_tell_end(r, a, info, dl);
+    DG__CASE(DG_INDECATER): return dg__ic_tell_end(r, a, info, dl);
+    DG__CASE(DG_VIMCO): return dg__vi_tell_end(r, a, info, dl);
+    DG__CASE(DG_UNORDERED_SET):
+    DG__CASE(DG_SUM_AND_SAMPLE): return dg__set_tell_end(r, a, info, dl);
     }
     return DG_EINVAL;
 }
@@ -5346,13 +5379,13 @@ static int dg__tell_end(const dg__run *r, dg__acc *a, const dg__pts *pre, dg_inf
 static int dg__need(const dg_config *c, const dg_problem *p, int prefix, int t, const dg_real *data)
 {
     if (prefix) return c->method == DG_EXACT ? DG_NEED_VALUE : DG_NEED_GRAD;
-    switch (c->method) {
-    case DG_GUMBEL_SOFTMAX:
-    case DG_STRAIGHT_THROUGH:
-    case DG_REINMAX: return DG_NEED_GRAD;
-    case DG_REBAR:
-    case DG_RELAX: return t == 0 ? DG_NEED_VALUE : DG_NEED_GRAD;
-    case DG_ARM:
+    switch (DG__METHOD_OF(c)) {
+    DG__CASE(DG_GUMBEL_SOFTMAX):
+    DG__CASE(DG_STRAIGHT_THROUGH):
+    DG__CASE(DG_REINMAX): return DG_NEED_GRAD;
+    DG__CASE(DG_REBAR):
+    DG__CASE(DG_RELAX): return t == 0 ? DG_NEED_VALUE : DG_NEED_GRAD;
+    DG__CASE(DG_ARM):
         if (p->kind == DG_CATEGORICAL && t >= (int)data[p->D + p->K]) return DG_NEED_NONE;
         return DG_NEED_VALUE;
     default: return DG_NEED_VALUE;
@@ -5613,14 +5646,14 @@ static dg_real dg__tau_now(const dg_estimator *e)
 static void dg__delta_start(dg_estimator *e, const dg__layout *L, dg__delta *dl)
 {
     int h, i;
-    if (e->cfg.method == DG_RELAX) dg__net_prepare(e, L);
+    if (DG__IS(e->cfg.method, DG_RELAX)) dg__net_prepare(e, L);
     if (!dg__learns(&e->cfg)) { /* only the counts are read */
         dl->draws = dl->sig_n = dl->tune_draws = 0;
         dl->opt = 0;
         return;
     }
     memset(dl, 0, sizeof *dl);
-    if (e->cfg.method == DG_RELAX)
+    if (DG__IS(e->cfg.method, DG_RELAX))
         for (h = 0; h < DG_RELAX_HIDDEN; ++h)
             for (i = 0; i < L->n; ++i) DG__W(L, DG__W_CV_DW1 + h)[i] = 0;
 }
@@ -5634,12 +5667,12 @@ DGDEF int dg_estimate(dg_estimator *e, const dg_problem *p, dg_real *grad, dg_in
     dg_info local;
     int rc;
     if (!e || !grad) return DG_EINVAL;
-    if ((int)e->cfg.method < DG_EXACT || (int)e->cfg.method > DG__METHOD_LAST) return DG_EINVAL;
+    if (!dg__method_compiled(e->cfg.method)) return DG_EINVAL;
     if (p && p->batch > 1) return DG_EINVAL; /* batches go through dg_ask and dg_tell */
     rc = dg__prepare(e, p, 1, dg__needs_grad(e->cfg.method), 1, &s, &L);
     if (rc) return rc;
     dg__info_clear(&local);
-    if (e->cfg.method == DG_EXACT) {
+    if (DG__IS(e->cfg.method, DG_EXACT)) {
         rc = dg__exact_sweep(p, 0, 0, grad, &local.f_mean);
         if (rc) return rc;
         local.f_evals = (int)dg__enum_count(p);
@@ -5821,7 +5854,7 @@ DGDEF int dg_ask(dg_estimator *e, const dg_problem *p, dg_draw *d, dg_real *memo
     size_t n, P;
     int b, m, B, rc;
     if (!e || !d) return DG_EINVAL;
-    if ((int)e->cfg.method < DG_EXACT || (int)e->cfg.method > DG__METHOD_LAST) return DG_EINVAL;
+    if (!dg__method_compiled(e->cfg.method)) return DG_EINVAL;
     rc = dg__prepare(e, p, 0, 0, 0, &s, &L);
     if (rc) return rc;
     n = (size_t)dg__n(p);

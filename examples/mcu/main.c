@@ -9,7 +9,8 @@
    difference from the exact one is its bias, not an error.
 
    Build and run: make mcu (examples/mcu/run.sh). The configuration is the block of defines
-   below: float arithmetic, limits cut to the problem, DG_ASSERT compiled out. dg_init and
+   below: float arithmetic, limits cut to the problem, only the two methods it runs compiled in
+   (DG_METHODS: the others' code is not linked), DG_ASSERT compiled out. dg_init and
    dg_estimate appear only in estimate(). */
 #define DG_REAL float
 #define DG_MAX_DIM 32
@@ -18,6 +19,7 @@
 #define DG_MAX_ENUM 4096
 #define DG_EXACT_MAX_DIM 32
 #define DG_RELAX_HIDDEN 1
+#define DG_METHODS (DG_METHOD_BIT(DG_REINFORCE) | DG_METHOD_BIT(DG_GUMBEL_SOFTMAX))
 #define DG_ASSERT(x) ((void)0)
 #define DISCGRAD_IMPLEMENTATION
 #include "../../discgrad.h"
