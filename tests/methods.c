@@ -1,5 +1,5 @@
 /* DG_METHODS: a build with some methods left out (tests/methods_impl.c with -DDGT_SUBSET:
-   REINFORCE, Gumbel-softmax and VIMCO) against a build with all of them. The left-out methods
+   REINFORCE, Gumbel-softmax and VIMCO, and DG_MAX_DIM 4) against a build with all of them. The left-out methods
    are refused by dg_init with DG_EUNSUPPORTED and nothing written, dg_estimator_reals gives 0
    for them, an estimator holding one is refused by the entry points, and the methods kept give
    the same bits as the full build's, through dg_estimate and through ask / tell / commit.
