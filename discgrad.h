@@ -330,8 +330,8 @@ enum {
     DG_ENEEDGRAD = -3,    /* the method needs problem.f_grad and it is NULL */
     DG_EDOMAIN = -4,      /* a number is not finite: a logit, or a value f or f_grad returned */
     DG_EUNSUPPORTED = -5, /* the method cannot do this: not for this kind of variable (DG_DISARM on
-                             categorical ones), or not an operation of the method (dg_set_tau
-                             on DG_RELAX) */
+                             categorical ones), not an operation of the method (dg_set_tau on
+                             DG_RELAX), or a method this build leaves out (DG_METHODS) */
     DG_ESTATE = -6        /* a draw that cannot be told: told already, asked by another estimator,
                              its points or problem changed since dg_ask, or told with the learned
                              state of another problem size still uncommitted */
@@ -936,7 +936,8 @@ DGDEF size_t dg_estimator_reals(const dg_config *cfg, const dg_problem *shape);
      method or baseline, samples < 0, RLOO or VIMCO with an explicit samples < 2, tau < 0, NaN, infinite
      or subnormal (1/tau overflows), REINMAX with tau in (0, 1), ema_decay outside [0,1), eta or lr not finite, lr < 0;
      DG_ECAPACITY for samples > DG_MAX_SAMPLES (DG_MAX_SET for DG_UNORDERED_SET and
-     DG_SUM_AND_SAMPLE). e is untouched on error. */
+     DG_SUM_AND_SAMPLE); DG_EUNSUPPORTED for a method this build leaves out (DG_METHODS).
+     e is untouched on error. */
 DGDEF int dg_init(dg_estimator *e, const dg_config *cfg, dg_real *memory, size_t count);
 
 /* Writes an estimate of grad_phi E_q[f(z)] (same shape as p->logits) to grad: dg_ask, the
@@ -1831,7 +1832,7 @@ DGDEF const char *dg_strerror(int code)
     case DG_EDOMAIN:
         return "a number is not finite: a logit or other input, a callback's result, or an overflow";
     case DG_EUNSUPPORTED:
-        return "method cannot do this: e.g. dg_set_tau on RELAX, or DisARM on categorical variables";
+        return "method cannot do this: e.g. dg_set_tau on RELAX, DisARM on categorical variables, or a method left out of DG_METHODS";
     case DG_ESTATE:
         return "draw cannot be told: told already, another estimator's, or changed since dg_ask";
     default: return "unknown error";
