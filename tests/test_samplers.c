@@ -82,6 +82,25 @@ static void samplers_extreme_logits(void)
     CHECK(isfinite((double)pert[1]));
 }
 
+/* Ties: logits so large that the Gumbel noise is absorbed (1e30 + g == 1e30) tie every draw's
+   perturbed values, and dg_gumbel_max documents the lowest index on ties. */
+static void samplers_gumbel_max_ties(void)
+{
+    dg_real first[4] = {(dg_real)1e30, (dg_real)1e30, (dg_real)1e30, (dg_real)-1e30};
+    dg_real middle[4] = {(dg_real)-1e30, (dg_real)1e30, (dg_real)1e30, (dg_real)1e29};
+    dg_real pert[4];
+    dg_rng r;
+    int i, ok_first = 1, ok_middle = 1;
+    dg_rng_seed(&r, 5, 0);
+    for (i = 0; i < 200; ++i) {
+        ok_first &= dg_gumbel_max(&r, first, 4, pert) == 0;
+        ok_first &= pert[0] == pert[1] && pert[1] == pert[2];
+        ok_middle &= dg_gumbel_max(&r, middle, 4, NULL) == 1;
+    }
+    CHECK(ok_first);
+    CHECK(ok_middle);
+}
+
 /* Conditional Gumbel: argmax kept, and each coordinate distributed as the unconditional
    perturbed logit restricted to that argmax (two-sample KS against rejection sampling). */
 static void samplers_gumbel_given_argmax_law(void)
@@ -227,6 +246,7 @@ static void register_samplers(void)
     DGT_ADD(samplers_gumbel_max_chi_square);
     DGT_ADD(samplers_bernoulli_frequency);
     DGT_ADD(samplers_extreme_logits);
+    DGT_ADD(samplers_gumbel_max_ties);
     DGT_ADD(samplers_gumbel_given_argmax_law);
     DGT_ADD(samplers_logistic_given_bit_law);
     DGT_ADD(samplers_conditional_extremes);
