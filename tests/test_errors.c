@@ -538,6 +538,44 @@ static void errors_estimate_objective_huge(void)
         }
 }
 
+/* Sums the learned state would fold in that overflow: NVIL's pooled variance of f - b(x), from
+   values each finite (1e200, 4e200; float 1e30, 4e30) whose squares are not. The call's estimate
+   is finite, but the learned state cannot take the draw: DG_EDOMAIN, the gradient untouched and
+   the state as before; the next call with moderate values succeeds. */
+static dg_real te_big_f(const dg_real *z, void *user)
+{
+    (void)user;
+    return (dg_real)(DGT_FLOAT ? 1e30 : 1e200) * (1 + 3 * z[0]);
+}
+
+static dg_real te_moderate_f(const dg_real *z, void *user)
+{
+    (void)user;
+    return z[0] + 2 * z[1];
+}
+
+static void errors_learned_sums_overflow(void)
+{
+    static dg_estimator e, snap;
+    dg_real logits[2] = {(dg_real)0.1, (dg_real)-0.2}, g[2];
+    dg_problem p = dgt_problem(DG_BERNOULLI, 2, 0, logits, te_big_f, NULL, NULL);
+    dg_config c;
+    memset(&c, 0, sizeof c);
+    c.method = DG_REINFORCE;
+    c.baseline = DG_BASELINE_INPUT;
+    c.normalize = 1;
+    c.samples = 16;
+    c.seed = 3;
+    CHECK_INT(dgt_init(&e, &c), DG_OK);
+    snap = e;
+    g[0] = g[1] = (dg_real)7;
+    CHECK_INT(dg_estimate(&e, &p, g, NULL), DG_EDOMAIN);
+    CHECK(g[0] == 7 && g[1] == 7);
+    CHECK(te_same_state(&e, &snap));
+    p.f = te_moderate_f;
+    CHECK_INT(dg_estimate(&e, &p, g, NULL), DG_OK);
+}
+
 /* The score-function baselines' own inputs: a control variate that returns NaN, a mean gradient
    with a NaN, missing callbacks, a non-finite input baseline. */
 static void errors_baseline_inputs(void)
@@ -1765,5 +1803,6 @@ static void register_errors(void)
     DGT_ADD(errors_ask_tell);
     DGT_ADD(errors_tell_extras_and_pending);
     DGT_ADD(errors_refused_shapes_have_no_draw_size);
+    DGT_ADD(errors_learned_sums_overflow);
     DGT_ADD(errors_summary);
 }
