@@ -270,6 +270,60 @@ static void tuning_relax_eta_follows_adam(void)
     CHECK(fabs(eta - 0.4) > 0.1); /* it went somewhere */
 }
 
+/* The same through ask / tell / commit, with commits over 1 and then 3 draws in turn (batches of
+   1 and 3 examples, one draw each): each commit's Adam step is on the mean of -2 g.c over its
+   draws, g being each example's estimate from the tell. A step on their sum instead, or on
+   any other multiple that changes with the number of draws, leaves this path. */
+static void tuning_relax_eta_steps_on_the_mean_of_a_commit(void)
+{
+    static dg_estimator e;
+    static dg_real dmem[4096];
+    dg_real phis[3] = {(dg_real)0.3, (dg_real)0.3, (dg_real)0.3}, vals[64], dz[64], g[3];
+    dg_problem p = dgt_problem(DG_BERNOULLI, 1, 0, phis, tg_f, tg_f_grad, NULL);
+    dg_config c = tg_config(DG_RELAX, 1, 0.4, 0.8, 29);
+    dg_info info;
+    dg_draw d;
+    dg_rng r;
+    double eta = 0.4, m = 0, v = 0, b1 = 1, b2 = 1, worst = 0;
+    int t, rounds = DGT_FLOAT ? 16 : 60;
+    tg_t = 0.45;
+    tg_k = 1;
+    CHECK_INT(dgt_init(&e, &c), DG_OK);
+    dg_rng_seed(&r, 29, 0);
+    for (t = 0; t < rounds; ++t) {
+        int B = t % 2 ? 3 : 1, b, j, rc;
+        double dsum = 0, dm;
+        p.batch = B;
+        rc = dg_ask(&e, &p, &d, dmem, sizeof dmem / sizeof dmem[0]);
+        CHECK_INT(rc, DG_OK);
+        if (rc) return;
+        for (b = 0; b < B; ++b)
+            for (j = 0; j < d.per_example; ++j) {
+                int at = b * d.per_example + j;
+                vals[at] = tg_f_grad(d.points + at, dz + at, NULL);
+            }
+        CHECK_INT(dg_tell(&e, &d, &p, vals, dz, g, &info), DG_OK);
+        if (fabs((double)info.eta - eta) > worst) worst = fabs((double)info.eta - eta);
+        for (b = 0; b < B; ++b) { /* the examples' draws, in order, from the mirrored stream */
+            double a, cv, x = (double)(phis[0] + dg_logistic(&r)), u = (double)dg_uniform(&r);
+            tg_ac((double)phis[0], (double)info.tau, x, u, &a, &cv);
+            dsum += -2 * (double)g[b] * cv;
+        }
+        CHECK_INT(dg_commit(&e), DG_OK);
+        dm = dsum / B;
+        b1 *= 0.9;
+        b2 *= 0.999;
+        m = 0.9 * m + 0.1 * dm;
+        v = 0.999 * v + 0.001 * dm * dm;
+        eta -= 0.01 * (m / (1 - b1)) / (sqrt(v / (1 - b2)) + 1e-8);
+        eta = eta < -100 ? -100 : eta > 100 ? 100 : eta;
+    }
+    printf("  RELAX eta over %d commits of 1 and 3 draws against Adam by hand: worst difference %.3g\n",
+           rounds, worst);
+    CHECK(worst <= DGT_TOL(1e-9, 1e-4));
+    CHECK(fabs(eta - 0.4) > 0.05); /* it went somewhere */
+}
+
 /* The reference of tests/reference.h follows REBAR's tuned eta and tau for many calls, one draw
    each (so eta's warm-up falls inside a call boundary), and several draws each. */
 static void tuning_rebar_long_run_matches_reference(void)
@@ -391,6 +445,7 @@ static void register_tuning(void)
     DGT_ADD(tuning_rebar_eta_converges_to_optimum);
     DGT_ADD(tuning_tau_moves_downhill);
     DGT_ADD(tuning_relax_eta_follows_adam);
+    DGT_ADD(tuning_relax_eta_steps_on_the_mean_of_a_commit);
     DGT_ADD(tuning_rebar_long_run_matches_reference);
     DGT_ADD(tuning_relax_new_size_starts_afresh);
 #ifndef DGT_SEPARATE_IMPL
