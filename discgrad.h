@@ -1832,7 +1832,7 @@ DGDEF const char *dg_strerror(int code)
     case DG_EDOMAIN:
         return "a number is not finite: a logit or other input, a callback's result, or an overflow";
     case DG_EUNSUPPORTED:
-        return "method cannot do this: e.g. dg_set_tau on RELAX, DisARM on categorical variables, or a method left out of DG_METHODS";
+        return "method cannot do this: dg_set_tau on RELAX, DisARM on categorical, one not in DG_METHODS";
     case DG_ESTATE:
         return "draw cannot be told: told already, another estimator's, or changed since dg_ask";
     default: return "unknown error";
