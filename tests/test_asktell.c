@@ -482,7 +482,8 @@ static void asktell_memory_sizes(void)
 /* NVIL's normalisation learns the pooled moments of l = f - b(x) over every draw told since the
    last commit, however they came: after the first commit its mean and (population) variance
    are those of all the draws' l, computed here from the values told. A batch of three examples
-   of their own b(x), and three draws of one example each told before one commit. */
+   of their own b(x); three tells of three draws each before one commit; and three tells of one
+   draw each, so that pooling starts from a single value. */
 static void asktell_normalisation_pools_every_draw(void)
 {
     static dg_estimator e;
@@ -496,12 +497,13 @@ static void asktell_normalisation_pools_every_draw(void)
     c.normalize = 1;
     c.samples = 3;
     c.seed = 8;
-    for (way = 0; way < 2; ++way) {
+    for (way = 0; way < 3; ++way) { /* a batch of 3; 3 tells of 3 draws; 3 tells of 1 draw */
         dg_problem p = at_problem(DG_BERNOULLI, way == 0 ? 3 : 1);
         dg_draw d[3];
         dg_real g[3 * 6];
         long double sum = 0, sum_sq = 0, mean, var;
         int t, b, j, count = 0;
+        c.samples = way == 2 ? 1 : 3; /* one draw a tell: pooling starts from a single value */
         CHECK_INT(dgt_init(&e, &c), DG_OK);
         p.baseline_inputs = way == 0 ? inputs : NULL;
         for (t = 0; t < (way == 0 ? 1 : 3); ++t) {
@@ -523,7 +525,7 @@ static void asktell_normalisation_pools_every_draw(void)
                 }
             CHECK_INT(dg_tell(&e, &d[t], &p, at_values, at_grads, g, NULL), DG_OK);
         }
-        CHECK_INT(count, 9);
+        CHECK_INT(count, way == 2 ? 3 : 9);
         CHECK_INT(dg_commit(&e), DG_OK);
         mean = sum / count;
         var = sum_sq / count - mean * mean;
