@@ -150,6 +150,59 @@ static void asktell_equals_estimate(void)
     CHECK(cases > 60);
 }
 
+/* Every method writes its estimate and nothing past it: dg_estimate n values, dg_tell batch * n,
+   and nothing past the draw's dg_draw_reals values (the caller's arrays here end in sentinels);
+   and where each point of a draw is one discrete
+   sample (REINFORCE, RLOO, straight-through, ReinMax), info.f_mean is the mean of the values
+   told, computed here. Three samples, batches of two. */
+static void asktell_writes_only_the_estimate(void)
+{
+    static dg_estimator e;
+    int mi, kind, i, cases = 0;
+    for (mi = DG_EXACT; mi <= DG__METHOD_LAST; ++mi)
+        for (kind = DG_BERNOULLI; kind <= DG_CATEGORICAL; ++kind) {
+            dg_config c;
+            dg_problem p = at_problem((dg_kind)kind, 0);
+            int n = kind == DG_BERNOULLI ? 6 : 12, rc, b, j;
+            size_t count;
+            dg_real g[2 * 12 + 4];
+            dg_info info;
+            dg_draw d;
+            const dg_real sentinel = (dg_real)-7.25;
+            memset(&c, 0, sizeof c);
+            c.method = (dg_method)mi;
+            c.samples = 3;
+            c.tune = mi == DG_REBAR || mi == DG_RELAX;
+            c.seed = 11;
+            CHECK_INT(dgt_init(&e, &c), DG_OK);
+            for (i = 0; i < 2 * 12 + 4; ++i) g[i] = sentinel;
+            rc = dg_estimate(&e, &p, g, &info);
+            if (rc == DG_EUNSUPPORTED) continue;
+            CHECK_INT(rc, DG_OK);
+            for (i = n; i < 2 * 12 + 4; ++i) CHECK(g[i] == sentinel);
+            p.batch = 2;
+            p.logits = at_logits;
+            count = dg_draw_reals(&e, &p); /* exactly that much: sentinels follow it */
+            CHECK(count > 0 && count + 4 <= AT_DRAW_MAX);
+            for (i = 0; i < 4; ++i) at_dmem[count + (size_t)i] = sentinel;
+            CHECK_INT(dg_ask(&e, &p, &d, at_dmem, count), DG_OK);
+            at_evaluate(&d, &p, at_values, at_grads);
+            for (i = 0; i < 2 * 12 + 4; ++i) g[i] = sentinel;
+            CHECK_INT(dg_tell(&e, &d, &p, at_values, d.needs_grad ? at_grads : NULL, g, &info), DG_OK);
+            for (i = 2 * n; i < 2 * 12 + 4; ++i) CHECK(g[i] == sentinel);
+            for (i = 0; i < 4; ++i) CHECK(at_dmem[count + (size_t)i] == sentinel);
+            if (mi == DG_REINFORCE || mi == DG_RLOO || mi == DG_STRAIGHT_THROUGH || mi == DG_REINMAX) {
+                long double sum = 0;
+                CHECK_INT(d.per_example, 3);
+                for (b = 0; b < 2; ++b)
+                    for (j = 0; j < 3; ++j) sum += at_values[b * 3 + j];
+                CHECK_REL(info.f_mean, sum / 6, DGT_TOL(1e-12, 1e-5), 1e-6);
+            }
+            cases++;
+        }
+    CHECK(cases > 25);
+}
+
 /* A draw of B examples gives, example by example, the bits of B draws asked one after the
    other; told in reverse order, the single draws give the same bits as in order; and the
    learned state after one commit is the same all three ways. */
@@ -544,4 +597,5 @@ static void register_asktell(void)
     DGT_ADD(asktell_batch_unbiased);
     DGT_ADD(asktell_memory_sizes);
     DGT_ADD(asktell_normalisation_pools_every_draw);
+    DGT_ADD(asktell_writes_only_the_estimate);
 }
