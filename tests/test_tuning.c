@@ -374,25 +374,27 @@ static void tuning_relax_new_size_starts_afresh(void)
     dg_info iu, iff;
     ref_obj o;
     dg_problem p;
-    int t;
+    int t, first;
     memset(&o, 0, sizeof o);
     o.q = 0.8;
     o.r = 0.6;
     o.offset = 1.5;
     o.mult = 1;
-    CHECK_INT(dgt_init(&used, &c), DG_OK);
-    CHECK_INT(dgt_init(&fresh, &c), DG_OK);
-    p = ref_problem(DG_BERNOULLI, 5, 1, lg, &o);
-    for (t = 0; t < 6; ++t) CHECK_INT(dg_estimate(&used, &p, gu, &iu), DG_OK);
-    CHECK(used.cv.eta != fresh.cv.eta && used.cv.log_tau != fresh.cv.log_tau &&
-          used.cv.net.b2 != 0); /* it learned something to forget */
-    fresh.rng = used.rng;
-    p = ref_problem(DG_BERNOULLI, 7, 1, lg, &o);
-    CHECK_INT(dg_estimate(&used, &p, gu, &iu), DG_OK);
-    CHECK_INT(dg_estimate(&fresh, &p, gf, &iff), DG_OK);
-    CHECK(memcmp(gu, gf, sizeof gu) == 0);
-    CHECK(memcmp(&iu, &iff, sizeof iu) == 0);
-    CHECK(memcmp(&used.cv, &fresh.cv, sizeof used.cv) == 0);
+    for (first = 5; first >= 1; first -= 4) { /* a first problem of 5 bits, then of 1 */
+        CHECK_INT(dgt_init(&used, &c), DG_OK);
+        CHECK_INT(dgt_init(&fresh, &c), DG_OK);
+        p = ref_problem(DG_BERNOULLI, first, 1, lg, &o);
+        for (t = 0; t < 6; ++t) CHECK_INT(dg_estimate(&used, &p, gu, &iu), DG_OK);
+        CHECK(used.cv.eta != fresh.cv.eta && used.cv.log_tau != fresh.cv.log_tau &&
+              used.cv.net.b2 != 0); /* it learned something to forget */
+        fresh.rng = used.rng;
+        p = ref_problem(DG_BERNOULLI, 7, 1, lg, &o);
+        CHECK_INT(dg_estimate(&used, &p, gu, &iu), DG_OK);
+        CHECK_INT(dg_estimate(&fresh, &p, gf, &iff), DG_OK);
+        CHECK(memcmp(gu, gf, sizeof gu) == 0);
+        CHECK(memcmp(&iu, &iff, sizeof iu) == 0);
+        CHECK(memcmp(&used.cv, &fresh.cv, sizeof used.cv) == 0);
+    }
 }
 
 #ifndef DGT_SEPARATE_IMPL
