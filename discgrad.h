@@ -199,7 +199,8 @@
                            shrink with DG_MAX_DIM; -Os keeps one copy of each kernel; make
                            cross (other CPUs under qemu-user), make mcu (a Cortex-M4F);
                            DG_METHODS compiles in only the methods a program names (the
-                           Cortex-M4F example: 18.0 KB of flash instead of 33.9 KB).
+                           Cortex-M4F example: 18.0 KB of flash instead of 33.9 KB); CI runs
+                           make cross and a sample of mutation testing (make mutation-ci).
                            speed: a draw's hash runs 8 vectorised lanes (a batch of 64
                            REINFORCE problems asks and tells in 40% fewer instructions), the
                            relaxations form phi + noise in the noise's pass, the same bits;
