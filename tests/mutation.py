@@ -405,7 +405,8 @@ def load_equivalents(path):
         return eq
     with open(path, encoding="utf-8") as f:
         for n, line in enumerate(f, 1):
-            if not line.strip() or line.startswith("#"):
+            # comments: "#" then a blank or nothing ("#define NAME" names a macro's mutants)
+            if not line.strip() or line.startswith("# ") or line.rstrip("\n") == "#":
                 continue
             parts = line.rstrip("\n").split("\t")
             if len(parts) != 5 or not parts[4].strip():

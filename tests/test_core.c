@@ -213,6 +213,34 @@ static void core_stats_welford(void)
     CHECK_INT(dg_stats_push(NULL, x), DG_EINVAL);
 }
 
+/* The variance from exactly two values (1 and 3: 2, the sample variance), and a push whose finite
+   values would overflow the sum of squares refused whole. The second needs values near 1e154,
+   which only a double dg_real holds (dg_stats accumulates in double either way), so the float
+   build checks the first part only. */
+static void core_stats_edges(void)
+{
+    static dg_stats s;
+    dg_real x[1];
+    CHECK_INT(dg_stats_init(&s, 1), DG_OK);
+    x[0] = 1;
+    CHECK_INT(dg_stats_push(&s, x), DG_OK);
+    CHECK(dg_stats_var(&s, 0) == 0); /* one value: no variance yet */
+    x[0] = 3;
+    CHECK_INT(dg_stats_push(&s, x), DG_OK);
+    CHECK(dg_stats_var(&s, 0) == 2);
+    if (!DGT_FLOAT) {
+        volatile double big = 1.8e154;
+        CHECK_INT(dg_stats_init(&s, 1), DG_OK);
+        x[0] = 0;
+        CHECK_INT(dg_stats_push(&s, x), DG_OK);
+        x[0] = (dg_real)big;
+        CHECK_INT(dg_stats_push(&s, x), DG_OK); /* sum of squares 1.62e308: finite */
+        CHECK_INT(dg_stats_push(&s, x), DG_EDOMAIN); /* 1.62e308 + 0.54e308 overflows */
+        CHECK_INT((int)s.count, 2);
+        CHECK(isfinite(dg_stats_var(&s, 0)));
+    }
+}
+
 static void register_core(void)
 {
     DGT_ADD(core_strerror_names_every_code);
@@ -221,4 +249,5 @@ static void register_core(void)
     DGT_ADD(core_estimate_errors_leave_outputs_untouched);
     DGT_ADD(core_sampler_and_softmax_errors);
     DGT_ADD(core_stats_welford);
+    DGT_ADD(core_stats_edges);
 }
