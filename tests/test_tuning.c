@@ -220,6 +220,18 @@ static void tuning_tau_moves_downhill(void)
     CHECK(v_new < v_old);
 }
 
+/* One Adam step of RELAX's eta on gradient d by hand (lr 0.01, betas 0.9 and 0.999, eps 1e-8,
+   bias-corrected through the running powers b1 and b2), clamped to [-100, 100]. */
+static void tg_adam_eta(double *eta, double *m, double *v, double *b1, double *b2, double d)
+{
+    *b1 *= 0.9;
+    *b2 *= 0.999;
+    *m = 0.9 * *m + 0.1 * d;
+    *v = 0.999 * *v + 0.001 * d * d;
+    *eta -= 0.01 * (*m / (1 - *b1)) / (sqrt(*v / (1 - *b2)) + 1e-8);
+    *eta = *eta < -100 ? -100 : *eta > 100 ? 100 : *eta;
+}
+
 /* RELAX's eta: Adam on d = -2 g.c per call (one draw a call), with g the estimate the call
    returned (the net's terms included) and c = -dg/deta computed here from the same draw at the
    tau the call reports; bias-corrected, clamped to [-100, 100]. 150 calls, each call's eta
@@ -257,12 +269,7 @@ static void tuning_relax_eta_follows_adam(void)
             CHECK_NEAR(g, gd, DGT_TOL(1e-9, 1e-5)); /* the net is zero: REBAR's estimate */
         }
         d = -2 * (double)g * cv;
-        b1 *= 0.9;
-        b2 *= 0.999;
-        m = 0.9 * m + 0.1 * d;
-        v = 0.999 * v + 0.001 * d * d;
-        eta -= 0.01 * (m / (1 - b1)) / (sqrt(v / (1 - b2)) + 1e-8);
-        eta = eta < -100 ? -100 : eta > 100 ? 100 : eta;
+        tg_adam_eta(&eta, &m, &v, &b1, &b2, d);
     }
     printf("  RELAX eta over %d calls against Adam by hand: worst difference %.3g (eta %.4f)\n",
            calls, worst, eta);
@@ -311,12 +318,7 @@ static void tuning_relax_eta_steps_on_the_mean_of_a_commit(void)
         }
         CHECK_INT(dg_commit(&e), DG_OK);
         dm = dsum / B;
-        b1 *= 0.9;
-        b2 *= 0.999;
-        m = 0.9 * m + 0.1 * dm;
-        v = 0.999 * v + 0.001 * dm * dm;
-        eta -= 0.01 * (m / (1 - b1)) / (sqrt(v / (1 - b2)) + 1e-8);
-        eta = eta < -100 ? -100 : eta > 100 ? 100 : eta;
+        tg_adam_eta(&eta, &m, &v, &b1, &b2, dm);
     }
     printf("  RELAX eta over %d commits of 1 and 3 draws against Adam by hand: worst difference %.3g\n",
            rounds, worst);
