@@ -56,18 +56,53 @@ static dg_real *shard_mem[MAXSHARDS];        /* and its memory */
 static dg_real *shard_grad[MAXSHARDS];
 static int shard_rc[MAXSHARDS];
 
+/* A step has two phases, each split over the threads: the shards' estimates, then the update
+   of the logits, by slices of equal length (every logit's arithmetic is the same whichever thread
+   does it, so the update too is independent of the thread count). */
 typedef struct job {
     int first, stride, nshards;
     const dg_problem *p;
+    int lo, hi;                   /* this thread's slice of the logits, for the update */
+    dg_real *logits, *m1, *m2;
+    double bias1, bias2;          /* Adam's bias corrections, 1 - beta^step */
 } job;
 
-static void *worker(void *arg)
+static void *estimate_shards(void *arg)
 {
     const job *j = (const job *)arg;
     int s;
     for (s = j->first; s < j->nshards; s += j->stride)
         shard_rc[s] = dg_estimate(&shard_est[s], j->p, shard_grad[s], NULL);
     return NULL;
+}
+
+/* The shards' gradients averaged in shard order, then one Adam step (lr 0.05) on the slice. */
+static void *update_slice(void *arg)
+{
+    const job *j = (const job *)arg;
+    int i, s;
+    for (i = j->lo; i < j->hi; ++i) {
+        dg_real g = 0;
+        double mh, vh;
+        for (s = 0; s < j->nshards; ++s) g += shard_grad[s][i];
+        g /= j->nshards;
+        j->m1[i] = (dg_real)(0.9 * j->m1[i] + 0.1 * g);
+        j->m2[i] = (dg_real)(0.999 * j->m2[i] + 0.001 * g * g);
+        mh = j->m1[i] / j->bias1;
+        vh = j->m2[i] / j->bias2;
+        j->logits[i] -= (dg_real)(0.05 * mh / (sqrt(vh) + 1e-8));
+    }
+    return NULL;
+}
+
+/* Runs fn on every job, job 0 on the calling thread. */
+static void run_threads(void *(*fn)(void *), job *jobs, int threads)
+{
+    pthread_t tid[MAXSHARDS];
+    int t;
+    for (t = 1; t < threads; ++t) pthread_create(&tid[t], NULL, fn, &jobs[t]);
+    fn(&jobs[0]);
+    for (t = 1; t < threads; ++t) pthread_join(tid[t], NULL);
 }
 
 static double now(void)
@@ -95,10 +130,8 @@ static run_out train(dg_method method, dg_kind kind, int threads, int steps, int
     dg_real *logits = (dg_real *)calloc((size_t)N, sizeof(dg_real));
     dg_real *m1 = (dg_real *)calloc((size_t)N, sizeof(dg_real));
     dg_real *m2 = (dg_real *)calloc((size_t)N, sizeof(dg_real));
-    dg_real *grad = (dg_real *)calloc((size_t)N, sizeof(dg_real));
     dg_real *z = (dg_real *)calloc((size_t)N, sizeof(dg_real));
     dg_problem p;
-    pthread_t tid[MAXSHARDS];
     job jobs[MAXSHARDS];
     run_out out;
     int s, t, i, step, n = N;
@@ -107,7 +140,7 @@ static run_out train(dg_method method, dg_kind kind, int threads, int steps, int
     memset(&out, 0, sizeof out);
     memset(&p, 0, sizeof p);
     out.rc = DG_ECAPACITY;
-    if (!logits || !m1 || !m2 || !grad || !z) return out;
+    if (!logits || !m1 || !m2 || !z) return out;
     p.kind = kind;
     p.D = kind == DG_BERNOULLI ? N : NVAR;
     p.K = kind == DG_BERNOULLI ? 0 : NCLASS;
@@ -133,29 +166,26 @@ static run_out train(dg_method method, dg_kind kind, int threads, int steps, int
         if (out.rc != DG_OK) return out;
     }
     t0 = now();
+    for (t = 0; t < threads; ++t) {
+        jobs[t].first = t;
+        jobs[t].stride = threads;
+        jobs[t].nshards = nshards;
+        jobs[t].p = &p;
+        jobs[t].lo = (int)((long)n * t / threads);
+        jobs[t].hi = (int)((long)n * (t + 1) / threads);
+        jobs[t].logits = logits;
+        jobs[t].m1 = m1;
+        jobs[t].m2 = m2;
+    }
     for (step = 1; step <= steps; ++step) {
-        for (t = 0; t < threads; ++t) {
-            jobs[t].first = t;
-            jobs[t].stride = threads;
-            jobs[t].nshards = nshards;
-            jobs[t].p = &p;
-        }
-        for (t = 1; t < threads; ++t) pthread_create(&tid[t], NULL, worker, &jobs[t]);
-        worker(&jobs[0]); /* the calling thread is thread 0 */
-        for (t = 1; t < threads; ++t) pthread_join(tid[t], NULL);
+        run_threads(estimate_shards, jobs, threads);
         for (s = 0; s < nshards; ++s)
             if (shard_rc[s] != DG_OK) { out.rc = shard_rc[s]; return out; }
-        for (i = 0; i < n; ++i) { /* average in shard order, then Adam, lr 0.05 */
-            dg_real g = 0;
-            double mh, vh;
-            for (s = 0; s < nshards; ++s) g += shard_grad[s][i];
-            grad[i] = g / nshards;
-            m1[i] = (dg_real)(0.9 * m1[i] + 0.1 * grad[i]);
-            m2[i] = (dg_real)(0.999 * m2[i] + 0.001 * grad[i] * grad[i]);
-            mh = m1[i] / (1 - pow(0.9, step));
-            vh = m2[i] / (1 - pow(0.999, step));
-            logits[i] -= (dg_real)(0.05 * mh / (sqrt(vh) + 1e-8));
+        for (t = 0; t < threads; ++t) {
+            jobs[t].bias1 = 1 - pow(0.9, step);
+            jobs[t].bias2 = 1 - pow(0.999, step);
         }
+        run_threads(update_slice, jobs, threads);
     }
     out.seconds = now() - t0;
     out.hash = hash_bytes(logits, (size_t)n * sizeof logits[0]);
@@ -180,7 +210,6 @@ static run_out train(dg_method method, dg_kind kind, int threads, int steps, int
     free(logits);
     free(m1);
     free(m2);
-    free(grad);
     free(z);
     return out;
 }
