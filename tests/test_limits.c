@@ -414,6 +414,37 @@ static void limits_inverse_cdf_fallback(void)
     }
     CHECK_INT(bad, 0);
 }
+
+/* White box: the rows of dg__sample_hard, DG__CDF_ROWS at a time as interleaved chains, pick
+   what dg__inverse_cdf picks row by row: targets at every running sum, inside each class, at
+   and past the whole sum, for rows with and without trailing zero weights, in groups of 8 and
+   the rows left over, short and long rows. */
+static void limits_inverse_cdf_rows(void)
+{
+    enum { ROWS = 2 * DG__CDF_ROWS + 3 };
+    dg_real w[ROWS * 40], target[ROWS];
+    int pick[ROWS], K, d, k, bad = 0, checked = 0;
+    for (K = 1; K <= 40; K += 3) {
+        int probe;
+        for (d = 0; d < ROWS; ++d)
+            for (k = 0; k < K; ++k) /* row d has its last d % 3 classes without weight */
+                w[d * K + k] = (dg_real)(k >= K - d % 3 && k > 0 ? 0 : 0.01 + 0.003 * ((k * 7 + d) % 11));
+        for (probe = 0; probe <= 2 * K + 1; ++probe) {
+            for (d = 0; d < ROWS; ++d) { /* probe 2j: the running sum before class j; 2j + 1: inside it */
+                const dg_real *wr = w + d * K;
+                dg_real before = 0;
+                int j = (probe / 2 + d) % (K + 1);
+                for (k = 0; k < j && k < K; ++k) before += wr[k];
+                target[d] = j == K ? before * (probe % 2 ? 2 : 1)
+                                   : probe % 2 ? before + wr[j] / 2 : before;
+            }
+            dg__inverse_cdf_rows(w, ROWS, K, target, pick);
+            for (d = 0; d < ROWS; ++d, ++checked) bad += pick[d] != dg__inverse_cdf(w + d * K, K, target[d]);
+        }
+    }
+    CHECK_INT(bad, 0);
+    CHECK(checked > 1000);
+}
 #endif
 
 /* dg_relaxed_grad_at checks every value of Gumbel-Rao's conditional noise, the first and the
@@ -595,5 +626,6 @@ static void register_limits(void)
     DGT_ADD(limits_draw_size_beyond_size_t);
 #ifndef DGT_SEPARATE_IMPL
     DGT_ADD(limits_inverse_cdf_fallback);
+    DGT_ADD(limits_inverse_cdf_rows);
 #endif
 }
