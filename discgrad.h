@@ -1820,6 +1820,12 @@ static void dg__copy(dg_real *dst, const dg_real *src, int n)
     for (i = 0; i < n; ++i) dst[i] = src[i];
 }
 
+static void dg__one_hot(dg_real *row, int K, int pick)
+{
+    int k;
+    for (k = 0; k < K; ++k) row[k] = k == pick;
+}
+
 DGDEF const char *dg_strerror(int code)
 {
     switch (code) {
@@ -2170,12 +2176,13 @@ static int dg__inverse_cdf(const dg_real *w, int K, dg_real target)
     return dg__last_weighted(w, K);
 }
 
-/* dg__inverse_cdf of `rows` consecutive rows of K weights, row d's target target[d], into
-   pick[d]: the same classes, from running sums added in the same order. Each row's running sum
-   is a chain of dependent adds (3 to 4 cycles each, which bounded REINFORCE's sampling on long
-   rows); DG__CDF_ROWS rows at a time run as independent chains, counting as the short rows do. */
+/* The one-hot rows of dg__inverse_cdf for `rows` consecutive rows of K weights, row d's target
+   target[d]: the same classes, from running sums added in the same order. Each row's running
+   sum is a chain of dependent adds (3 to 4 cycles each, which bounded REINFORCE's sampling on
+   long rows); DG__CDF_ROWS rows at a time run as independent chains, counting as short rows do. */
 #define DG__CDF_ROWS 8
-static void dg__inverse_cdf_rows(const dg_real *w, int rows, int K, const dg_real *target, int *pick)
+static void dg__inverse_cdf_rows(const dg_real *w, int rows, int K, const dg_real *target,
+                                 dg_real *onehot)
 {
     int d0, j, k;
     for (d0 = 0; d0 + DG__CDF_ROWS <= rows; d0 += DG__CDF_ROWS) {
@@ -2192,10 +2199,16 @@ static void dg__inverse_cdf_rows(const dg_real *w, int rows, int K, const dg_rea
                 acc[j] += wg[(size_t)j * (size_t)K + k];
                 below[j] += !(t[j] < acc[j]);
             }
-        for (j = 0; j < DG__CDF_ROWS; ++j)
-            pick[d0 + j] = below[j] < K ? below[j] : dg__last_weighted(wg + (size_t)j * (size_t)K, K);
+        for (j = 0; j < DG__CDF_ROWS; ++j) {
+            const dg_real *wr = wg + (size_t)j * (size_t)K;
+            dg__one_hot(onehot + (size_t)(d0 + j) * (size_t)K, K,
+                        below[j] < K ? below[j] : dg__last_weighted(wr, K));
+        }
     }
-    for (; d0 < rows; ++d0) pick[d0] = dg__inverse_cdf(w + (size_t)d0 * (size_t)K, K, target[d0]);
+    for (; d0 < rows; ++d0) {
+        size_t at = (size_t)d0 * (size_t)K;
+        dg__one_hot(onehot + at, K, dg__inverse_cdf(w + at, K, target[d0]));
+    }
 }
 
 DGDEF int dg_sample_categorical(dg_rng *r, const dg_real *logits, int K)
@@ -2589,7 +2602,7 @@ static void dg__softmax_rows_hard(const dg_real *x, int D, int K, dg_real tau, d
                 if (ties != 1) {
                     int best;
                     for (best = 0; best < K - 1 && !(xr[best] == m); ++best) {}
-                    for (k = 0; k < K; ++k) hr[k] = k == best;
+                    dg__one_hot(hr, K, best);
                 }
             }
             for (k = 0; k < K; ++k) yg[d * K + k] = (xg[d * K + k] - m) * inv_tau;
@@ -2638,11 +2651,10 @@ static int dg__check_softmax_args(const dg_real *x, int K, dg_real tau, const dg
 
 DGDEF int dg_softmax(const dg_real *x, int K, dg_real tau, dg_real *y)
 {
-    int k, rc = dg__check_softmax_args(x, K, tau, y);
+    int rc = dg__check_softmax_args(x, K, tau, y);
     if (rc) return rc;
     if (tau == 0) {
-        int best = dg__argmax(x, K);
-        for (k = 0; k < K; ++k) y[k] = k == best;
+        dg__one_hot(y, K, dg__argmax(x, K));
         return DG_OK;
     }
     dg__softmax_row(x, K, tau, y);
@@ -2778,15 +2790,12 @@ static void dg__draw_perturbed(dg_rng *r, const dg_problem *p, dg_real *x)
 /* hard = H(x): 1[x > 0] per bit, or the one-hot argmax of each row. hard may not alias x. */
 static void dg__hard(const dg_problem *p, const dg_real *x, dg_real *hard)
 {
-    int d, k, K = dg__row(p);
+    int d, K = dg__row(p);
     if (p->kind == DG_BERNOULLI) {
         for (d = 0; d < p->D; ++d) hard[d] = x[d] > 0;
         return;
     }
-    for (d = 0; d < p->D; ++d) {
-        int best = dg__argmax(x + d * K, K);
-        for (k = 0; k < K; ++k) hard[d * K + k] = k == best;
-    }
+    for (d = 0; d < p->D; ++d) dg__one_hot(hard + d * K, K, dg__argmax(x + d * K, K));
 }
 
 /* relaxed = sigma(x / tau) per bit, or softmax_tau of each row. relaxed may alias x. */
@@ -3320,7 +3329,7 @@ enum {
 static void dg__sample_hard(dg_rng *r, const dg_problem *p, const dg_real *probs, dg_real *hard)
 {
     dg_real u[DG__BLOCK];
-    int pick[DG__BLOCK], d0, d, k, m, K = dg__row(p);
+    int d0, d, m, K = dg__row(p);
     if (p->kind == DG_BERNOULLI) { /* the uniforms as one block, in place */
         dg__uniform_block(r, hard, p->D);
         for (d = 0; d < p->D; ++d) hard[d] = hard[d] < probs[d];
@@ -3329,9 +3338,7 @@ static void dg__sample_hard(dg_rng *r, const dg_problem *p, const dg_real *probs
     for (d0 = 0; d0 < p->D; d0 += DG__BLOCK) {
         m = p->D - d0 < DG__BLOCK ? p->D - d0 : DG__BLOCK;
         dg__uniform_block(r, u, m);
-        dg__inverse_cdf_rows(probs + d0 * K, m, K, u, pick);
-        for (d = d0; d < d0 + m; ++d)
-            for (k = 0; k < K; ++k) hard[d * K + k] = k == pick[d - d0];
+        dg__inverse_cdf_rows(probs + d0 * K, m, K, u, hard + d0 * K);
     }
 }
 
@@ -4401,8 +4408,7 @@ static DG__NOINLINE void dg__ars_ask_sample(const dg__run *r, dg__pts *s)
     j = (int)(dg_uniform(r->rng) * (dg_real)K);
     if (j >= K) j = K - 1;
     dg__ars_top3(key, D, K, top_v, top_i);
-    for (d = 0; d < D; ++d)
-        for (k = 0; k < K; ++k) hard[d * K + k] = k == (int)top_i[d * c];
+    for (d = 0; d < D; ++d) dg__one_hot(hard + d * K, K, (int)top_i[d * c]);
     for (m = 0; m < K; ++m) {
         if (m == j || dg__ars_swapped(p, log_e, top_v, top_i, m, j, hard, s->z + (size_t)used * n))
             slot[m] = 0;
@@ -5817,14 +5823,16 @@ DGDEF size_t dg_draw_reals(const dg_estimator *e, const dg_problem *p)
     return dg__draw_size(&s, (size_t)dg__n(p), (size_t)dg__batch(p));
 }
 
-/* A hash of a draw's memory, enough to tell a changed point from the drawn one: 8 independent
+/* A hash of a draw's memory, enough to tell a changed point from the drawn one: independent
    lanes over 64-bit words, each a chain of bijections (add the word, xor-shift, rotate), so any
    one changed word changes its lane and the result; the last partial block is padded with
    zeros, and the lanes and the length are mixed by multiplies at the end. Adds, shifts and xors
    run on vector lanes with SSE2 as well as AVX2, where the serial multiply of FNV cost 6
-   instructions and a multiply's latency per word, as much as the rest of a batched REINFORCE's
-   ask and tell. */
-#define DG__HASH_LANES 8
+   instructions and a multiply's latency per word. 32 lanes are four vectors of 8 (AVX-512) or
+   eight of 4 (AVX2), whose chains run side by side: with 8 lanes, one chain of four dependent
+   operations per 64 bytes, the hash took 39% of a batched REINFORCE's time (64 x 200 bits). A
+   build for small problems (DG_MAX_DIM below 256) keeps 8, for the stack. */
+#define DG__HASH_LANES (DG_MAX_DIM < 256 ? 8 : 32)
 static DG__INLINE void dg__hash_block(uint64_t *lane, const unsigned char *b)
 {
     int j;

@@ -415,15 +415,15 @@ static void limits_inverse_cdf_fallback(void)
     CHECK_INT(bad, 0);
 }
 
-/* White box: the rows of dg__sample_hard, DG__CDF_ROWS at a time as interleaved chains, pick
-   what dg__inverse_cdf picks row by row: targets at every running sum, inside each class, at
+/* White box: the rows of dg__sample_hard, DG__CDF_ROWS at a time as interleaved chains, are
+   the one-hots of what dg__inverse_cdf picks row by row: targets at every running sum, inside each class, at
    and past the whole sum, for rows with and without trailing zero weights, in groups of 8 and
    the rows left over, short and long rows. */
 static void limits_inverse_cdf_rows(void)
 {
     enum { ROWS = 2 * DG__CDF_ROWS + 3 };
-    dg_real w[ROWS * 40], target[ROWS];
-    int pick[ROWS], K, d, k, bad = 0, checked = 0;
+    dg_real w[ROWS * 40], target[ROWS], onehot[ROWS * 40];
+    int K, d, k, bad = 0, checked = 0;
     for (K = 1; K <= 40; K += 3) {
         int probe;
         for (d = 0; d < ROWS; ++d)
@@ -438,8 +438,11 @@ static void limits_inverse_cdf_rows(void)
                 target[d] = j == K ? before * (probe % 2 ? 2 : 1)
                                    : probe % 2 ? before + wr[j] / 2 : before;
             }
-            dg__inverse_cdf_rows(w, ROWS, K, target, pick);
-            for (d = 0; d < ROWS; ++d, ++checked) bad += pick[d] != dg__inverse_cdf(w + d * K, K, target[d]);
+            dg__inverse_cdf_rows(w, ROWS, K, target, onehot);
+            for (d = 0; d < ROWS; ++d, ++checked) {
+                int pick = dg__inverse_cdf(w + d * K, K, target[d]);
+                for (k = 0; k < K; ++k) bad += onehot[d * K + k] != (k == pick);
+            }
         }
     }
     CHECK_INT(bad, 0);
