@@ -415,6 +415,36 @@ static void limits_inverse_cdf_fallback(void)
     CHECK_INT(bad, 0);
 }
 
+/* White box: the finiteness check behind every DG_EDOMAIN on values finds one NaN or infinity
+   at any position, in every lane of its partial sums and in every tail, and passes arrays whose
+   values are all finite, the largest included (their x - x is still 0). */
+static void limits_all_finite_every_position(void)
+{
+    static const int sizes[] = {1, 2, 7, 8, 9, 15, 16, 31, 32, 33, 39, 40, 63, 64, 65, 71, 72,
+                                95, 96, 100, 127, 128, 129, 1000};
+    dg_real x[1000], bad[3];
+    int s, i, b, wrong = 0, checked = 0;
+    bad[0] = (dg_real)NAN;
+    bad[1] = (dg_real)INFINITY;
+    bad[2] = -(dg_real)INFINITY;
+    for (i = 0; i < 1000; ++i) /* the largest finite values as well as ordinary ones */
+        x[i] = i % 5 == 0 ? (i % 2 ? -1 : 1) * (DG__IS_FLOAT ? (dg_real)FLT_MAX : (dg_real)DBL_MAX)
+                          : (dg_real)(i % 7) - 3;
+    for (s = 0; s < (int)(sizeof sizes / sizeof sizes[0]); ++s) {
+        int n = sizes[s];
+        wrong += !dg__all_finite(x, n);
+        for (i = 0; i < n; ++i)
+            for (b = 0; b < 3; ++b, ++checked) {
+                dg_real keep = x[i];
+                x[i] = bad[b];
+                wrong += dg__all_finite(x, n);
+                x[i] = keep;
+            }
+    }
+    CHECK_INT(wrong, 0);
+    CHECK(checked > 6000);
+}
+
 /* White box: the rows of dg__sample_hard, DG__CDF_ROWS at a time as interleaved chains, are
    the one-hots of what dg__inverse_cdf picks row by row: targets at every running sum, inside each class, at
    and past the whole sum, for rows with and without trailing zero weights, in groups of 8 and
@@ -630,5 +660,6 @@ static void register_limits(void)
 #ifndef DGT_SEPARATE_IMPL
     DGT_ADD(limits_inverse_cdf_fallback);
     DGT_ADD(limits_inverse_cdf_rows);
+    DGT_ADD(limits_all_finite_every_position);
 #endif
 }
