@@ -3373,6 +3373,7 @@ static int dg__sf_tell_sample(const dg__run *r, dg__acc *a, int m, const dg__pts
     dg__sf_draws *s = &a->sf;
     const dg_problem *p = r->p;
     const dg_real *hard = pt->z;
+    dg_real *ones = s->ones, *sum1 = s->sum1; /* in locals, as in dg__sf_fixed_baseline */
     dg_real f = pt->v[0], v = f, g;
     int i, n = dg__n(p);
     if (r->e->cfg.method == DG_REINFORCE && r->e->cfg.baseline == DG_BASELINE_CV) {
@@ -3390,9 +3391,9 @@ static int dg__sf_tell_sample(const dg__run *r, dg__acc *a, int m, const dg__pts
        a branch per coordinate. The first draw's g is 0 (its own shift): it initialises both
        arrays, which saves a zeroing pass (a memset per array, per call). */
     if (m == 0) {
-        for (i = 0; i < n; ++i) { s->ones[i] = hard[i]; s->sum1[i] = hard[i] * g; }
+        for (i = 0; i < n; ++i) { ones[i] = hard[i]; sum1[i] = hard[i] * g; }
     } else {
-        for (i = 0; i < n; ++i) { s->ones[i] += hard[i]; s->sum1[i] += hard[i] * g; }
+        for (i = 0; i < n; ++i) { ones[i] += hard[i]; sum1[i] += hard[i] * g; }
     }
     return DG_OK;
 }
@@ -3400,11 +3401,14 @@ static int dg__sf_tell_sample(const dg__run *r, dg__acc *a, int m, const dg__pts
 /* grad_i = (1/M) sum_m (v_m - c) s_mi for one baseline c shared by every draw and coordinate. */
 static void dg__sf_fixed_baseline(const dg__sf_draws *s, int n, dg_real c, dg_real *grad)
 {
+    /* the sums in locals: read through s in the loop, they would be reloaded after every store
+       to grad (which, for the compiler, might alias them), and the loop would not vectorise */
+    const dg_real *probs = s->probs, *ones = s->ones, *sum1 = s->sum1;
+    dg_real cs = c - s->shift, draws = (dg_real)s->M, total = s->total, inv_m = 1 / draws;
     int i;
-    dg_real cs = c - s->shift, inv_m = (dg_real)1 / (dg_real)s->M;
     for (i = 0; i < n; ++i) {
-        dg_real pi = s->probs[i], n1 = s->ones[i], n0 = (dg_real)s->M - n1;
-        dg_real g1 = s->sum1[i], g0 = s->total - g1;
+        dg_real pi = probs[i], n1 = ones[i], n0 = draws - n1;
+        dg_real g1 = sum1[i], g0 = total - g1;
         grad[i] = ((1 - pi) * (g1 - n1 * cs) - pi * (g0 - n0 * cs)) * inv_m;
     }
 }
@@ -3413,11 +3417,13 @@ static void dg__sf_fixed_baseline(const dg__sf_draws *s, int n, dg_real c, dg_re
    (v_m - mean of the other draws) s_mi. */
 static void dg__sf_loo_mean(const dg__sf_draws *s, int n, dg_real *grad)
 {
+    const dg_real *probs = s->probs, *ones = s->ones, *sum1 = s->sum1; /* as above */
+    dg_real draws = (dg_real)s->M, total = s->total, mean = total / draws;
+    dg_real inv = (dg_real)1 / (dg_real)(s->M - 1);
     int i;
-    dg_real mean = s->total / (dg_real)s->M, inv = (dg_real)1 / (dg_real)(s->M - 1);
     for (i = 0; i < n; ++i) {
-        dg_real pi = s->probs[i], n1 = s->ones[i], n0 = (dg_real)s->M - n1;
-        dg_real g1 = s->sum1[i], g0 = s->total - g1;
+        dg_real pi = probs[i], n1 = ones[i], n0 = draws - n1;
+        dg_real g1 = sum1[i], g0 = total - g1;
         grad[i] = ((1 - pi) * (g1 - n1 * mean) - pi * (g0 - n0 * mean)) * inv;
     }
 }
