@@ -574,14 +574,16 @@ static void swor_weights(void)
     static const dg_real lb3[3] = {0.3, -1.2, 2.0};
     static dg_estimator e;
     static dg_real dmem[1 << 14], vals[64], w[64], g[16];
-    struct { dg_method m; int kind, samples; long N; } cases[] = {
-        {DG_UNORDERED_SET, DG_BERNOULLI, 4, 20000}, {DG_UNORDERED_SET, DG_CATEGORICAL, 3, 20000},
-        {DG_UNORDERED_SET, DG_BERNOULLI, 10, 8000}, {DG_UNORDERED_SET, DG_CATEGORICAL, 12, 8000},
-        {DG_SUM_AND_SAMPLE, DG_BERNOULLI, 4, 20000}, {DG_SUM_AND_SAMPLE, DG_CATEGORICAL, 6, 20000},
-        {DG_UNORDERED_SET, DG_BERNOULLI, 8, 3}, {DG_SUM_AND_SAMPLE, DG_BERNOULLI, 8, 3}};
+    /* a set of one point (M = 1) is REINFORCE: weight 1 */
+    struct { dg_method m; int kind, samples; long N; int complete; } cases[] = {
+        {DG_UNORDERED_SET, DG_BERNOULLI, 4, 20000, 0}, {DG_UNORDERED_SET, DG_CATEGORICAL, 3, 20000, 0},
+        {DG_UNORDERED_SET, DG_BERNOULLI, 10, 8000, 0}, {DG_UNORDERED_SET, DG_CATEGORICAL, 12, 8000, 0},
+        {DG_SUM_AND_SAMPLE, DG_BERNOULLI, 4, 20000, 0}, {DG_SUM_AND_SAMPLE, DG_CATEGORICAL, 6, 20000, 0},
+        {DG_UNORDERED_SET, DG_BERNOULLI, 8, 3, 1}, {DG_SUM_AND_SAMPLE, DG_BERNOULLI, 8, 3, 1},
+        {DG_UNORDERED_SET, DG_BERNOULLI, 1, 20000, 0}, {DG_SUM_AND_SAMPLE, DG_BERNOULLI, 1, 20000, 0}};
     int ci;
     for (ci = 0; ci < (int)(sizeof cases / sizeof cases[0]); ++ci) {
-        int cat = cases[ci].kind == DG_CATEGORICAL, complete = ci >= 6;
+        int cat = cases[ci].kind == DG_CATEGORICAL, complete = cases[ci].complete;
         dg_problem p = cat ? dgt_problem(DG_CATEGORICAL, 3, 4, lc34, dgt_f_cat34, NULL, NULL)
                            : complete ? dgt_problem(DG_BERNOULLI, 3, 0, lb3, dgt_f_bern3, NULL, NULL)
                                       : dgt_problem(DG_BERNOULLI, 5, 0, lb5, dgt_f_bern_exp, NULL, &sw_D5);
@@ -617,6 +619,7 @@ static void swor_weights(void)
                     fabs((double)w[j] - q) > DGT_TOL(1e-12, 1e-5))
                     bad++;
             }
+            if (M == 1 && w[0] != 1) bad++;
             if (fabs(fw - (double)info.f_mean) > DGT_TOL(1e-12, 1e-4) * (1 + fabs(fw))) bad++;
             if (c.method == DG_SUM_AND_SAMPLE && fabs(wsum - 1) > DGT_TOL(1e-12, 1e-5)) bad++;
             sum += (double)info.f_mean;

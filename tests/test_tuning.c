@@ -441,6 +441,54 @@ static void tuning_relax_net_starts_as_documented(void)
     CHECK_NEAR(mean, 0, 4.5 * sqrt(1 / 3.0 / n));
     CHECK_NEAR(var, 1 / 3.0, 4.5 * sqrt((1 / 5.0 - 1 / 9.0) / n));
 }
+
+/* White box: a commit steps every row of RELAX's first layer W1 by Adam on that row's own
+   pending gradient, the mean over the committed draws (pend_dw1 / tune_draws), with the same
+   bias corrections as the scalars. After a few calls have moved W1 and its moments off their
+   start, one draw is asked and told, the pending sums read, the step computed here, and W1 and
+   its moments after dg_commit compared with it, every row and value. */
+static void tuning_relax_w1_steps_every_row(void)
+{
+    static const dg_real logits[12] = {0.2, -0.5, 1.0, 0.4, 1.5, 0.0, -2.0, 0.3, 0.1, -0.7, 0.9, -0.2};
+    static dg_estimator e;
+    static dg_real dmem[4096], w1[DG_RELAX_HIDDEN * 12], m1[DG_RELAX_HIDDEN * 12], v1[DG_RELAX_HIDDEN * 12];
+    dg_problem p = dgt_problem(DG_CATEGORICAL, 3, 4, logits, dgt_f_cat34, dgt_f_cat34_grad, NULL);
+    dg_config c = tg_config(DG_RELAX, 1, 0.5, 0.5, 41);
+    dg_real grad[12], vals[16], grads[16 * 12], c1, c2, M;
+    dg_draw d;
+    dg__layout L;
+    int t, h, i, j, n = 12, bad = 0, moved = 0;
+    CHECK_INT(dgt_init(&e, &c), DG_OK);
+    for (t = 0; t < 5; ++t) CHECK_INT(dg_estimate(&e, &p, grad, NULL), DG_OK);
+    CHECK_INT(dg_ask(&e, &p, &d, dmem, 4096), DG_OK);
+    for (j = 0; j < d.per_example && j < 16; ++j)
+        vals[j] = dg_point_needs(&d, 0, j) == DG_NEED_GRAD ? p.f_grad(d.points + j * n, grads + j * n, p.user)
+                                                         : p.f(d.points + j * n, p.user);
+    CHECK(d.per_example <= 16);
+    CHECK_INT(dg_tell(&e, &d, &p, vals, grads, grad, NULL), DG_OK);
+    CHECK(e.pend.tune_draws > 0 && !e.pend.tune_bad);
+    dg__layout_of(&e.cfg, e.pend.n, 0, e.mem, e.mem_count, &L);
+    M = (dg_real)e.pend.tune_draws;
+    c1 = 1 - e.cv.beta1_pow * DG__ADAM_BETA1;
+    c2 = 1 - e.cv.beta2_pow * DG__ADAM_BETA2;
+    for (i = 0; i < DG_RELAX_HIDDEN * n; ++i) { /* the step, as documented, in dg_real */
+        dg_real g = L.pend_dw1[i] / M;
+        m1[i] = DG__ADAM_BETA1 * L.w1_m[i] + (1 - DG__ADAM_BETA1) * g;
+        v1[i] = DG__ADAM_BETA2 * L.w1_v[i] + (1 - DG__ADAM_BETA2) * g * g;
+        w1[i] = L.w1[i] - e.cfg.lr * (m1[i] / c1) / (DG_SQRT(v1[i] / c2) + DG__ADAM_EPS);
+        moved += L.w1_m[i] != 0 && g != 0;
+    }
+    CHECK_INT(dg_commit(&e), DG_OK);
+    for (h = 0; h < DG_RELAX_HIDDEN; ++h)
+        for (i = 0; i < n; ++i) {
+            size_t at = (size_t)h * (size_t)n + (size_t)i;
+            bad += fabs((double)(L.w1[at] - w1[at])) > DGT_TOL(1e-14, 1e-6) * (1 + fabs((double)w1[at]));
+            bad += fabs((double)(L.w1_m[at] - m1[at])) > DGT_TOL(1e-14, 1e-6) * fabs((double)m1[at]);
+            bad += fabs((double)(L.w1_v[at] - v1[at])) > DGT_TOL(1e-14, 1e-6) * fabs((double)v1[at]);
+        }
+    CHECK_INT(bad, 0);
+    CHECK(moved > DG_RELAX_HIDDEN * n / 2); /* the moments and the gradient were not zero */
+}
 #endif
 
 static void register_tuning(void)
@@ -454,5 +502,6 @@ static void register_tuning(void)
     DGT_ADD(tuning_relax_new_size_starts_afresh);
 #ifndef DGT_SEPARATE_IMPL
     DGT_ADD(tuning_relax_net_starts_as_documented);
+    DGT_ADD(tuning_relax_w1_steps_every_row);
 #endif
 }
