@@ -2154,8 +2154,6 @@ DGDEF int dg_sample_bernoulli(dg_rng *r, dg_real logit)
     return dg_uniform(r) < dg_sigmoid(logit);
 }
 
-/* Inverse CDF over K nonnegative weights: the first k whose running sum exceeds target. When
-   rounding leaves target at or above the whole sum, the last class with weight. */
 /* The class a target at or above a row's whole sum gets (rounding can put it there): the last
    class with weight, never one of weight 0, or 0 when none has any. */
 static int dg__last_weighted(const dg_real *w, int K)
@@ -2165,6 +2163,8 @@ static int dg__last_weighted(const dg_real *w, int K)
     return k;
 }
 
+/* Inverse CDF over K nonnegative weights: the first k whose running sum exceeds target. When
+   rounding leaves target at or above the whole sum, the last class with weight. */
 static int dg__inverse_cdf(const dg_real *w, int K, dg_real target)
 {
     int k;

@@ -446,9 +446,10 @@ static void limits_all_finite_every_position(void)
 }
 
 /* White box: the rows of dg__sample_hard, DG__CDF_ROWS at a time as interleaved chains, are
-   the one-hots of what dg__inverse_cdf picks row by row: targets at every running sum, inside each class, at
-   and past the whole sum, for rows with and without trailing zero weights, in groups of 8 and
-   the rows left over, short and long rows. */
+   the one-hots of what dg__inverse_cdf picks row by row (itself checked against exact classes
+   above): targets at every running sum, inside each class, at and past the whole sum, for rows
+   with and without trailing zero weights, in groups of 8 and the rows left over, short and long
+   rows. */
 static void limits_inverse_cdf_rows(void)
 {
     enum { ROWS = 2 * DG__CDF_ROWS + 3 };
